@@ -1,0 +1,1 @@
+"""Call analytics: customer emotion, script-compliance rule engine, call metrics."""

@@ -1,0 +1,1 @@
+"""Speech recognition: faster-whisper (default, offline tiny.en) and openai-whisper backends."""

@@ -1,0 +1,1 @@
+"""Live agent assist: telecom knowledge graph, retrieval, live facts, streaming sessions."""

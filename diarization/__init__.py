@@ -1,0 +1,1 @@
+"""Who spoke when: stereo channel split, embedded mono diarizer, pyannote backend, roles."""

@@ -1,0 +1,57 @@
+"""`hotline` console script: one sub-command per capability, each owned by its package.
+
+Each package exposes `register(subparsers)` in its `cli` module and keeps heavy imports inside
+the command functions, so `hotline --help` stays instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from hotline.errors import ConfigError, HotlineError, RecordingRejected
+
+# Modules that contribute sub-commands, in help order.
+COMMAND_MODULES = (
+    "hotline.transcribe_cli",
+    "worker.cli",
+    "search.cli",
+    "assist.cli",
+    "web.cli",
+    "qa.cli",
+    "analytics.cli",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hotline", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except RecordingRejected as exc:
+        print(f"hotline: rejected: {exc}", file=sys.stderr)
+        return 1
+    except ConfigError as exc:
+        print(f"hotline: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except HotlineError as exc:
+        print(f"hotline: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

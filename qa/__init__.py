@@ -1,0 +1,1 @@
+"""QA workspace: PII redaction, daily report, access control and audit."""

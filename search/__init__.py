@@ -1,0 +1,1 @@
+"""QA search over stored calls: keyword/phrase (EN + ZH), filters, similar calls."""

@@ -1,0 +1,1 @@
+"""Results store (one row per recording, the source of truth) on SQLite or PostgreSQL."""

@@ -1,0 +1,114 @@
+"""One thin connection wrapper over sqlite3 and psycopg so the store and search share SQL.
+
+SQL is written with `?` placeholders; on PostgreSQL they become `%s`. Rows come back as dicts.
+A `Database` is created once and passed explicitly to whoever needs it.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from hotline.errors import ConfigError
+
+
+class Database:
+    """A connection to `sqlite:///PATH` or `postgresql://...`; thread-safe via a lock."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self._lock = threading.RLock()
+        if url.startswith("sqlite:///"):
+            self.dialect = "sqlite"
+            self._conn = _open_sqlite(url[len("sqlite:///"):])
+        elif url.startswith(("postgresql://", "postgres://")):
+            self.dialect = "postgresql"
+            self._conn = _open_postgres(url)
+        else:
+            raise ConfigError(f"HOTLINE_DB_URL must be sqlite:///PATH or postgresql://..., got {url!r}")
+
+    def _sql(self, sql: str) -> str:
+        return sql.replace("?", "%s") if self.dialect == "postgresql" else sql
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        """Run one statement in its own transaction; return rows (empty for writes)."""
+        with self.transaction() as cur:
+            cur.execute(self._sql(sql), tuple(params))
+            return _rows(cur)
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        with self.transaction() as cur:
+            cur.executemany(self._sql(sql), [tuple(r) for r in rows])
+
+    @contextmanager
+    def transaction(self) -> Iterator[Any]:
+        """A cursor whose statements commit together or not at all."""
+        with self._lock:
+            cur = self._conn.cursor()
+            try:
+                yield _Cursor(cur, self)
+                self._conn.commit()
+            except BaseException:
+                self._conn.rollback()
+                raise
+            finally:
+                cur.close()
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+class _Cursor:
+    """Cursor that translates placeholders, so callers inside a transaction write `?` too."""
+
+    def __init__(self, cur: Any, db: Database):
+        self._cur, self._db = cur, db
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        self._cur.execute(self._db._sql(sql), tuple(params))
+        return _rows(self._cur)
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        self._cur.executemany(self._db._sql(sql), [tuple(r) for r in rows])
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._cur, name)
+
+
+def _rows(cur: Any) -> list[dict[str, Any]]:
+    if cur.description is None:
+        return []
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row)) for row in cur.fetchall()]
+
+
+def _open_sqlite(path: str) -> sqlite3.Connection:
+    if path != ":memory:":
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    conn = sqlite3.connect(path, timeout=30, check_same_thread=False)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA busy_timeout=30000")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    return conn
+
+
+def _open_postgres(url: str) -> Any:
+    import psycopg
+
+    try:
+        return psycopg.connect(url, connect_timeout=10)
+    except psycopg.OperationalError as exc:
+        raise ConfigError(f"cannot connect to PostgreSQL at {_safe(url)}: {exc}") from exc
+
+
+def _safe(url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    if "@" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    creds, host = rest.rsplit("@", 1)
+    return f"{scheme}://{creds.split(':', 1)[0]}:***@{host}"

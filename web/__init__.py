@@ -1,0 +1,1 @@
+"""HTTP API, QA pages, agent sidebar and live WebSocket (`hotline serve`)."""

@@ -1,0 +1,1 @@
+"""Batch processing: RQ jobs and workers, the in-process embedded runner, status."""
