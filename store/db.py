@@ -83,7 +83,7 @@ def _rows(cur: Any) -> list[dict[str, Any]]:
     if cur.description is None:
         return []
     names = [d[0] for d in cur.description]
-    return [dict(zip(names, row)) for row in cur.fetchall()]
+    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
 
 def _open_sqlite(path: str) -> sqlite3.Connection:

@@ -1,0 +1,91 @@
+"""Entry points: `CallAnalyzer` for stored calls and `LiveRules` for a call in progress.
+
+Both run the same compiled rulebook over the same units; the live one just evaluates after every
+turn and emits each settled decision once (a violation, or a reminder for the agent sidebar).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Hashable
+from typing import Any
+
+from analytics.context import CallContext
+from analytics.emotion import EmotionScorer, summarize
+from analytics.metrics import compute_metrics
+from analytics.rulebook import Reminder, Rulebook, load_rulebook
+from hotline.document import CallDocument, Turn, Violation
+
+
+class CallAnalyzer:
+    """Fills turn.emotion, doc.violations, doc.metrics and doc.emotion_summary."""
+
+    def __init__(self, rulebook: Rulebook | None = None, emotion: EmotionScorer | None = None) -> None:
+        self.rulebook = rulebook or load_rulebook()
+        self.emotion = emotion or EmotionScorer()
+
+    @classmethod
+    def load(cls, settings: Any = None) -> CallAnalyzer:
+        """Rulebook from settings.rulebook (default telecom) and the emotion scorer, loaded once."""
+        path = getattr(settings, "rulebook", "") or None
+        return cls(load_rulebook(path), EmotionScorer.load(settings))
+
+    def analyze(self, doc: CallDocument, audio: Any = None) -> CallDocument:
+        t0 = time.perf_counter()
+        self.emotion.score_call(doc, audio)
+        t1 = time.perf_counter()
+        ctx = self.rulebook.context(doc)
+        events = self.rulebook.evaluate(ctx, final=True)
+        doc.violations = sorted((e for _k, e in events if isinstance(e, Violation)),
+                                key=lambda v: (v.start, v.rule))
+        t2 = time.perf_counter()
+        doc.metrics = {**doc.metrics, **compute_metrics(ctx, doc.duration)}
+        doc.emotion_summary = summarize(doc)
+        doc.timings = {**doc.timings, "analytics_emotion": round(t1 - t0, 4),
+                       "analytics_rules": round(t2 - t1, 4),
+                       "analytics": round(time.perf_counter() - t0, 4)}
+        return doc
+
+
+class LiveRules:
+    """Incremental compliance for a live call: feed turns as they finish.
+
+    `add_turn` returns the new violations and reminders (e.g. "greet the customer with the
+    company and your name" while the greeting window is open, "apologise now" after anger);
+    `finish` settles the rules that need the whole call (closing, relative windows).
+    Turns without an emotion get a text-only one.
+    """
+
+    def __init__(self, rulebook: Rulebook | None = None, emotion: EmotionScorer | None = None,
+                 language: str = "auto") -> None:
+        self.rulebook = rulebook or load_rulebook()
+        self.emotion = emotion or EmotionScorer()
+        self.ctx = CallContext(language, None, self.rulebook.embedder)
+        self.turns: list[Turn] = []
+        self.violations: list[Violation] = []
+        self.reminders: list[Reminder] = []
+        self._seen: set[Hashable] = set()
+
+    def add_turn(self, turn: Turn) -> list[Violation | Reminder]:
+        if turn.emotion is None:
+            turn.emotion = self.emotion.score_text(turn.text, self.ctx.language)
+        self.turns.append(turn)
+        self.ctx.add_turn(turn, len(self.turns) - 1)
+        return self._emit(self.rulebook.evaluate(self.ctx, final=False))
+
+    def finish(self, duration: float | None = None) -> list[Violation]:
+        """End of call: the remaining violations (rules that needed the whole call)."""
+        self.ctx.duration = max(duration or 0.0, self.ctx.now)
+        new = self._emit(self.rulebook.evaluate(self.ctx, final=True))
+        return [e for e in new if isinstance(e, Violation)]
+
+    def _emit(self, events: list[tuple[Hashable, Violation | Reminder]]) -> list[Violation | Reminder]:
+        new: list[Violation | Reminder] = []
+        for key, event in events:
+            vkey = (isinstance(event, Violation), key)
+            if vkey in self._seen:
+                continue
+            self._seen.add(vkey)
+            new.append(event)
+            (self.violations if isinstance(event, Violation) else self.reminders).append(event)
+        return new

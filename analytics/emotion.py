@@ -1,0 +1,275 @@
+"""Per-turn emotion: text (lexicon or a local transformers model) fused with acoustic arousal.
+
+Labels follow the contract: neutral | positive | negative | angry, each with score (confidence
+of the label), valence [-1, 1] and arousal [0, 1]. Anger needs a negative reading of the words
+or of a local model; a raised voice only strengthens it (excited happy customers are not angry),
+except when the voice alone is far above the speaker's own baseline while the words are negative.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from analytics import acoustic
+from analytics.lexicon import LexiconScorer, TextEmotion
+from analytics.text import count_words, text_language, zh_words
+from hotline.document import EMOTIONS, CallDocument, Emotion, Turn
+from hotline.errors import ConfigError
+
+ANGRY_THRESHOLD = 0.5       # fused anger evidence at or above which a turn is "angry"
+NEGATIVE_VALENCE = -0.2     # valence at or below which a turn is "negative"
+POSITIVE_VALENCE = 0.3
+AROUSAL_ANGER_GAIN = 0.6    # how much raised arousal (above 0.5) adds to negative-text anger
+MODEL_WEIGHT = 0.6          # share of a plugged-in model in the text evidence (rest: lexicon)
+SNOWNLP_WEIGHT = 0.25       # share of snownlp sentiment in Mandarin valence
+
+# How a model's labels map onto the contract's four (lower-cased, first match wins).
+_LABEL_MAP = (
+    ("ang", "angry"), ("rage", "angry"), ("annoy", "angry"), ("disgust", "angry"),
+    ("neu", "neutral"), ("calm", "neutral"),
+    ("pos", "positive"), ("joy", "positive"), ("happ", "positive"), ("love", "positive"),
+    ("surpris", "positive"), ("neg", "negative"), ("sad", "negative"), ("fear", "negative"),
+)
+
+
+def map_label(label: str) -> str:
+    """A model's label name ('anger', 'LABEL_joy', 'NEGATIVE') -> one of the contract's four."""
+    low = label.lower()
+    return next((ours for key, ours in _LABEL_MAP if key in low), "neutral")
+
+
+class TransformersEmotion:
+    """A local transformers text- or audio-classification model (Settings.emotion_model_path).
+
+    Loaded once from a directory (no hub access). `predict_text` / `predict_audio` return, per
+    input, probabilities over the contract's four labels (model labels are mapped by name).
+    """
+
+    def __init__(self, path: str, device: str = "cpu") -> None:
+        if not os.path.isdir(path):
+            raise ConfigError(f"emotion_model_path {path!r} is not a directory")
+        import torch
+        from transformers import AutoConfig
+
+        self.path, self.device, self._torch = path, device, torch
+        config = AutoConfig.from_pretrained(path, local_files_only=True)
+        archs = " ".join(config.architectures or [])
+        self.kind = "audio" if "AudioClassification" in archs or _has_feature_extractor(path) else "text"
+        if self.kind == "audio":
+            from transformers import AutoFeatureExtractor, AutoModelForAudioClassification
+
+            self.processor = AutoFeatureExtractor.from_pretrained(path, local_files_only=True)
+            self.model = AutoModelForAudioClassification.from_pretrained(path, local_files_only=True)
+        else:
+            from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+            self.processor = AutoTokenizer.from_pretrained(path, local_files_only=True)
+            self.model = AutoModelForSequenceClassification.from_pretrained(path, local_files_only=True)
+        self.model.eval().to(device)
+        self.labels = [map_label(config.id2label[i]) for i in range(config.num_labels)]
+
+    def _to_ours(self, probs: np.ndarray) -> list[dict[str, float]]:
+        out = []
+        for row in probs:
+            dist = dict.fromkeys(EMOTIONS, 0.0)
+            for label, p in zip(self.labels, row, strict=True):
+                dist[label] += float(p)
+            out.append(dist)
+        return out
+
+    def predict_text(self, texts: list[str]) -> list[dict[str, float]]:
+        if not texts:
+            return []
+        with self._torch.inference_mode():
+            batch = self.processor(texts, padding=True, truncation=True, max_length=128,
+                                   return_tensors="pt").to(self.device)
+            logits = self.model(**batch).logits
+        return self._to_ours(logits.softmax(-1).cpu().numpy())
+
+    def predict_audio(self, clips: list[np.ndarray]) -> list[dict[str, float]]:
+        if not clips:
+            return []
+        with self._torch.inference_mode():
+            batch = self.processor(clips, sampling_rate=acoustic.SR, padding=True,
+                                   return_tensors="pt").to(self.device)
+            logits = self.model(**batch).logits
+        return self._to_ours(logits.softmax(-1).cpu().numpy())
+
+
+def _has_feature_extractor(path: str) -> bool:
+    cfg = os.path.join(path, "preprocessor_config.json")
+    if not os.path.exists(cfg):
+        return False
+    with open(cfg, encoding="utf-8") as fh:
+        return "feature_extractor_type" in json.load(fh) and not os.path.exists(
+            os.path.join(path, "tokenizer_config.json"))
+
+
+@dataclass
+class _Evidence:
+    valence: float
+    anger: float
+    intensity: float
+    cues: list[str]
+
+
+class EmotionScorer:
+    """Scores turns of a call; one instance is reused across calls (models load once)."""
+
+    def __init__(self, model: TransformersEmotion | None = None, use_snownlp: bool = True,
+                 lexicon: LexiconScorer | None = None) -> None:
+        self.lexicon = lexicon or LexiconScorer()
+        self.model = model
+        self.use_snownlp = use_snownlp
+        self._snownlp: Any = None
+
+    @classmethod
+    def load(cls, settings: Any = None) -> EmotionScorer:
+        """Default offline scorer, plus the transformers model at settings.emotion_model_path."""
+        path = getattr(settings, "emotion_model_path", "") if settings is not None else ""
+        return cls(model=TransformersEmotion(path) if path else None)
+
+    # --- text ------------------------------------------------------------------------------
+    def text_evidence(self, texts: list[str], language: str = "auto") -> list[_Evidence]:
+        langs = [text_language(t, language) for t in texts]
+        lex = [self.lexicon.score(t, lang) for t, lang in zip(texts, langs, strict=True)]
+        out = [_from_lexicon(e) for e in lex]
+        for i, (t, lang) in enumerate(zip(texts, langs, strict=True)):
+            if lang == "zh" and self.use_snownlp and len(t) >= 4:
+                v = 2.0 * self._snow(t) - 1.0
+                out[i].valence = (1 - SNOWNLP_WEIGHT) * out[i].valence + SNOWNLP_WEIGHT * v
+        if self.model is not None and self.model.kind == "text":
+            for ev, dist in zip(out, self.model.predict_text(texts), strict=True):
+                _blend_model(ev, dist)
+        return out
+
+    def _snow(self, text: str) -> float:
+        """snownlp's sentiment Bayes classifier over jieba words (its own segmenter is ~20x slower)."""
+        if self._snownlp is None:
+            from snownlp import normal, sentiment
+
+            self._snownlp = (sentiment.classifier.classifier, normal.filter_stop)
+        bayes, filter_stop = self._snownlp
+        words = filter_stop(zh_words(text))
+        if not words:
+            return 0.5
+        label, prob = bayes.classify(words)
+        return float(prob if label == "pos" else 1.0 - prob)
+
+    def score_text(self, text: str, language: str = "auto") -> Emotion:
+        """Text only (live calls, documents without audio)."""
+        return fuse(self.text_evidence([text], language)[0], None)
+
+    # --- a whole call ----------------------------------------------------------------------
+    def score_call(self, doc: CallDocument, audio: Any = None) -> list[Emotion]:
+        """Set turn.emotion for every turn (text + arousal vs the speaker's baseline) and return them."""
+        if not doc.turns:
+            return []
+        evidence = self.text_evidence([t.text for t in doc.turns], doc.language)
+        arousal = self.turn_arousal(doc, audio) if audio is not None else [None] * len(doc.turns)
+        if audio is not None and self.model is not None and self.model.kind == "audio":
+            clips = [_clip(audio, doc, t) for t in doc.turns]
+            for ev, dist in zip(evidence, self.model.predict_audio(clips), strict=True):
+                _blend_model(ev, dist)
+        emotions = [fuse(ev, ar) for ev, ar in zip(evidence, arousal, strict=True)]
+        for turn, emo in zip(doc.turns, emotions, strict=True):
+            turn.emotion = emo
+        return emotions
+
+    def turn_arousal(self, doc: CallDocument, audio: Any) -> list[float | None]:
+        """Acoustic arousal per turn from the turn's channel (stereo) or the mono mix."""
+        samples = np.atleast_2d(audio.samples)
+        channels = {s.id: s.channel for s in doc.speakers}
+        signals: dict[Any, np.ndarray] = {}
+        feats: list[acoustic.TurnAcoustics | None] = []
+        for turn in doc.turns:
+            ch = channels.get(turn.speaker) if samples.shape[0] > 1 else None
+            if ch not in signals:
+                signals[ch] = np.ascontiguousarray(acoustic.channel_for(samples, ch), dtype=np.float32)
+            n_words = len(turn.words) or count_words(turn.text, doc.language)
+            feats.append(acoustic.turn_features(signals[ch], turn.start, turn.end, n_words))
+        return acoustic.arousal_scores(feats, [t.speaker for t in doc.turns])
+
+
+def _clip(audio: Any, doc: CallDocument, turn: Turn) -> np.ndarray:
+    samples = np.atleast_2d(audio.samples)
+    ch = next((s.channel for s in doc.speakers if s.id == turn.speaker), None)
+    sig = acoustic.channel_for(samples, ch if samples.shape[0] > 1 else None)
+    return sig[int(turn.start * acoustic.SR): int(turn.end * acoustic.SR)]
+
+
+def _from_lexicon(e: TextEmotion) -> _Evidence:
+    return _Evidence(valence=e.valence, anger=e.anger, intensity=e.intensity, cues=e.cues)
+
+
+def _blend_model(ev: _Evidence, dist: dict[str, float]) -> None:
+    """Mix a model's label distribution into the lexicon evidence."""
+    w = MODEL_WEIGHT
+    model_valence = dist["positive"] - dist["negative"] - dist["angry"]
+    ev.valence = (1 - w) * ev.valence + w * model_valence
+    ev.anger = (1 - w) * ev.anger + w * dist["angry"]
+
+
+def fuse(ev: _Evidence, arousal: float | None) -> Emotion:
+    """Text evidence + acoustic arousal (None = no audio) -> contract Emotion."""
+    anger = ev.anger
+    if arousal is not None and arousal > 0.5 and (ev.valence < 0 or anger > 0):
+        anger = min(1.0, anger + AROUSAL_ANGER_GAIN * (arousal - 0.5) * (1.0 if anger > 0 else 0.7))
+    if arousal is None:
+        arousal = min(1.0, 0.3 + 0.45 * anger + 0.25 * ev.intensity + 0.1 * abs(ev.valence))
+    valence = max(-1.0, min(1.0, ev.valence))
+    if anger >= ANGRY_THRESHOLD:
+        label, score = "angry", anger
+    elif valence <= NEGATIVE_VALENCE:
+        label, score = "negative", min(1.0, 0.5 + abs(valence) / 2)
+    elif valence >= POSITIVE_VALENCE:
+        label, score = "positive", min(1.0, 0.5 + valence / 2)
+    else:
+        label, score = "neutral", 1.0 - abs(valence)
+    return Emotion(label=label, score=round(score, 3), valence=round(valence, 3),
+                   arousal=round(float(arousal), 3))
+
+
+def summarize(doc: CallDocument, role: str = "customer") -> dict[str, Any]:
+    """Customer emotion trajectory, start vs end, and escalation (turn where anger rose)."""
+    turns = [(i, t) for i, t in enumerate(doc.turns) if t.role == role and t.emotion is not None]
+    if not turns:
+        return {"role": role, "trajectory": [], "start": None, "end": None, "escalation": False,
+                "escalation_turn": None}
+    traj = [{"turn": i, "start": round(t.start, 2), "label": t.emotion.label,
+             "score": t.emotion.score, "valence": t.emotion.valence, "arousal": t.emotion.arousal}
+            for i, t in turns]
+    k = max(1, math.ceil(len(traj) / 3))
+    head, tail = traj[:k], traj[-k:]
+    angry = [p for p in traj if p["label"] == "angry"]
+    first_angry = angry[0] if angry else None
+    start_v = sum(p["valence"] for p in head) / len(head)
+    end_v = sum(p["valence"] for p in tail) / len(tail)
+    return {
+        "role": role,
+        "trajectory": traj,
+        "start": _majority(head), "end": _majority(tail),
+        "start_valence": round(start_v, 3), "end_valence": round(end_v, 3),
+        "trend": "improved" if end_v - start_v > 0.15 else "worsened" if start_v - end_v > 0.15 else "stable",
+        "angry_turns": [p["turn"] for p in angry],
+        "escalation": first_angry is not None,
+        "escalation_turn": first_angry["turn"] if first_angry else None,
+        "escalation_time": first_angry["start"] if first_angry else None,
+        "recommendation": ("transfer to a senior agent and use the soothing script"
+                           if first_angry else None),
+    }
+
+
+def _majority(points: list[dict[str, Any]]) -> str:
+    """Most severe frequent label: angry beats negative beats the rest on ties."""
+    order = {"angry": 3, "negative": 2, "positive": 1, "neutral": 0}
+    counts: dict[str, int] = {}
+    for p in points:
+        counts[p["label"]] = counts.get(p["label"], 0) + 1
+    return max(counts, key=lambda lab: (counts[lab], order[lab]))

@@ -1,0 +1,116 @@
+"""faster-whisper backend (the default): CTranslate2 Whisper with silero VAD inside."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from asr.options import ASROptions
+from asr.transcript import Segment, Transcript, build_transcript, empty_transcript
+from hotline import defaults
+from hotline.audio import SAMPLE_RATE
+from hotline.document import Word
+from hotline.errors import ConfigError
+
+
+class FasterWhisperTranscriber:
+    """Wraps one loaded `WhisperModel`; load once, call `transcribe` for every recording."""
+
+    backend = "faster-whisper"
+
+    def __init__(self, model, model_name: str = "") -> None:
+        self.model = model
+        self.model_name = model_name
+        self._batched = None
+
+    @property
+    def multilingual(self) -> bool:
+        return bool(self.model.model.is_multilingual)
+
+    def transcribe(self, samples: np.ndarray, options: ASROptions) -> Transcript:
+        """(n,) float32 16 kHz in, Transcript out; silence short-circuits to no words."""
+        samples = as_mono(samples)
+        duration = samples.shape[0] / SAMPLE_RATE
+        language = check_language(options.language, self.multilingual, self.model_name)
+        if _rms(samples) < defaults.SILENCE_RMS:
+            return empty_transcript(language or "en", duration)
+        segments, info = self._run(samples, options, language)
+        return build_transcript(
+            [_segment(s) for s in segments], options, info.language, duration,
+            float(info.language_probability or 0.0),
+        )
+
+    def _run(self, samples: np.ndarray, options: ASROptions, language: str | None):
+        kwargs = transcribe_kwargs(options, language)
+        if options.batch_size > 0:
+            kwargs.pop("condition_on_previous_text")
+            return self._batched_pipeline().transcribe(samples, batch_size=options.batch_size, **kwargs)
+        return self.model.transcribe(samples, **kwargs)
+
+    def _batched_pipeline(self):
+        if self._batched is None:
+            from faster_whisper import BatchedInferencePipeline
+
+            self._batched = BatchedInferencePipeline(self.model)
+        return self._batched
+
+
+def transcribe_kwargs(options: ASROptions, language: str | None) -> dict:
+    """ASROptions as `WhisperModel.transcribe` keyword arguments (also used by asr.bench)."""
+    return dict(
+        language=language,
+        beam_size=options.beam_size,
+        word_timestamps=options.word_timestamps,
+        vad_filter=options.vad_filter,
+        hotwords=options.hotwords,
+        initial_prompt=options.initial_prompt,
+        no_speech_threshold=options.no_speech_threshold,
+        log_prob_threshold=options.log_prob_threshold,
+        compression_ratio_threshold=options.compression_ratio_threshold,
+        condition_on_previous_text=options.condition_on_previous_text,
+        temperature=list(options.temperature),
+        max_new_tokens=options.max_new_tokens,
+    )
+
+
+def check_language(language: str, multilingual: bool, model_name: str) -> str | None:
+    """The language to force (None = detect); English-only model + zh is a ConfigError."""
+    if not multilingual:
+        if language == "zh":
+            raise ConfigError(
+                f"language zh (Mandarin) needs a multilingual Whisper model, but {model_name or 'the model'} "
+                "is English-only; configure one with HOTLINE_ASR_MODEL=path/to/ctranslate2-model "
+                "(e.g. a converted whisper small or large-v3)"
+            )
+        return "en"
+    return None if language == "auto" else language
+
+
+def as_mono(samples: np.ndarray) -> np.ndarray:
+    """Accept (n,) or (1, n); mix (c, n) down; always float32 contiguous."""
+    samples = np.asarray(samples)
+    if samples.ndim == 2:
+        samples = samples[0] if samples.shape[0] == 1 else samples.mean(axis=0)
+    if samples.ndim != 1:
+        raise ValueError(f"expected samples of shape (n,), got {samples.shape}")
+    return np.ascontiguousarray(samples, dtype=np.float32)
+
+
+def _rms(samples: np.ndarray) -> float:
+    return float(np.sqrt(np.dot(samples, samples) / samples.size)) if samples.size else 0.0
+
+
+def _segment(seg) -> Segment:
+    words = [
+        Word(w.word.strip(), round(float(w.start), 3), round(float(w.end), 3), round(float(w.probability), 4))
+        for w in (seg.words or [])
+        if w.word.strip()
+    ]
+    return Segment(
+        start=round(float(seg.start), 3),
+        end=round(float(seg.end), 3),
+        text=seg.text.strip(),
+        words=words,
+        avg_logprob=float(seg.avg_logprob),
+        no_speech_prob=float(seg.no_speech_prob),
+        compression_ratio=float(seg.compression_ratio),
+    )

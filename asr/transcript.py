@@ -1,0 +1,88 @@
+"""What every ASR backend returns: segments with word timestamps, plus hallucination guards."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+from asr.options import ASROptions
+from hotline.document import Word
+
+
+@dataclass
+class Segment:
+    start: float
+    end: float
+    text: str
+    words: list[Word] = field(default_factory=list)
+    avg_logprob: float = 0.0
+    no_speech_prob: float = 0.0
+    compression_ratio: float = 1.0
+
+
+@dataclass
+class Transcript:
+    words: list[Word]
+    segments: list[Segment]
+    language: str
+    duration: float
+    language_probability: float = 1.0
+
+    @property
+    def text(self) -> str:
+        return " ".join(s.text for s in self.segments).strip()
+
+
+def keep_segment(segment: Segment, options: ASROptions) -> bool:
+    """Whisper's own silence rule, applied again per segment, plus a repetition-loop guard.
+
+    Drops text the model produced over non-speech (high no_speech_prob with low confidence) and
+    loops that survived the temperature fallback (compression ratio above the threshold).
+    """
+    if not segment.text.strip():
+        return False
+    if (
+        segment.no_speech_prob > options.no_speech_threshold
+        and segment.avg_logprob < options.log_prob_threshold
+    ):
+        return False
+    return segment.compression_ratio <= options.compression_ratio_threshold
+
+
+def spread_words(segment: Segment) -> list[Word]:
+    """Approximate word times when a backend gave none: spread evenly over the segment."""
+    tokens = segment.text.split()
+    if not tokens:
+        return []
+    step = (segment.end - segment.start) / len(tokens)
+    return [
+        Word(token, round(segment.start + i * step, 3), round(segment.start + (i + 1) * step, 3), 0.5)
+        for i, token in enumerate(tokens)
+    ]
+
+
+def build_transcript(
+    segments: list[Segment], options: ASROptions, language: str, duration: float,
+    language_probability: float = 1.0,
+) -> Transcript:
+    kept = [s for s in segments if keep_segment(s, options)]
+    for seg in kept:
+        if not seg.words:
+            seg.words = spread_words(seg)
+    words = [w for s in kept for w in s.words]
+    return Transcript(words, kept, language, duration, language_probability)
+
+
+def empty_transcript(language: str, duration: float) -> Transcript:
+    return Transcript([], [], language, duration, 0.0)
+
+
+class Transcriber(Protocol):
+    """Any backend: loaded once, then `transcribe((n,) float32 16 kHz, options)`."""
+
+    backend: str
+    multilingual: bool
+
+    def transcribe(self, samples: np.ndarray, options: ASROptions) -> Transcript: ...

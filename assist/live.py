@@ -1,0 +1,354 @@
+"""Live calls: streaming endpointing + ASR + rules + suggestions, independent of the web layer.
+
+One `LiveEngine` per server holds the shared models (one transcriber, one assistant, one
+rulebook) and two thread pools: ASR (heavy, serialised on the model) and text work (emotion,
+rules, retrieval: milliseconds), so a transcription backlog never delays suggestions for
+already-transcribed turns. A `CallSession` per call id keeps the turns so far and fans events
+out to every listener (the streaming client, the agent sidebar, supervisors).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field, is_dataclass
+from typing import Any
+
+import numpy as np
+
+from assist.assistant import ANGER_CUES, Assistant
+from hotline.document import Emotion, Turn
+
+log = logging.getLogger("hotline.live")
+
+# Tunables (documented in docs/README_assist.md).
+FRAME_S = 0.02             # endpointer frame
+SPEECH_RMS_MIN = 0.008     # absolute floor for "speech" (about -42 dBFS)
+NOISE_FACTOR = 3.0         # speech = RMS above noise floor x this
+START_FRAMES = 3           # consecutive speech frames that open an utterance (60 ms)
+HANGOVER_S = 0.5           # trailing silence that closes an utterance
+PREROLL_S = 0.2            # audio kept before the detected start
+MIN_UTTERANCE_S = 0.3      # shorter blips are dropped
+MAX_UTTERANCE_S = 12.0     # a monologue is cut here so the agent gets text in time
+PARTIAL_EVERY_S = 1.0      # partial transcript cadence while speaking (only when ASR is idle)
+ASR_WORKERS = 2
+TEXT_WORKERS = 2
+ANGER_ALERT_SCORE = 0.5    # customer anger meter level that raises an escalation alert
+ROLES = ("customer", "agent")
+
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+class Endpointer:
+    """Energy-based VAD with an adaptive noise floor and a hangover: audio in, utterances out."""
+
+    def __init__(self) -> None:
+        self.frame = int(16000 * FRAME_S)
+        self.noise = 0.003
+        self.buf = np.zeros(0, np.float32)     # samples not yet framed
+        self.speech: list[np.ndarray] = []     # frames of the open utterance
+        self.preroll: list[np.ndarray] = []
+        self.run = 0                           # consecutive speech frames (before open)
+        self.silence = 0                       # trailing silent frames (while open)
+        self.pos = 0                           # samples consumed
+        self.start = 0                         # sample index where the open utterance starts
+
+    @property
+    def open(self) -> bool:
+        return bool(self.speech)
+
+    def feed(self, samples: np.ndarray) -> list[tuple[float, float, np.ndarray]]:
+        """Feed 16 kHz float samples; returns closed utterances as (start_s, end_s, samples)."""
+        self.buf = np.concatenate([self.buf, samples.astype(np.float32, copy=False)])
+        out = []
+        n = len(self.buf) // self.frame
+        for i in range(n):
+            frame = self.buf[i * self.frame:(i + 1) * self.frame]
+            done = self._frame(frame)
+            if done is not None:
+                out.append(done)
+        self.buf = self.buf[n * self.frame:]
+        return out
+
+    def _frame(self, frame: np.ndarray) -> tuple[float, float, np.ndarray] | None:
+        rms = float(np.sqrt(np.mean(frame * frame)) + 1e-9)
+        is_speech = rms > max(SPEECH_RMS_MIN, self.noise * NOISE_FACTOR)
+        self.pos += len(frame)
+        if not self.open:
+            if not is_speech:
+                self.noise = 0.95 * self.noise + 0.05 * rms
+            self.preroll.append(frame)
+            self.preroll = self.preroll[-int(PREROLL_S / FRAME_S) - START_FRAMES:]
+            self.run = self.run + 1 if is_speech else 0
+            if self.run >= START_FRAMES:
+                self.speech = list(self.preroll)
+                self.start = self.pos - sum(len(f) for f in self.speech)
+                self.preroll, self.silence = [], 0
+            return None
+        self.speech.append(frame)
+        self.silence = 0 if is_speech else self.silence + 1
+        length = len(self.speech) * FRAME_S
+        if self.silence * FRAME_S >= HANGOVER_S or length >= MAX_UTTERANCE_S:
+            return self._close()
+        return None
+
+    def _close(self) -> tuple[float, float, np.ndarray] | None:
+        keep = len(self.speech) - max(self.silence - 5, 0)   # trim the hangover, keep 100 ms
+        audio = np.concatenate(self.speech[:keep]) if keep > 0 else np.zeros(0, np.float32)
+        start = self.start / 16000
+        self.speech, self.run, self.silence = [], 0, 0
+        if len(audio) / 16000 < MIN_UTTERANCE_S:
+            return None
+        return start, start + len(audio) / 16000, audio
+
+    def flush(self) -> tuple[float, float, np.ndarray] | None:
+        """End of stream: close the open utterance, if any."""
+        return self._close() if self.open else None
+
+    def pending(self) -> np.ndarray | None:
+        """The open utterance so far (for partial transcripts)."""
+        return np.concatenate(self.speech) if self.open else None
+
+
+@dataclass
+class CallSession:
+    """State of one live call; mutated under `lock` from the text pool."""
+
+    call_id: str
+    area: str | None = None
+    language: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    turns: list[Turn] = field(default_factory=list)
+    listeners: dict[int, asyncio.Queue] = field(default_factory=dict)
+    rules: Any = None
+    intents: list[str] = field(default_factory=list)
+    anger: float = 0.0
+    alerted: set[str] = field(default_factory=set)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    started: float = field(default_factory=time.time)
+
+
+class LiveEngine:
+    """Shared models + sessions; the web layer calls `open_listener`, `add_text_turn`, `asr_turn`."""
+
+    def __init__(self, assistant: Assistant, transcriber: Any = None, asr_options: Any = None,
+                 rules_factory: Callable[[str], Any] | None = None) -> None:
+        self.assistant = assistant
+        self.transcriber, self.asr_options = transcriber, asr_options
+        self.rules_factory = rules_factory
+        self.asr_pool = ThreadPoolExecutor(ASR_WORKERS, thread_name_prefix="live-asr")
+        self.text_pool = ThreadPoolExecutor(TEXT_WORKERS, thread_name_prefix="live-text")
+        self.sessions: dict[str, CallSession] = {}
+        self.supervisors: dict[int, asyncio.Queue] = {}
+        self.asr_busy = 0
+
+    @classmethod
+    def load(cls, settings: Any, with_asr: bool = True) -> LiveEngine:
+        """Load everything once: assistant, transcriber (asr.load_transcriber), analytics rules."""
+        assistant = Assistant.load(settings)
+        transcriber = options = None
+        if with_asr:
+            from asr import ASROptions, load_transcriber
+
+            transcriber = load_transcriber(settings)
+            lang = "en" if not getattr(transcriber, "multilingual", False) else settings.language
+            options = live_asr_options(ASROptions, lang, assistant.graph)
+        return cls(assistant, transcriber, options, _rules_factory(settings))
+
+    # --- sessions and listeners --------------------------------------------------------------
+    def session(self, call_id: str) -> CallSession:
+        s = self.sessions.get(call_id)
+        if s is None:
+            s = self.sessions[call_id] = CallSession(call_id)
+            if self.rules_factory is not None:
+                try:
+                    s.rules = self.rules_factory("auto")
+                except Exception:  # analytics is optional for live assist
+                    log.exception("live rules unavailable; continuing without compliance reminders")
+        return s
+
+    def open_listener(self, call_id: str, key: int) -> asyncio.Queue:
+        q: asyncio.Queue = asyncio.Queue(maxsize=1000)
+        self.session(call_id).listeners[key] = q
+        return q
+
+    def close_listener(self, call_id: str, key: int) -> None:
+        s = self.sessions.get(call_id)
+        if s is None:
+            return
+        s.listeners.pop(key, None)
+        if not s.listeners:
+            self.sessions.pop(call_id, None)
+
+    def open_supervisor(self, key: int) -> asyncio.Queue:
+        q: asyncio.Queue = asyncio.Queue(maxsize=1000)
+        self.supervisors[key] = q
+        return q
+
+    def publish(self, session: CallSession, event: dict[str, Any], supervisors: bool = False) -> None:
+        """Fan an event out (event loop thread only); a full queue drops the event for that slow client."""
+        event.setdefault("call_id", session.call_id)
+        targets = list(session.listeners.values()) + (list(self.supervisors.values()) if supervisors else [])
+        for q in targets:
+            try:
+                q.put_nowait(event)
+            except asyncio.QueueFull:
+                log.warning("listener queue full on call %s; event dropped", session.call_id)
+
+    # --- turns -------------------------------------------------------------------------------
+    async def add_turn(self, call_id: str, turn: Turn, eou_wall: float | None = None) -> None:
+        """A final turn (from ASR or a telephony platform): rules, emotion, suggestion, alerts."""
+        session = self.session(call_id)
+        loop = asyncio.get_running_loop()
+        events = await loop.run_in_executor(self.text_pool, self._process_turn, session, turn)
+        for event, to_supervisors in events:
+            if event["type"] == "suggestion" and eou_wall is not None:
+                event["eou_to_suggestion_ms"] = round((time.perf_counter() - eou_wall) * 1000, 1)
+            self.publish(session, event, to_supervisors)
+
+    def _process_turn(self, s: CallSession, turn: Turn) -> list[tuple[dict[str, Any], bool]]:
+        with s.lock:
+            index = len(s.turns)
+            s.turns.append(turn)
+            rule_events = self._rules(s, turn)
+            if turn.emotion is None:
+                turn.emotion = _cue_emotion(turn.text)
+            out: list[tuple[dict[str, Any], bool]] = [(
+                {"type": "turn", "turn": index, **_plain(turn), "words": []}, False)]
+            for ev in rule_events:
+                kind = "violation" if ev["kind"] == "violation" else "reminder"
+                out.append(({"turn": index, **ev, "type": kind}, False))
+            if turn.role == "agent":
+                return out
+            out.extend(self._customer(s, turn, index))
+            return out
+
+    def _customer(self, s: CallSession, turn: Turn, index: int) -> list[tuple[dict[str, Any], bool]]:
+        emo = turn.emotion or Emotion()
+        level = emo.score if emo.label == "angry" else (0.5 * emo.score if emo.label == "negative" else 0.0)
+        s.anger = round(max(level, 0.6 * s.anger), 3)
+        out: list[tuple[dict[str, Any], bool]] = [({
+            "type": "emotion", "turn": index, "role": "customer", **asdict(emo), "meter": s.anger}, False)]
+        context = [t.text for t in s.turns[:-1] if t.role != "agent"][-3:]
+        t0 = time.perf_counter()
+        sugg = self.assistant.suggest(turn.text, context=context, area=s.area,
+                                      language=s.language, previous=s.intents[-1] if s.intents else None)
+        ms = round((time.perf_counter() - t0) * 1000, 2)
+        if sugg:
+            if sugg[0].intent not in s.intents:
+                s.intents.append(sugg[0].intent)
+            out.append(({"type": "suggestion", "turn": index, "text": turn.text,
+                         "suggestions": [x.to_dict() for x in sugg], "latency_ms": ms}, False))
+        reason = None
+        if s.anger >= ANGER_ALERT_SCORE:
+            reason = "angry_customer"
+        elif sugg and sugg[0].intent == "service.complaint_escalation":
+            reason = "complaint"
+        if reason and reason not in s.alerted:
+            s.alerted.add(reason)
+            out.append((self._alert(s, reason, turn, index), True))
+        return out
+
+    def _alert(self, s: CallSession, reason: str, turn: Turn, index: int) -> dict[str, Any]:
+        g = self.assistant.graph
+        lang = s.language or ("zh" if any("\u4e00" <= c <= "\u9fff" for c in turn.text) else "en")
+        soothing = g.script("soothing")
+        path = g.nodes.get("escalation.senior_agent")
+        sla = g.nodes.get("policy.complaint_sla")
+        return {"type": "alert", "kind": "escalation", "reason": reason, "turn": index,
+                "text": turn.text, "anger": s.anger,
+                "script": soothing.text("text", lang) if soothing else "",
+                "path": path.text("title", lang) if path else "",
+                "policy": sla.text("text", lang) if sla else ""}
+
+    def _rules(self, s: CallSession, turn: Turn) -> list[dict[str, Any]]:
+        if s.rules is None:
+            return []
+        try:
+            events = s.rules.add_turn(turn)
+        except Exception:
+            log.exception("live rules failed on call %s", s.call_id)
+            return []
+        out = []
+        for ev in events:
+            d = asdict(ev) if is_dataclass(ev) else dict(ev)
+            d["kind"] = "violation" if "evidence" in d else d.get("kind", "reminder")
+            out.append(d)
+        return out
+
+    # --- audio -------------------------------------------------------------------------------
+    async def transcribe(self, samples: np.ndarray) -> str:
+        """Run the shared transcriber off the event loop."""
+        loop = asyncio.get_running_loop()
+        self.asr_busy += 1
+        try:
+            tr = await loop.run_in_executor(self.asr_pool, self.transcriber.transcribe, samples,
+                                            self.asr_options)
+        finally:
+            self.asr_busy -= 1
+        return tr.text.strip()
+
+    async def finish(self, call_id: str) -> dict[str, Any]:
+        """End of call: settle whole-call rules; returns the summary event."""
+        s = self.sessions.get(call_id)
+        if s is None:
+            return {"type": "end", "call_id": call_id, "turns": 0}
+        loop = asyncio.get_running_loop()
+
+        def settle() -> list[dict[str, Any]]:
+            with s.lock:
+                if s.rules is None:
+                    return []
+                try:
+                    end = max((t.end for t in s.turns), default=0.0)
+                    return [asdict(v) for v in s.rules.finish(end)]
+                except Exception:
+                    log.exception("live rules finish failed on call %s", call_id)
+                    return []
+
+        violations = await loop.run_in_executor(self.text_pool, settle)
+        return {"type": "end", "call_id": call_id, "turns": len(s.turns), "intents": s.intents,
+                "violations": violations}
+
+    def close(self) -> None:
+        self.asr_pool.shutdown(wait=False, cancel_futures=True)
+        self.text_pool.shutdown(wait=False, cancel_futures=True)
+
+
+def live_asr_options(options_cls: Any, language: str, graph: Any) -> Any:
+    """Short utterances, our own endpointing: no Whisper VAD, no word times; hotwords include
+    the telecom terms and the graph's area names so "Haidian" is not heard as "Haiti"."""
+    from hotline import defaults
+
+    areas = ", ".join(str(a.data["name"]) for a in graph.of_type("areas"))
+    return options_cls(language=language, vad_filter=False, word_timestamps=False,
+                       temperature=(0.0, 0.4), condition_on_previous_text=False,
+                       hotwords=f"{defaults.TELECOM_HOTWORDS}, {areas}")
+
+
+def _plain(turn: Turn) -> dict[str, Any]:
+    return asdict(turn)
+
+
+def _cue_emotion(text: str) -> Emotion:
+    """Fallback when analytics is not available: lexical anger cues only."""
+    if ANGER_CUES.search(text):
+        return Emotion(label="angry", score=0.7, valence=-0.7, arousal=0.7)
+    return Emotion(label="neutral", score=0.5)
+
+
+def _rules_factory(settings: Any) -> Callable[[str], Any] | None:
+    """Analytics' incremental rule engine (rulebook + emotion scorer loaded once), if present."""
+    try:
+        from analytics.analyzer import LiveRules
+        from analytics.emotion import EmotionScorer
+        from analytics.rulebook import load_rulebook
+    except ImportError:
+        return None
+    rulebook = load_rulebook(getattr(settings, "rulebook", "") or None)
+    emotion = EmotionScorer.load(settings)
+    return lambda language: LiveRules(rulebook, emotion, language=language)

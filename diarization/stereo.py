@@ -1,0 +1,81 @@
+"""Stereo calls: one party per channel (exact), and detection of duplicated-mono files."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from diarization.turns import group_turns
+from diarization.types import DUAL_MONO_CORRELATION, TURN_SPLIT_GAP_S
+from hotline.document import Turn, Word
+
+_MAX_LAG = 8          # samples; tolerate a tiny resampling/codec offset between channels
+_BLOCK = 16_000 * 2   # correlation measured per 2 s block, on the blocks that carry sound
+
+
+def is_dual_mono(samples: np.ndarray, threshold: float = DUAL_MONO_CORRELATION) -> bool:
+    """True when both channels carry one signal (mono copied to L and R, maybe with gain/noise).
+
+    Gain-invariant: a normalised correlation (best lag within a few samples) over the loud
+    blocks; a real two-party recording has each party mostly on its own channel, so its
+    correlation is far lower. A single channel, or one silent channel, is not "dual mono".
+    """
+    x = np.asarray(samples, dtype=np.float64)
+    if x.ndim != 2 or x.shape[0] != 2 or x.shape[1] == 0:
+        return False
+    left, right = x[0] - x[0].mean(), x[1] - x[1].mean()
+    el, er = float(np.dot(left, left)), float(np.dot(right, right))
+    if el <= 1e-12 or er <= 1e-12:
+        return False
+    if _best_corr(left, right) < threshold:
+        return False
+    # Whole-file correlation can be dominated by one loud stretch; require the loud blocks of
+    # both channels to agree too (a party speaking only on one channel breaks it).
+    corrs = _block_correlations(left, right)
+    return bool(corrs.size == 0 or np.median(corrs) >= threshold)
+
+
+def _best_corr(a: np.ndarray, b: np.ndarray) -> float:
+    n = len(a)
+    best = -1.0
+    for lag in range(-_MAX_LAG, _MAX_LAG + 1):
+        x = a[max(0, lag): n + min(0, lag)]
+        y = b[max(0, -lag): n + min(0, -lag)]
+        den = np.sqrt(np.dot(x, x) * np.dot(y, y))
+        if den > 0:
+            best = max(best, float(np.dot(x, y) / den))
+    return best
+
+
+def _block_correlations(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    n = len(a) // _BLOCK
+    if n < 2:
+        return np.empty(0)
+    A = a[: n * _BLOCK].reshape(n, _BLOCK)
+    B = b[: n * _BLOCK].reshape(n, _BLOCK)
+    ea, eb = (A * A).sum(1), (B * B).sum(1)
+    loud = (ea + eb) > 0.1 * np.median(ea + eb) + 1e-9
+    loud &= (ea > 1e-9) & (eb > 1e-9)
+    if not loud.any():
+        return np.empty(0)
+    return (A[loud] * B[loud]).sum(1) / np.sqrt(ea[loud] * eb[loud])
+
+
+def channel_turns(
+    words_by_speaker: dict[str, list[Word]], split_gap: float = TURN_SPLIT_GAP_S
+) -> list[Turn]:
+    """Stereo: each channel's words belong to that channel's speaker; interleave into turns.
+
+    Words of all channels are ordered by start time; a run of one speaker's words is a turn
+    (split at pauses > `split_gap`). No word ever changes speaker, so there is no cross-talk.
+    """
+    labelled = [(spk, w) for spk, words in words_by_speaker.items() for w in words]
+    labelled.sort(key=lambda p: (p[1].start, p[1].end))
+    return group_turns(labelled, split_gap)
+
+
+def channel_speakers(agent_channel: str = "left") -> dict[str, str]:
+    """Speaker id -> role for a stereo call: S0 is the left channel, S1 the right."""
+    if agent_channel not in ("left", "right"):
+        raise ValueError(f"agent channel must be left or right, got {agent_channel!r}")
+    return {"S0": "agent", "S1": "customer"} if agent_channel == "left" else {
+        "S0": "customer", "S1": "agent"}

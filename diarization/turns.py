@@ -1,0 +1,78 @@
+"""Words + who-spoke-when -> exclusive, speech-bounded turns."""
+
+from __future__ import annotations
+
+import bisect
+import unicodedata
+
+from diarization.types import TURN_SPLIT_GAP_S, Diarization, SpeakerSegment
+from hotline.document import Turn, Word
+
+
+def words_to_turns(
+    words: list[Word], diarization: Diarization, split_gap: float = TURN_SPLIT_GAP_S
+) -> list[Turn]:
+    """Give each word the speaker it overlaps most, then merge runs of one speaker into turns.
+
+    Turns are exclusive (each word in exactly one turn), their times come from the words (so a
+    turn never spans a long silence), and a same-speaker run is split at pauses > `split_gap`.
+    """
+    ordered = sorted(words, key=lambda w: (w.start, w.end))
+    segments = sorted(diarization.segments, key=lambda s: s.start)
+    fallback = diarization.speakers[0] if diarization.speakers else "S0"
+    labels = [_speaker_of(w, segments, fallback) for w in ordered]
+    return group_turns(list(zip(labels, ordered, strict=False)), split_gap)
+
+
+def group_turns(labelled: list[tuple[str, Word]], split_gap: float = TURN_SPLIT_GAP_S) -> list[Turn]:
+    """Consecutive (speaker, word) pairs of one speaker -> one turn; split at long pauses."""
+    turns: list[Turn] = []
+    for speaker, word in labelled:
+        last = turns[-1] if turns else None
+        if last and last.speaker == speaker and word.start - last.end <= split_gap:
+            last.words.append(word)
+            last.end = max(last.end, word.end)
+        else:
+            turns.append(Turn(speaker=speaker, role="unknown", start=word.start, end=word.end,
+                              text="", words=[word]))
+    for turn in turns:
+        turn.text = join_words(turn.words)
+    return turns
+
+
+def _speaker_of(word: Word, segments: list[SpeakerSegment], fallback: str) -> str:
+    """The speaker with the most overlap with the word; the nearest segment if none overlaps."""
+    if not segments:
+        return fallback
+    starts = [s.start for s in segments]
+    hi = bisect.bisect_right(starts, word.end)
+    overlap: dict[str, float] = {}
+    # Segments are sorted by start; look back far enough to catch long segments.
+    for seg in segments[max(0, hi - 64):hi]:
+        ov = min(seg.end, word.end) - max(seg.start, word.start)
+        if ov > 0:
+            overlap[seg.speaker] = overlap.get(seg.speaker, 0.0) + ov
+    if overlap:
+        return max(overlap, key=overlap.get)
+    mid = 0.5 * (word.start + word.end)
+    nearest = min(segments, key=lambda s: 0.0 if s.start <= mid <= s.end
+                  else min(abs(s.start - mid), abs(s.end - mid)))
+    return nearest.speaker
+
+
+def _is_cjk(ch: str) -> bool:
+    return unicodedata.east_asian_width(ch) in ("W", "F")
+
+
+def join_words(words: list[Word]) -> str:
+    """Whisper words carry their own leading spaces; add one only between bare Latin words."""
+    text = ""
+    for w in words:
+        piece = w.word
+        if not piece:
+            continue
+        if text and not text[-1].isspace() and not piece[0].isspace():
+            if not (_is_cjk(text[-1]) or _is_cjk(piece[0])) and piece[0] not in ",.?!;:'%)":
+                text += " "
+        text += piece
+    return " ".join(text.split()) if not any(_is_cjk(c) for c in text) else text.strip()

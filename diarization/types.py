@@ -1,0 +1,52 @@
+"""Diarization data types and the tunables of this package.
+
+The constants below are documented defaults; they belong in `hotline/defaults.py` and are kept
+here until the lead moves them (the diarization engineer may not edit that file).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+from hotline.document import Word
+
+# A same-speaker turn is split where the speaker is silent for longer than this: a turn's
+# start/end come from the speech itself and never stretch across a long pause.
+TURN_SPLIT_GAP_S = 2.0
+# is_dual_mono: two channels count as one signal when their normalised correlation (best lag
+# within a few samples) is at least this.
+DUAL_MONO_CORRELATION = 0.98
+
+
+@dataclass
+class SpeakerSegment:
+    start: float
+    end: float
+    speaker: str  # "S0", "S1", ...
+
+    @property
+    def duration(self) -> float:
+        return max(0.0, self.end - self.start)
+
+
+@dataclass
+class Diarization:
+    segments: list[SpeakerSegment] = field(default_factory=list)
+    speakers: list[str] = field(default_factory=list)
+    backend: str = "embedded"
+
+    def speaker_durations(self) -> dict[str, float]:
+        """Seconds of speech per speaker (for talk ratios and sanity checks)."""
+        out = {s: 0.0 for s in self.speakers}
+        for seg in self.segments:
+            out[seg.speaker] = out.get(seg.speaker, 0.0) + seg.duration
+        return out
+
+
+class Diarizer(Protocol):
+    def diarize(self, samples: np.ndarray, words: list[Word] | None = None) -> Diarization:
+        """Who spoke when in `samples` ((n,) float32 at 16 kHz)."""
+        ...

@@ -1,0 +1,200 @@
+"""The spine: one recording in, a diarized, role-labelled, analysed, redacted call document out.
+
+`Pipeline.load(settings)` loads every model once; `process()` is then called per recording
+(the batch worker keeps one Pipeline per process). Stages are plain functions over dataclasses,
+timed into `doc.timings`, with an injectable progress hook (pyannote style).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from hotline import defaults
+from hotline.config import Settings
+from hotline.document import CallDocument, Turn, Word
+
+log = logging.getLogger(__name__)
+
+ProgressHook = Callable[[str], None]
+
+
+@dataclass
+class PipelineModels:
+    """Everything loaded once per process and shared by every call."""
+
+    transcriber: Any
+    diarizer: Any
+    analyzer: Any | None = None
+    assistant: Any | None = None
+
+
+@dataclass
+class TurnsResult:
+    """What the speech stages produce: turns, which speaker sits on which channel, language."""
+
+    turns: list[Turn]
+    channel_roles: dict[str, str] | None
+    language: str
+
+
+class Pipeline:
+    def __init__(self, settings: Settings, models: PipelineModels,
+                 progress: ProgressHook | None = None):
+        self.settings = settings
+        self.models = models
+        self.progress = progress or (lambda stage: None)
+
+    @classmethod
+    def load(cls, settings: Settings, progress: ProgressHook | None = None,
+             analytics: bool = True, intents: bool = True) -> Pipeline:
+        """Load ASR, diarizer, analyzer and assistant once."""
+        from asr import load_transcriber
+        from diarization import load_diarizer
+
+        models = PipelineModels(transcriber=load_transcriber(settings),
+                                diarizer=load_diarizer(settings))
+        if analytics:
+            from analytics.analyzer import CallAnalyzer
+
+            models.analyzer = CallAnalyzer.load(settings)
+        if intents:
+            from assist.retrieval import Assistant
+
+            models.assistant = Assistant.load(settings)
+        return cls(settings, models, progress)
+
+    def process(self, path: str | os.PathLike, stereo_agent: str | None = None,
+                language: str | None = None, metadata: dict[str, Any] | None = None) -> CallDocument:
+        """Run every stage on one recording; raises RecordingRejected for bad input."""
+        from hotline.audio import content_id, decode_audio
+        from qa.redact import redact_document
+
+        timings: dict[str, float] = {}
+        with _timed(timings, "decode"), self._stage("decode"):
+            audio = decode_audio(path, max_duration=self.settings.max_duration)
+            call_id = content_id(path)
+        doc = self._skeleton(call_id, str(path), audio, metadata)
+        if not audio.is_silent:
+            result = self._speech(audio, stereo_agent or self.settings.stereo_agent,
+                                  language or self.settings.language, timings)
+            doc.turns, doc.language = result.turns, result.language
+            with _timed(timings, "roles"), self._stage("roles"):
+                doc.speakers = _assign_roles(result)
+            self._enrich(doc, audio, timings)
+        with _timed(timings, "redact"), self._stage("redact"):
+            redact_document(doc)
+        doc.timings = timings
+        return doc
+
+    def _speech(self, audio: Any, stereo_agent: str, language: str,
+                timings: dict[str, float]) -> TurnsResult:
+        from asr.options import ASROptions
+        from diarization import is_dual_mono
+
+        options = ASROptions(language=language)
+        if audio.samples.shape[0] == 2 and not is_dual_mono(audio.samples):
+            return self._stereo(audio, stereo_agent, options, timings)
+        return self._mono(audio, options, timings)
+
+    def _stereo(self, audio: Any, stereo_agent: str, options: Any,
+                timings: dict[str, float]) -> TurnsResult:
+        """Each channel is one speaker: transcribe them separately, exact attribution."""
+        from diarization import channel_turns
+
+        words_by_speaker: dict[str, list[Word]] = {}
+        language: str | None = None
+        with _timed(timings, "asr"), self._stage("asr"):
+            for channel in (0, 1):
+                transcript = self.models.transcriber.transcribe(audio.samples[channel], options)
+                words_by_speaker[f"S{channel}"] = transcript.words
+                language = language or (transcript.language if transcript.words else None)
+        agent = "S0" if stereo_agent == "left" else "S1"
+        roles = {s: ("agent" if s == agent else "customer") for s in ("S0", "S1")}
+        with _timed(timings, "diarize"), self._stage("diarize"):
+            turns = channel_turns(words_by_speaker)
+        return TurnsResult(turns, roles, _language(language))
+
+    def _mono(self, audio: Any, options: Any, timings: dict[str, float]) -> TurnsResult:
+        from diarization import words_to_turns
+
+        mono = audio.mono
+        with _timed(timings, "asr"), self._stage("asr"):
+            transcript = self.models.transcriber.transcribe(mono, options)
+        with _timed(timings, "diarize"), self._stage("diarize"):
+            diarization = self.models.diarizer.diarize(mono, transcript.words)
+            turns = words_to_turns(transcript.words, diarization)
+        return TurnsResult(turns, None, _language(transcript.language))
+
+    def _enrich(self, doc: CallDocument, audio: Any, timings: dict[str, float]) -> None:
+        """Analytics (emotion, rules, metrics) and intents; both optional models."""
+        if self.models.analyzer is not None:
+            with _timed(timings, "analytics"), self._stage("analytics"):
+                self.models.analyzer.analyze(doc, audio)
+        if self.models.assistant is not None:
+            with _timed(timings, "intents"), self._stage("intents"):
+                doc.intents = self.models.assistant.call_intents(doc)
+
+    def _skeleton(self, call_id: str, source: str, audio: Any,
+                  metadata: dict[str, Any] | None) -> CallDocument:
+        meta = {**sidecar_metadata(source), **(metadata or {})}
+        meta.setdefault("date", _file_date(source))
+        return CallDocument(
+            call_id=call_id, source=source, duration=round(audio.duration, 3),
+            sample_rate=audio.source_rate, channels=audio.source_channels,
+            language=self.settings.language if self.settings.language != "auto" else "en",
+            pipeline_version=defaults.PIPELINE_VERSION, metadata=meta,
+        )
+
+    @contextmanager
+    def _stage(self, name: str) -> Iterator[None]:
+        self.progress(name)
+        yield
+
+
+def _assign_roles(result: TurnsResult) -> list:
+    from diarization import assign_roles
+
+    return assign_roles(result.turns, result.channel_roles)
+
+
+def _language(code: str | None) -> str:
+    return "zh" if (code or "").startswith("zh") else (code or "en")
+
+
+@contextmanager
+def _timed(timings: dict[str, float], key: str) -> Iterator[None]:
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        timings[key] = round(timings.get(key, 0.0) + time.perf_counter() - start, 4)
+
+
+def sidecar_metadata(source: str) -> dict[str, Any]:
+    """Call metadata from a telephony export beside the audio (`<name>.json`, key "metadata")."""
+    path = Path(source).with_suffix(".json")
+    if not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        log.warning("ignoring unreadable metadata file %s: %s", path, exc)
+        return {}
+    meta = data.get("metadata") if isinstance(data, dict) else None
+    return dict(meta) if isinstance(meta, dict) else {}
+
+
+def _file_date(source: str) -> str:
+    try:
+        return dt.date.fromtimestamp(os.path.getmtime(source)).isoformat()
+    except OSError:
+        return dt.date.today().isoformat()

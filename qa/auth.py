@@ -1,0 +1,173 @@
+"""API tokens with roles, and the audit log of who searched and listened to what.
+
+Tokens are random 256-bit strings shown once at creation; only their SHA-256 is stored, so a
+copy of the database does not hand out access. Roles:
+
+- ``admin``, ``supervisor``: every call, and the audit log.
+- ``qa``: every call, no audit log.
+- ``agent``: only calls whose ``metadata.agent_id`` equals the token's agent id.
+
+Both tables live in the results database (`store.db.Database`, SQLite or PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from store.db import Database
+
+ROLES = ("qa", "supervisor", "admin", "agent")
+AUDIT_READERS = ("admin", "supervisor")
+TOKEN_PREFIX = "hl_"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is asking: the token's id, display name, role and (for agents) agent id."""
+
+    token_id: str
+    name: str
+    role: str
+    agent_id: str | None = None
+
+    def can_see(self, metadata: dict[str, Any] | None) -> bool:
+        """Agents see only their own calls; every other role sees all calls."""
+        if self.role != "agent":
+            return True
+        return bool(self.agent_id) and str((metadata or {}).get("agent_id") or "") == self.agent_id
+
+    @property
+    def can_read_audit(self) -> bool:
+        return self.role in AUDIT_READERS
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    """A stored token without its secret (for `hotline token list`)."""
+
+    id: str
+    name: str
+    role: str
+    agent_id: str | None
+    created_at: str
+    revoked_at: str | None
+
+
+def hash_token(token: str) -> str:
+    """SHA-256 hex of the token; tokens are high-entropy, so no salt or slow hash is needed."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+class AuthStore:
+    """Token and audit tables in the results database; creates them if missing."""
+
+    def __init__(self, db: Database):
+        self.db = db
+        self._create_schema()
+
+    def _run(self, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+        """One statement in its own transaction, rows back (via the cursor: `Database.execute`
+        reads the rows twice and so returns none)."""
+        with self.db.transaction() as cur:
+            return cur.execute(sql, params)
+
+    def _create_schema(self) -> None:
+        serial = "BIGSERIAL PRIMARY KEY" if self.db.dialect == "postgresql" else \
+            "INTEGER PRIMARY KEY AUTOINCREMENT"
+        with self.db.transaction() as cur:
+            cur.execute(
+                "CREATE TABLE IF NOT EXISTS qa_tokens ("
+                " id TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL, agent_id TEXT,"
+                " token_hash TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL, revoked_at TEXT)")
+            cur.execute(
+                f"CREATE TABLE IF NOT EXISTS qa_audit (id {serial}, at TEXT NOT NULL,"
+                " token_id TEXT, name TEXT, role TEXT, agent_id TEXT, action TEXT NOT NULL,"
+                " call_id TEXT, query TEXT, status TEXT NOT NULL, detail TEXT)")
+            cur.execute("CREATE INDEX IF NOT EXISTS qa_audit_at ON qa_audit (at)")
+
+    # --- tokens ---------------------------------------------------------------------------
+    def create_token(self, role: str, agent_id: str | None = None,
+                     name: str | None = None) -> tuple[str, TokenInfo]:
+        """A new token (returned once, in clear) and its stored record."""
+        if role not in ROLES:
+            raise ValueError(f"role must be one of {', '.join(ROLES)}; got {role!r}")
+        if role == "agent" and not agent_id:
+            raise ValueError("an agent token needs --agent ID (the metadata agent_id it may see)")
+        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        info = TokenInfo(id=secrets.token_hex(6), name=name or f"{role}-{agent_id or 'token'}",
+                         role=role, agent_id=agent_id or None, created_at=_now(), revoked_at=None)
+        self._run(
+            "INSERT INTO qa_tokens (id, name, role, agent_id, token_hash, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (info.id, info.name, info.role, info.agent_id, hash_token(token), info.created_at))
+        return token, info
+
+    def verify(self, token: str | None) -> Principal | None:
+        """The principal for a live token, or None (unknown, revoked or empty)."""
+        if not token:
+            return None
+        digest = hash_token(token.strip())
+        rows = self._run(
+            "SELECT id, name, role, agent_id, token_hash FROM qa_tokens"
+            " WHERE token_hash = ? AND revoked_at IS NULL", (digest,))
+        if not rows or not hmac.compare_digest(rows[0]["token_hash"], digest):
+            return None
+        row = rows[0]
+        return Principal(token_id=row["id"], name=row["name"], role=row["role"],
+                         agent_id=row["agent_id"])
+
+    def list_tokens(self) -> list[TokenInfo]:
+        rows = self._run(
+            "SELECT id, name, role, agent_id, created_at, revoked_at FROM qa_tokens"
+            " ORDER BY created_at")
+        return [TokenInfo(**r) for r in rows]
+
+    def revoke(self, token_id: str) -> bool:
+        """Revoke by token id; True when a live token was revoked."""
+        live = self._run(
+            "SELECT id FROM qa_tokens WHERE id = ? AND revoked_at IS NULL", (token_id,))
+        if not live:
+            return False
+        self._run("UPDATE qa_tokens SET revoked_at = ? WHERE id = ?", (_now(), token_id))
+        return True
+
+    # --- audit ----------------------------------------------------------------------------
+    def audit(self, who: Principal | None, action: str, *, call_id: str | None = None,
+              query: str | dict[str, Any] | None = None, status: str = "ok",
+              detail: str | None = None) -> None:
+        """Append one row: who did `action` (search, view, audio, similar, ...) on what, when."""
+        if isinstance(query, dict):
+            query = json.dumps({k: v for k, v in query.items() if v not in (None, "")},
+                               ensure_ascii=False, sort_keys=True)
+        self._run(
+            "INSERT INTO qa_audit (at, token_id, name, role, agent_id, action, call_id, query,"
+            " status, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (_now(), who.token_id if who else None, who.name if who else None,
+             who.role if who else None, who.agent_id if who else None, action, call_id, query,
+             status, detail))
+
+    def audit_rows(self, limit: int = 100, action: str | None = None,
+                   call_id: str | None = None, since: str | None = None) -> list[dict[str, Any]]:
+        """Newest first, optionally filtered by action, call id and ISO time lower bound."""
+        where, params = [], []
+        for column, value, op in (("action", action, "="), ("call_id", call_id, "="),
+                                  ("at", since, ">=")):
+            if value:
+                where.append(f"{column} {op} ?")
+                params.append(value)
+        sql = ("SELECT id, at, token_id, name, role, agent_id, action, call_id, query, status,"
+               " detail FROM qa_audit")
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY id DESC LIMIT ?"
+        return self._run(sql, (*params, int(limit)))

@@ -1,0 +1,486 @@
+"""QA search index in the results database: keyword / exact phrase (EN + ZH), filters, similar.
+
+Tables (created if missing, same database as the results store):
+- `search_calls`: one row per call (date, agent, duration, language, MiniLM vector as bytes);
+- `search_turns`: one row per turn with the call's filter fields copied in (role, emotion, date,
+  agent, duration), the original `text`, the jieba/stemmed `seg` and the folded `norm`;
+- `search_tags`: (call, kind, value) for rules violated, intents and language;
+- `search_vocab`: every indexed word, for "did you mean" fuzzy expansion;
+- SQLite: FTS5 table `search_fts(seg)` keyed by the turn id. PostgreSQL: a generated
+  `to_tsvector('simple', seg)` column with a GIN index and a pg_trgm GIN index on `norm`.
+
+Only redacted documents get in: `index_call` refuses a document that still holds card numbers,
+IDs, phones or e-mails (`qa.redact.assert_redacted`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from hotline.document import CallDocument
+from qa.redact import assert_redacted
+from search import text as T
+from store.db import Database
+
+log = logging.getLogger(__name__)
+
+FUZZY_PG_SIMILARITY = 0.4     # pg_trgm similarity for "did you mean" terms
+FUZZY_RAPIDFUZZ_RATIO = 80    # the same on SQLite, with rapidfuzz over the vocabulary
+FUZZY_MAX_TERMS = 5           # at most this many spellings per misspelled word
+EMBED_MAX_CHARS = 2000        # text per call fed to the embedder (customer turns first)
+
+
+@dataclass
+class SearchFilters:
+    """Who said it and which calls: every field optional, all given ones must hold."""
+
+    role: str | None = None
+    date_from: str | None = None    # YYYY-MM-DD, inclusive
+    date_to: str | None = None      # YYYY-MM-DD, inclusive
+    agent: str | None = None
+    emotion: str | None = None      # the matching turn's emotion label
+    rule: str | None = None         # a rule the call violated
+    intent: str | None = None
+    min_duration: float | None = None
+    max_duration: float | None = None
+    language: str | None = None
+    call_id: str | None = None
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> SearchFilters:
+        aliases = {"from": "date_from", "to": "date_to", "agent_id": "agent"}
+        known = {f for f in cls.__dataclass_fields__}
+        out = {}
+        for k, v in (data or {}).items():
+            k = aliases.get(k, k)
+            if k not in known:
+                raise ValueError(f"unknown search filter {k!r}")
+            if v not in (None, ""):
+                out[k] = v
+        return cls(**out)
+
+
+@dataclass
+class SearchHit:
+    call_id: str
+    turn: int
+    start: float
+    role: str
+    snippet: str
+    score: float
+    end: float | None = None
+    call_date: str | None = None
+    agent_id: str | None = None
+    emotion: str | None = None
+
+
+@dataclass
+class SearchResults:
+    results: list[SearchHit] = field(default_factory=list)
+    total: int = 0
+    mode: str = "exact"             # exact | substring | fuzzy | filter | similar
+    took_ms: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """The contract JSON: {"results": [{call_id, turn, start, role, snippet, score}], "total"}."""
+        return {"results": [asdict(h) for h in self.results], "total": self.total,
+                "mode": self.mode, "took_ms": round(self.took_ms, 2)}
+
+
+class SearchIndex:
+    """Index + query over stored calls; `db` is the results store's `Database`."""
+
+    def __init__(self, db: Database, embedder: Any = None):
+        self.db = db
+        self.embedder = embedder
+        self.pg = db.dialect == "postgresql"
+        self.trgm = False
+        self._create_schema()
+
+    def _q(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        """One statement, rows back (via a transaction cursor: `Database.execute` as written
+        fetches the rows twice and so returns [] for SELECTs)."""
+        with self.db.transaction() as cur:
+            return cur.execute(sql, params)
+
+    # ---------------------------------------------------------------- schema
+    def _create_schema(self) -> None:
+        blob = "BYTEA" if self.pg else "BLOB"
+        ident = "BIGSERIAL PRIMARY KEY" if self.pg else "INTEGER PRIMARY KEY AUTOINCREMENT"
+        tsv = (", tsv tsvector GENERATED ALWAYS AS (to_tsvector('simple', seg)) STORED"
+               if self.pg else "")
+        stmts = [
+            f"""CREATE TABLE IF NOT EXISTS search_calls (
+                call_id TEXT PRIMARY KEY, call_date TEXT, agent_id TEXT, duration REAL,
+                language TEXT, n_turns INTEGER, indexed_at TEXT, embedding {blob},
+                embed_dim INTEGER)""",
+            f"""CREATE TABLE IF NOT EXISTS search_turns (
+                id {ident}, call_id TEXT NOT NULL, turn INTEGER NOT NULL, role TEXT,
+                speaker TEXT, t_start REAL, t_end REAL, text TEXT, seg TEXT, norm TEXT,
+                emotion TEXT, call_date TEXT, agent_id TEXT, duration REAL{tsv},
+                UNIQUE (call_id, turn))""",
+            """CREATE TABLE IF NOT EXISTS search_tags (
+                call_id TEXT NOT NULL, kind TEXT NOT NULL, value TEXT NOT NULL,
+                PRIMARY KEY (call_id, kind, value))""",
+            "CREATE TABLE IF NOT EXISTS search_vocab (term TEXT PRIMARY KEY, stem TEXT)",
+            "CREATE INDEX IF NOT EXISTS search_turns_date ON search_turns (call_date)",
+            "CREATE INDEX IF NOT EXISTS search_turns_agent ON search_turns (agent_id)",
+            "CREATE INDEX IF NOT EXISTS search_tags_kv ON search_tags (kind, value)",
+        ]
+        if self.pg:
+            stmts.append("CREATE INDEX IF NOT EXISTS search_turns_tsv ON search_turns "
+                         "USING gin (tsv)")
+        else:
+            stmts.append("CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING "
+                         "fts5(seg, tokenize='unicode61 remove_diacritics 0')")
+        with self.db.transaction() as cur:
+            for sql in stmts:
+                cur.execute(sql)
+        if self.pg:
+            self.trgm = self._enable_trgm()
+
+    def _enable_trgm(self) -> bool:
+        """pg_trgm for substring LIKE and fuzzy terms; without it both still work, slower."""
+        try:
+            with self.db.transaction() as cur:
+                cur.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+                cur.execute("CREATE INDEX IF NOT EXISTS search_turns_norm_trgm ON search_turns "
+                            "USING gin (norm gin_trgm_ops)")
+                cur.execute("CREATE INDEX IF NOT EXISTS search_vocab_trgm ON search_vocab "
+                            "USING gin (term gin_trgm_ops)")
+            return True
+        except Exception as exc:  # no privilege to create the extension
+            log.warning("pg_trgm unavailable (%s); substring/fuzzy search without it",
+                        type(exc).__name__)
+            return False
+
+    # ---------------------------------------------------------------- indexing
+    def index_call(self, doc: CallDocument) -> None:
+        """Insert or replace one call (idempotent). Refuses documents that hold PII."""
+        assert_redacted(doc)
+        rows = self._turn_rows(doc)
+        vector = self._embed_doc(doc) if self.embedder is not None else None
+        meta = doc.metadata or {}
+        rules = sorted({v.rule for v in doc.violations})
+        tags = [("rule", r) for r in rules] + [("intent", i) for i in sorted(set(doc.intents))]
+        if doc.language:
+            tags.append(("language", doc.language))
+        vocab = _vocab(r[6] for r in rows)
+        with self.db.transaction() as cur:
+            self._delete(cur, doc.call_id)
+            cur.execute(
+                "INSERT INTO search_calls (call_id, call_date, agent_id, duration, language, "
+                "n_turns, indexed_at, embedding, embed_dim) VALUES (?,?,?,?,?,?,?,?,?)",
+                (doc.call_id, _date(meta), meta.get("agent_id"), float(doc.duration or 0.0),
+                 doc.language, len(doc.turns), dt.datetime.now(dt.timezone.utc).isoformat(),
+                 vector.tobytes() if vector is not None else None,
+                 int(vector.shape[0]) if vector is not None else None))
+            cur.executemany(
+                "INSERT INTO search_turns (call_id, turn, role, speaker, t_start, t_end, text, "
+                "seg, norm, emotion, call_date, agent_id, duration) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+            if not self.pg:
+                cur.execute("INSERT INTO search_fts (rowid, seg) SELECT id, seg FROM "
+                            "search_turns WHERE call_id = ?", (doc.call_id,))
+            cur.executemany("INSERT INTO search_tags (call_id, kind, value) VALUES (?,?,?)",
+                            [(doc.call_id, k, v) for k, v in tags])
+            conflict = "ON CONFLICT (term) DO NOTHING" if self.pg else ""
+            verb = "INSERT" if self.pg else "INSERT OR IGNORE"
+            cur.executemany(f"{verb} INTO search_vocab (term, stem) VALUES (?, ?) {conflict}",
+                            sorted(vocab.items()))
+
+    def index_many(self, docs: Iterable[CallDocument]) -> int:
+        n = 0
+        for doc in docs:
+            self.index_call(doc)
+            n += 1
+        return n
+
+    def delete_call(self, call_id: str) -> None:
+        with self.db.transaction() as cur:
+            self._delete(cur, call_id)
+
+    def _delete(self, cur: Any, call_id: str) -> None:
+        if not self.pg:
+            cur.execute("DELETE FROM search_fts WHERE rowid IN "
+                        "(SELECT id FROM search_turns WHERE call_id = ?)", (call_id,))
+        cur.execute("DELETE FROM search_turns WHERE call_id = ?", (call_id,))
+        cur.execute("DELETE FROM search_tags WHERE call_id = ?", (call_id,))
+        cur.execute("DELETE FROM search_calls WHERE call_id = ?", (call_id,))
+
+    def _turn_rows(self, doc: CallDocument) -> list[tuple]:
+        meta = doc.metadata or {}
+        day, agent, duration = _date(meta), meta.get("agent_id"), float(doc.duration or 0.0)
+        rows = []
+        for i, t in enumerate(doc.turns):
+            text = t.text or ""
+            emotion = t.emotion.label if t.emotion else None
+            rows.append((doc.call_id, i, t.role, t.speaker, float(t.start), float(t.end), text,
+                         T.segment(text), T.normalise(text), emotion, day, agent, duration))
+        return rows
+
+    # ---------------------------------------------------------------- search
+    def search(self, query: str, filters: SearchFilters | dict[str, Any] | None = None,
+               limit: int = 20, offset: int = 0, fuzzy: bool = True) -> SearchResults:
+        """Turns matching every word / "exact phrase" of `query` and every filter, best first.
+
+        No exact hit: retried as a substring (e.g. part of a Chinese word), then, with `fuzzy`,
+        with close spellings from the vocabulary. An empty query lists turns by filters only.
+        """
+        t0 = time.perf_counter()
+        f = filters if isinstance(filters, SearchFilters) else SearchFilters.from_dict(filters)
+        clauses = T.parse_query(query)
+        if not clauses:
+            res = self._run(None, [], f, limit, offset, "filter")
+        else:
+            res = self._run("exact", clauses, f, limit, offset, "exact")
+            if res.total == 0:
+                res = self._run("substring", clauses, f, limit, offset, "substring")
+            if res.total == 0 and fuzzy:
+                expanded = self._expand(clauses)
+                if expanded:
+                    res = self._run("fuzzy", expanded, f, limit, offset, "fuzzy")
+            if res.total == 0:
+                res.mode = "exact"
+        res.took_ms = (time.perf_counter() - t0) * 1000
+        return res
+
+    def _run(self, how: str | None, clauses: list[T.Clause], f: SearchFilters, limit: int,
+             offset: int, mode: str) -> SearchResults:
+        where, params = self._filter_sql(f)
+        score = "0.0"
+        source = "search_turns t"
+        if how in ("exact", "fuzzy"):
+            match = _match_expr(clauses, self.pg)
+            if self.pg:
+                where.insert(0, "t.tsv @@ to_tsquery('simple', ?)")
+                params.insert(0, match)
+                score = "ts_rank_cd(t.tsv, to_tsquery('simple', ?))"
+                params.insert(0, match)
+            else:
+                source = "search_fts JOIN search_turns t ON t.id = search_fts.rowid"
+                where.insert(0, "search_fts MATCH ?")
+                params.insert(0, match)
+                score = "-bm25(search_fts)"
+            for c in clauses:
+                if c.phrase:
+                    where.append("t.norm LIKE ? ESCAPE '\\'")
+                    params.append(c.like_pattern())
+        elif how == "substring":
+            for c in clauses:
+                where.append("t.norm LIKE ? ESCAPE '\\'")
+                params.append(c.substring_pattern())
+        sql = (f"SELECT t.call_id, t.turn, t.t_start, t.t_end, t.role, t.text, t.call_date, "
+               f"t.agent_id, t.emotion, {score} AS score "
+               f"FROM {source} WHERE {' AND '.join(where) or '1=1'} "
+               f"ORDER BY score DESC, t.call_date DESC, t.call_id, t.turn LIMIT ? OFFSET ?")
+        rows = self._q(sql, [*params, int(limit), int(offset)])
+        if offset == 0 and len(rows) < limit:
+            total = len(rows)
+        else:
+            total = self._count(source, where, params[1:] if self.pg and how in ("exact", "fuzzy")
+                                else params)
+        extra = [t for c in clauses for t in c.tokens] if how == "fuzzy" else []
+        hits = [SearchHit(call_id=r["call_id"], turn=int(r["turn"]), start=float(r["t_start"]),
+                          end=float(r["t_end"]), role=r["role"],
+                          snippet=T.highlight(r["text"] or "", clauses, extra),
+                          score=round(float(r["score"] or 0.0), 4), call_date=r["call_date"],
+                          agent_id=r["agent_id"], emotion=r["emotion"]) for r in rows]
+        return SearchResults(results=hits, total=total, mode=mode)
+
+    def _count(self, source: str, where: list[str], params: list[Any]) -> int:
+        rows = self._q(f"SELECT COUNT(*) AS n FROM {source} WHERE {' AND '.join(where) or '1=1'}",
+                       params)
+        return int(rows[0]["n"])
+
+    def _filter_sql(self, f: SearchFilters) -> tuple[list[str], list[Any]]:
+        where: list[str] = []
+        params: list[Any] = []
+        simple = (("t.role = ?", f.role), ("t.call_date >= ?", f.date_from),
+                  ("t.call_date <= ?", f.date_to), ("t.agent_id = ?", f.agent),
+                  ("t.emotion = ?", f.emotion), ("t.duration >= ?", f.min_duration),
+                  ("t.duration <= ?", f.max_duration), ("t.call_id = ?", f.call_id))
+        for sql, value in simple:
+            if value is not None:
+                where.append(sql)
+                params.append(float(value) if "duration" in sql else str(value))
+        for kind, value in (("rule", f.rule), ("intent", f.intent), ("language", f.language)):
+            if value is not None:
+                where.append("t.call_id IN (SELECT call_id FROM search_tags "
+                             "WHERE kind = ? AND value = ?)")
+                params += [kind, str(value)]
+        return where, params
+
+    def _expand(self, clauses: list[T.Clause]) -> list[T.Clause]:
+        """Each plain word replaced by the indexed words spelled like it ("cancle" -> cancel)."""
+        out, changed = [], False
+        for c in clauses:
+            if c.phrase:
+                out.append(c)
+                continue
+            stems = self._similar_terms(c.tokens[0]) if len(c.tokens) == 1 else []
+            if stems and stems != c.tokens:
+                changed = True
+                out.append(T.Clause(c.raw, False, stems, any_of=True))
+            else:
+                out.append(c)
+        return out if changed else []
+
+    def _similar_terms(self, word: str) -> list[str]:
+        word = word.lower()
+        if self.pg and self.trgm:
+            rows = self._q(
+                "SELECT DISTINCT stem, similarity(term, ?) AS s FROM search_vocab "
+                "WHERE similarity(term, ?) >= ? ORDER BY s DESC LIMIT ?",
+                (word, word, FUZZY_PG_SIMILARITY, FUZZY_MAX_TERMS))
+            return [r["stem"] for r in rows]
+        from rapidfuzz import fuzz, process
+
+        vocab = self._q("SELECT term, stem FROM search_vocab")
+        terms = [r["term"] for r in vocab]
+        stems = {r["term"]: r["stem"] for r in vocab}
+        best = process.extract(word, terms, scorer=fuzz.ratio, limit=FUZZY_MAX_TERMS,
+                               score_cutoff=FUZZY_RAPIDFUZZ_RATIO)
+        return list(dict.fromkeys(stems[t] for t, _s, _i in best))
+
+    # ---------------------------------------------------------------- similar calls
+    def similar(self, call_id: str, k: int = 5,
+                filters: SearchFilters | dict[str, Any] | None = None) -> SearchResults:
+        """The `k` calls closest in meaning to `call_id` (cosine of MiniLM call vectors)."""
+        t0 = time.perf_counter()
+        f = filters if isinstance(filters, SearchFilters) else SearchFilters.from_dict(filters)
+        self.ensure_embeddings()          # calls indexed without an embedder, once
+        target = self._vector(call_id)
+        if target is None:
+            from hotline.errors import HotlineError
+            raise HotlineError(f"call {call_id!r} is not in the search index")
+        ids, matrix = self._vectors(f)
+        keep = [i for i, c in enumerate(ids) if c != call_id]
+        ids, matrix = [ids[i] for i in keep], matrix[keep] if keep else matrix[:0]
+        if not ids:
+            return SearchResults(mode="similar", took_ms=(time.perf_counter() - t0) * 1000)
+        scores = matrix @ target
+        order = np.argsort(-scores)[:k]
+        hits = [self._call_hit(ids[i], float(scores[i])) for i in order]
+        return SearchResults(results=hits, total=len(ids), mode="similar",
+                             took_ms=(time.perf_counter() - t0) * 1000)
+
+    def ensure_embeddings(self, call_ids: Sequence[str] | None = None) -> int:
+        """Embed calls indexed without an embedder (e.g. by a batch job); returns how many."""
+        if self.embedder is None:
+            return 0
+        sql = "SELECT call_id FROM search_calls WHERE embedding IS NULL"
+        params: list[Any] = []
+        if call_ids is not None:
+            if not call_ids:
+                return 0
+            sql += f" AND call_id IN ({','.join('?' * len(call_ids))})"
+            params = list(call_ids)
+        todo = [r["call_id"] for r in self._q(sql, params)]
+        for cid in todo:
+            turns = self._q("SELECT role, text FROM search_turns WHERE call_id = ? "
+                                    "ORDER BY turn", (cid,))
+            vec = self._embed_texts([(r["role"], r["text"] or "") for r in turns])
+            self._q("UPDATE search_calls SET embedding = ?, embed_dim = ? "
+                            "WHERE call_id = ?", (vec.tobytes(), int(vec.shape[0]), cid))
+        return len(todo)
+
+    def _embed_doc(self, doc: CallDocument) -> np.ndarray:
+        return self._embed_texts([(t.role, t.text or "") for t in doc.turns])
+
+    def _embed_texts(self, turns: list[tuple[str, str]]) -> np.ndarray:
+        """One unit vector per call: the mean of its customer turns' embeddings (what the call
+        is about; the agent's greeting and closing are the same on every call)."""
+        texts = [t for r, t in turns if r == "customer" and t.strip()] or \
+            [t for _r, t in turns if t.strip()] or [""]
+        budget, chosen = EMBED_MAX_CHARS, []
+        for t in texts:
+            if budget <= 0:
+                break
+            chosen.append(t[:budget])
+            budget -= len(t)
+        vecs = np.asarray(self.embedder.encode(chosen, normalize_embeddings=True),
+                          dtype=np.float32)
+        v = vecs.mean(axis=0)
+        return (v / (np.linalg.norm(v) or 1.0)).astype(np.float32)
+
+    def _vector(self, call_id: str) -> np.ndarray | None:
+        rows = self._q("SELECT embedding FROM search_calls WHERE call_id = ?",
+                               (call_id,))
+        if not rows or rows[0]["embedding"] is None:
+            return None
+        return np.frombuffer(bytes(rows[0]["embedding"]), dtype=np.float32)
+
+    def _vectors(self, f: SearchFilters) -> tuple[list[str], np.ndarray]:
+        where, params = self._filter_sql(SearchFilters(
+            date_from=f.date_from, date_to=f.date_to, agent=f.agent, rule=f.rule,
+            intent=f.intent, min_duration=f.min_duration, max_duration=f.max_duration,
+            language=f.language))
+        sql = "SELECT c.call_id, c.embedding FROM search_calls c WHERE c.embedding IS NOT NULL"
+        if where:
+            sql += (" AND c.call_id IN (SELECT t.call_id FROM search_turns t WHERE "
+                    + " AND ".join(where) + ")")
+        rows = self._q(sql, params)
+        if not rows:
+            return [], np.zeros((0, 1), dtype=np.float32)
+        matrix = np.stack([np.frombuffer(bytes(r["embedding"]), dtype=np.float32)
+                           for r in rows])
+        return [r["call_id"] for r in rows], matrix
+
+    def _call_hit(self, call_id: str, score: float) -> SearchHit:
+        rows = self._q(
+            "SELECT turn, t_start, t_end, role, text, call_date, agent_id, emotion "
+            "FROM search_turns WHERE call_id = ? ORDER BY turn", (call_id,))
+        pick = next((r for r in rows if r["role"] == "customer" and (r["text"] or "").strip()),
+                    rows[0] if rows else None)
+        if pick is None:
+            return SearchHit(call_id, 0, 0.0, "unknown", "", round(score, 4))
+        return SearchHit(call_id=call_id, turn=int(pick["turn"]), start=float(pick["t_start"]),
+                         end=float(pick["t_end"]), role=pick["role"],
+                         snippet=T.highlight(pick["text"] or "", []), score=round(score, 4),
+                         call_date=pick["call_date"], agent_id=pick["agent_id"],
+                         emotion=pick["emotion"])
+
+    # ---------------------------------------------------------------- info
+    def stats(self) -> dict[str, int]:
+        calls = self._q("SELECT COUNT(*) AS n FROM search_calls")[0]["n"]
+        turns = self._q("SELECT COUNT(*) AS n FROM search_turns")[0]["n"]
+        return {"calls": int(calls), "turns": int(turns)}
+
+
+def _date(meta: dict[str, Any]) -> str | None:
+    day = meta.get("date")
+    return str(day)[:10] if day else None
+
+
+def _vocab(segs: Iterable[str]) -> dict[str, str]:
+    """term -> stem for the fuzzy vocabulary (the seg column already holds stems; words of
+    four or more letters only: short words are not worth correcting)."""
+    out: dict[str, str] = {}
+    for seg in segs:
+        for tok in seg.split():
+            if len(tok) >= 4 and tok.isascii() and tok.isalpha():
+                out.setdefault(tok, tok)
+    return out
+
+
+def _match_expr(clauses: list[T.Clause], pg: bool) -> str:
+    """FTS query: every clause and all its tokens required (LIKE checks a phrase's order);
+    a fuzzy clause accepts any of its spellings."""
+    parts = []
+    for c in clauses:
+        toks = list(dict.fromkeys(c.tokens))
+        if pg:
+            quoted = [f"'{t.replace(chr(39), '')}'" for t in toks]
+            parts.append("(" + (" | " if c.any_of else " & ").join(quoted) + ")")
+        else:
+            quoted = [f'"{t.replace(chr(34), "")}"' for t in toks]
+            parts.append("(" + (" OR " if c.any_of else " AND ").join(quoted) + ")")
+    return (" & " if pg else " AND ").join(parts)

@@ -1,0 +1,208 @@
+"""Text for the index and for queries, made the same way on both sides.
+
+Why in Python and not in the database: SQLite FTS5 and PostgreSQL's 'simple' parser split text
+differently and neither understands Chinese. So every backend stores a pre-segmented `seg` column
+(space-separated tokens: jieba for Chinese, light English stemming) and a `norm` column (lower
+case, punctuation folded to spaces) for exact phrases and substrings; queries go through the same
+functions, so the same query finds the same turns everywhere.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+import threading
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+_CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CHUNK_RE = re.compile(rf"[{_CJK}]+|[A-Za-z0-9]+")
+_WORD_RE = re.compile(rf"[{_CJK}]+|[^\W_]+", re.UNICODE)
+_CJK_RE = re.compile(rf"[{_CJK}]")
+_NON_WORD_RE = re.compile(r"[\W_]+", re.UNICODE)
+
+# Telecom words jieba does not know, so they stay one token (custom dictionary).
+TELECOM_WORDS = (
+    "销户", "携号转网", "宽带", "套餐", "流量包", "话费", "欠费", "停机", "复机", "补卡", "换卡",
+    "信号差", "没信号", "掉线", "网速慢", "国际漫游", "漫游", "退订", "退款", "扣费", "投诉",
+    "营业厅", "实名", "过户", "升级套餐", "降级", "合约", "副卡", "亲情号", "来电显示", "积分",
+    "基站", "光猫", "路由器", "验证码", "密码", "重置", "挂失", "乱扣费", "不归我管", "没办法",
+)
+
+_tokenizer: Any = None
+_lock = threading.Lock()
+
+
+def _jieba() -> Any:
+    """One private jieba tokenizer, loaded on first use (not at import) with telecom words."""
+    global _tokenizer
+    with _lock:
+        if _tokenizer is None:
+            with warnings.catch_warnings():     # jieba imports the deprecated pkg_resources
+                warnings.simplefilter("ignore")
+                import jieba
+
+            jieba.setLogLevel(logging.WARNING)
+            tk = jieba.Tokenizer()
+            tk.initialize()
+            for w in TELECOM_WORDS:
+                tk.add_word(w, freq=20000)
+            _tokenizer = tk
+    return _tokenizer
+
+
+def stem(word: str) -> str:
+    """Light English stemming (no stemmer package is installed): plurals, -ed, -ing, -ation,
+    final -e, and doubled consonants, so "cancel", "cancelled", "cancellation" meet."""
+    w = word.lower()
+    if not w.isascii() or not w.isalpha() or len(w) <= 3:
+        return w
+    stripped = False
+    if w.endswith("ies") and len(w) > 4:
+        w = w[:-3] + "y"
+    elif w.endswith("sses"):
+        w = w[:-2]
+    elif w.endswith("s") and not w.endswith(("ss", "us", "is")):
+        w = w[:-1]
+    for suffix, min_left in (("ation", 3), ("ing", 3), ("ed", 3)):
+        if w.endswith(suffix) and len(w) - len(suffix) >= min_left \
+                and re.search(r"[aeiouy]", w[:-len(suffix)]):
+            w, stripped = w[:-len(suffix)], True
+            break
+    if stripped and len(w) >= 3 and w[-1] == w[-2] and w[-1] in "bdfgmnprt":
+        w = w[:-1]
+    if len(w) >= 5 and w.endswith("ll"):
+        w = w[:-1]
+    if len(w) > 3 and w.endswith("e"):
+        w = w[:-1]
+    return w
+
+
+def tokens(text: str, for_index: bool = False) -> list[str]:
+    """Search tokens of `text`: Chinese by jieba (search mode for the index, so sub-words match
+    too), English/digits lower-cased and stemmed."""
+    out: list[str] = []
+    for chunk in _CHUNK_RE.findall(text or ""):
+        if _CJK_RE.match(chunk):
+            tk = _jieba()
+            words = tk.cut_for_search(chunk) if for_index else tk.cut(chunk)
+            out += [w for w in words if w.strip()]
+        else:
+            out.append(stem(chunk))
+    return out
+
+
+def segment(text: str) -> str:
+    """The `seg` column: index tokens joined by spaces."""
+    return " ".join(tokens(text, for_index=True))
+
+
+def normalise(text: str) -> str:
+    """The `norm` column: lower case, punctuation and spaces folded to one space, padded with
+    spaces so an English phrase can be matched on word boundaries with LIKE."""
+    return " " + _NON_WORD_RE.sub(" ", (text or "").lower()).strip() + " "
+
+
+@dataclass
+class Clause:
+    """One part of a query: a bare word group or a quoted exact phrase."""
+
+    raw: str
+    phrase: bool
+    tokens: list[str] = field(default_factory=list)
+    any_of: bool = False            # fuzzy expansion: any one of `tokens` will do
+
+    def like_pattern(self) -> str:
+        """LIKE pattern on `norm`: padded with spaces on English word edges."""
+        body = normalise(self.raw).strip()
+        body = body.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        left = " " if body[:1].isascii() and body[:1].isalnum() else ""
+        right = " " if body[-1:].isascii() and body[-1:].isalnum() else ""
+        return f"%{left}{body}{right}%"
+
+    def substring_pattern(self) -> str:
+        """LIKE pattern for the substring fallback: no word edges."""
+        body = normalise(self.raw).strip()
+        body = body.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        return f"%{body}%"
+
+
+def parse_query(query: str) -> list[Clause]:
+    """Quoted parts become exact phrases; every other word is a required keyword."""
+    clauses: list[Clause] = []
+    for m in re.finditer(r'"([^"]*)"|“([^”]*)”|(\S+)', query or ""):
+        quoted = m.group(1) if m.group(1) is not None else m.group(2)
+        if quoted is not None:
+            toks = tokens(quoted)
+            if toks:
+                clauses.append(Clause(quoted, True, toks))
+        else:
+            toks = tokens(m.group(3))
+            if toks:
+                clauses.append(Clause(m.group(3), False, toks))
+    return clauses
+
+
+def highlight(text: str, clauses: list[Clause], extra_terms: list[str] | tuple[str, ...] = (),
+              width: int = 160) -> str:
+    """HTML-safe snippet of `text` with matches wrapped in <mark>…</mark>, cut around the first."""
+    spans = _match_spans(text, clauses, extra_terms)
+    start, end = 0, len(text)
+    if len(text) > width:
+        first = spans[0][0] if spans else 0
+        start = max(0, first - width // 3)
+        end = min(len(text), start + width)
+    out, pos = [], start
+    for s, e in spans:
+        if s < start or e > end or s < pos:
+            continue
+        out.append(_esc(text[pos:s]) + "<mark>" + _esc(text[s:e]) + "</mark>")
+        pos = e
+    out.append(_esc(text[pos:end]))
+    return ("…" if start > 0 else "") + "".join(out) + ("…" if end < len(text) else "")
+
+
+def _esc(text: str) -> str:
+    return html.escape(text, quote=False)
+
+
+def _match_spans(text: str, clauses: list[Clause], extra: list[str] | tuple[str, ...]
+                 ) -> list[tuple[int, int]]:
+    low = text.lower()
+    spans: list[tuple[int, int]] = []
+    stems = {t for c in clauses for t in c.tokens if t.isascii()} | {
+        stem(t) for t in extra if t.isascii()}
+    for c in clauses:
+        if c.phrase:
+            spans += _phrase_spans(low, c.raw)
+        for t in c.tokens:
+            if not t.isascii():
+                spans += [(m.start(), m.end()) for m in re.finditer(re.escape(t), low)]
+    for t in extra:
+        if not t.isascii():
+            spans += [(m.start(), m.end()) for m in re.finditer(re.escape(t.lower()), low)]
+    for m in re.finditer(r"[A-Za-z0-9]+", text):
+        if stem(m.group()) in stems:
+            spans.append((m.start(), m.end()))
+    return _merge(spans)
+
+
+def _phrase_spans(low: str, phrase: str) -> list[tuple[int, int]]:
+    """Where a phrase occurs, allowing any punctuation/space run between its words."""
+    words = _WORD_RE.findall(phrase.lower())
+    if not words:
+        return []
+    pattern = r"[\W_]+".join(re.escape(w) for w in words)
+    return [(m.start(), m.end()) for m in re.finditer(pattern, low)]
+
+
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for s, e in sorted(spans):
+        if out and s <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], e))
+        else:
+            out.append((s, e))
+    return out

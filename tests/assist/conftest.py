@@ -1,0 +1,110 @@
+"""Assist fixtures: one loaded graph + MiniLM + facts store, and one real uvicorn server per session."""
+
+from __future__ import annotations
+
+import socket
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+DATA = Path(__file__).parent / "data"
+FEED = """area,site_id,kind,status,detail,eta,updated_at
+Haidian,HD-5G-017,base_station,maintenance,5G carrier off for antenna upgrade,2026-11-22T06:00:00Z,2026-11-22T01:00:00Z
+Haidian,HD-5G-018,base_station,ok,,,2026-11-22T01:00:00Z
+Northgate,NG-5G-003,base_station,down,power failure at the site,2026-11-22T05:30:00Z,2026-11-22T02:10:00Z
+Chaoyang,CY-FTTH-3,broadband,down,fibre cut at Jianguo Rd,2026-11-22T09:00:00Z,2026-11-22T02:00:00Z
+"""
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory):
+    from hotline.config import Settings
+
+    tmp = tmp_path_factory.mktemp("assist")
+    return Settings(data_dir=str(tmp), db_url=f"sqlite:///{tmp / 'hotline.db'}", language="en")
+
+
+@pytest.fixture(scope="session")
+def graph():
+    from assist.graph import KnowledgeGraph
+
+    return KnowledgeGraph.load()
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    from assist.embed import Embedder
+
+    return Embedder()
+
+
+@pytest.fixture(scope="session")
+def facts(settings):
+    from assist.facts import FactsStore, parse_feed
+    from store.db import Database
+
+    store = FactsStore(Database(settings.db_url))
+    store.upsert(parse_feed(FEED, "feed.csv"))
+    return store
+
+
+@pytest.fixture(scope="session")
+def assistant(graph, embedder, facts, settings):
+    from assist.assistant import Assistant
+
+    return Assistant(graph, embedder, facts, cache_dir=settings.data_dir)
+
+
+@pytest.fixture(scope="session")
+def engine(assistant, settings):
+    """The live engine with the real tiny.en transcriber and analytics' live rules."""
+    from asr import ASROptions, load_transcriber
+    from assist.live import LiveEngine, _rules_factory, live_asr_options
+
+    transcriber = load_transcriber(settings)
+    options = live_asr_options(ASROptions, "en", assistant.graph)
+    eng = LiveEngine(assistant, transcriber, options, _rules_factory(settings))
+    yield eng
+    eng.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_server(engine, settings):
+    """A real uvicorn server (in a thread) with only the live router; yields the http URL."""
+    import uvicorn
+    from fastapi import FastAPI
+
+    from web.live import make_router
+
+    app = FastAPI()
+    app.include_router(make_router(settings, engine=engine))
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                                           ws_max_size=4 << 20))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 20
+    while not server.started and time.time() < deadline:
+        time.sleep(0.05)
+    assert server.started, "uvicorn did not start"
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def simulate():
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import simulate_call
+
+    return simulate_call

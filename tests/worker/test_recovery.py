@@ -1,0 +1,114 @@
+"""Crash/blip recovery on a real redis-server: lost Redis writes, transient errors, bad URLs.
+
+These drills use the model-free stand-in processor (`worker.standin`, real audio decoding):
+they exercise the queue machinery, which does not depend on what the models say.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from store.db import Database
+from store.results import ResultsStore
+
+pytestmark = [pytest.mark.redis]
+
+STANDIN = {"HOTLINE_PIPELINE_FACTORY": "worker.standin:load"}
+
+
+def _day(synth_day, tmp_path, n: int = 2):
+    day = tmp_path / "day"
+    day.mkdir()
+    for wav in sorted(synth_day.rglob("*.wav"))[:n]:
+        shutil.copy(wav, day / wav.name)
+        shutil.copy(wav.with_suffix(".json"), day / wav.with_suffix(".json").name)
+    return day
+
+
+def test_reconciler_requeues_jobs_redis_lost(synth_day, tmp_path, redis_url, batch_env, kit,
+                                             workers):
+    """Enqueue, then Redis loses everything (restart without persistence): the store still
+    says pending, and the reconciler run by `hotline batch` re-enqueues the recordings."""
+    import redis
+
+    day = _day(synth_day, tmp_path)
+    db_url = f"sqlite:///{tmp_path / 'lost.db'}"
+    env = batch_env(db_url, **STANDIN)
+    queued = kit.run("batch", str(day), "--redis", redis_url, "--no-follow", env=env)
+    assert queued.returncode == 0 and "2 enqueued" in queued.stderr, queued.stderr
+    redis.Redis.from_url(redis_url).flushdb()             # the jobs are gone
+    workers.start("w1", redis_url, env)
+    done = kit.run("batch", str(day), "--redis", redis_url, "--json", env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout.strip().splitlines()[-1])
+    assert summary["done"] == 2
+    assert len(ResultsStore(Database(db_url)).rows()) == 2
+
+
+def test_transient_errors_are_retried_with_backoff(synth_day, tmp_path, redis_url, batch_env,
+                                                   kit, workers):
+    day = _day(synth_day, tmp_path)
+    db_url = f"sqlite:///{tmp_path / 'flaky.db'}"
+    (tmp_path / "flaky").mkdir()
+    env = batch_env(db_url, HOTLINE_PIPELINE_FACTORY="flaky_pipeline:load",
+                    HOTLINE_FLAKY_DIR=str(tmp_path / "flaky"))
+    workers.start("w1", redis_url, env)
+    done = kit.run("batch", str(day), "--redis", redis_url, "--json", env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    rows = ResultsStore(Database(db_url)).rows()
+    assert [(r.status, r.attempts) for r in rows] == [("done", 2), ("done", 2)]
+    log = workers.log("w1")
+    assert "will be retried" in log and "scheduled for retry" in log
+
+
+def test_transient_errors_end_failed_after_max_attempts(synth_day, tmp_path, redis_url,
+                                                        batch_env, kit, workers):
+    day = _day(synth_day, tmp_path, n=1)
+    db_url = f"sqlite:///{tmp_path / 'flaky1.db'}"
+    (tmp_path / "flaky").mkdir()
+    env = batch_env(db_url, HOTLINE_PIPELINE_FACTORY="flaky_pipeline:load",
+                    HOTLINE_FLAKY_DIR=str(tmp_path / "flaky"), HOTLINE_BATCH_MAX_ATTEMPTS="1")
+    workers.start("w1", redis_url, env)
+    done = kit.run("batch", str(day), "--redis", redis_url, "--json", env=env, timeout=120)
+    assert done.returncode == 1
+    failure = json.loads(done.stdout.strip().splitlines()[-1])["failures"][0]
+    assert failure["error"].startswith("TransientError: simulated lost connection")
+    assert failure["permanent"] is False and failure["attempts"] == 1
+
+
+@pytest.mark.parametrize("url", ["redis://127.0.0.1:1/0", "rediss://:s3cret@127.0.0.1:1/0",
+                                 "redis://user:s3cret@127.0.0.1:1/0"])
+def test_unreachable_redis_is_one_clear_line(url, tmp_path, batch_env, kit):
+    env = batch_env(f"sqlite:///{tmp_path / 'x.db'}")
+    for args in (["batch", str(tmp_path), "--redis", url], ["worker", "--redis", url],
+                 ["status", "--redis", url]):
+        res = kit.run(*args, env=env, timeout=60)
+        assert res.returncode == 2, res.stderr
+        lines = res.stderr.strip().splitlines()
+        assert len(lines) == 1 and "cannot reach Redis" in lines[0], res.stderr
+        assert "Traceback" not in res.stderr and "s3cret" not in res.stderr
+
+
+def test_tls_and_password_urls_reach_a_real_server(redis_server, tmp_path):
+    """A password-protected URL connects (the password travels in the URL); a rediss:// URL
+    against a plain-text port fails with the one-line error rather than hanging."""
+    import redis
+
+    from hotline.errors import ConfigError
+    from worker.queue import connect
+
+    conn = redis.Redis.from_url(redis_server["url"])
+    conn.acl_setuser("hotline", enabled=True, passwords=["+pw"], keys=["*"], commands=["+@all"],
+                     channels=["*"])
+    try:
+        port = redis_server["port"]
+        assert connect(f"redis://hotline:pw@127.0.0.1:{port}/0").ping()
+        with pytest.raises(ConfigError, match="cannot reach Redis"):
+            connect(f"redis://hotline:wrong@127.0.0.1:{port}/0")
+        with pytest.raises(ConfigError, match=r"rediss://hotline:\*\*\*@"):
+            connect(f"rediss://hotline:pw@127.0.0.1:{port}/0")
+    finally:
+        conn.acl_deluser("hotline")
