@@ -6,6 +6,7 @@ turn and emits each settled decision once (a violation, or a reminder for the ag
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Hashable
 from typing import Any
@@ -89,3 +90,9 @@ class LiveRules:
             new.append(event)
             (self.violations if isinstance(event, Violation) else self.reminders).append(event)
         return new
+
+
+def event_dict(event: Violation | Reminder) -> dict[str, Any]:
+    """JSON for the agent sidebar: {"type": "violation" | "reminder" | "alert", ...fields}."""
+    kind = event.kind if isinstance(event, Reminder) else "violation"
+    return {"type": kind, **dataclasses.asdict(event)}

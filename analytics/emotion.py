@@ -25,9 +25,10 @@ from hotline.errors import ConfigError
 ANGRY_THRESHOLD = 0.5       # fused anger evidence at or above which a turn is "angry"
 NEGATIVE_VALENCE = -0.2     # valence at or below which a turn is "negative"
 POSITIVE_VALENCE = 0.3
-AROUSAL_ANGER_GAIN = 0.6    # how much raised arousal (above 0.5) adds to negative-text anger
+AROUSAL_ANGER_GAIN = 1.4    # anger added per unit of arousal above AROUSAL_FLOOR (negative words only)
+AROUSAL_FLOOR = 0.55        # 0.5 = the speaker's usual voice
 MODEL_WEIGHT = 0.6          # share of a plugged-in model in the text evidence (rest: lexicon)
-SNOWNLP_WEIGHT = 0.25       # share of snownlp sentiment in Mandarin valence
+SNOWNLP_WEIGHT = 0.15       # share of snownlp sentiment in Mandarin valence (alone it cannot flip a label)
 
 # How a model's labels map onto the contract's four (lower-cased, first match wins).
 _LABEL_MAP = (
@@ -133,7 +134,15 @@ class EmotionScorer:
     def load(cls, settings: Any = None) -> EmotionScorer:
         """Default offline scorer, plus the transformers model at settings.emotion_model_path."""
         path = getattr(settings, "emotion_model_path", "") if settings is not None else ""
-        return cls(model=TransformersEmotion(path) if path else None)
+        return cls(model=TransformersEmotion(path) if path else None).warm_up()
+
+    def warm_up(self) -> EmotionScorer:
+        """Pay the one-time costs now, not on the first call: librosa import and its numba
+        compilation, jieba dictionary, snownlp model (~2-10 s together on a busy 2-core machine)."""
+        noise = np.random.default_rng(0).standard_normal(acoustic.SR).astype(np.float32) * 0.1
+        acoustic.turn_features(noise, 0.0, 1.0, 3)
+        self.score_text("您好，谢谢", "zh")
+        return self
 
     # --- text ------------------------------------------------------------------------------
     def text_evidence(self, texts: list[str], language: str = "auto") -> list[_Evidence]:
@@ -219,8 +228,9 @@ def _blend_model(ev: _Evidence, dist: dict[str, float]) -> None:
 def fuse(ev: _Evidence, arousal: float | None) -> Emotion:
     """Text evidence + acoustic arousal (None = no audio) -> contract Emotion."""
     anger = ev.anger
-    if arousal is not None and arousal > 0.5 and (ev.valence < 0 or anger > 0):
-        anger = min(1.0, anger + AROUSAL_ANGER_GAIN * (arousal - 0.5) * (1.0 if anger > 0 else 0.7))
+    if arousal is not None and arousal > AROUSAL_FLOOR and (ev.valence < 0 or anger > 0):
+        negativity = 1.0 if anger > 0 else min(1.0, -2.0 * ev.valence)
+        anger = min(1.0, anger + AROUSAL_ANGER_GAIN * (arousal - AROUSAL_FLOOR) * negativity)
     if arousal is None:
         arousal = min(1.0, 0.3 + 0.45 * anger + 0.25 * ev.intensity + 0.1 * abs(ev.valence))
     valence = max(-1.0, min(1.0, ev.valence))

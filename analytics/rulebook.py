@@ -20,6 +20,7 @@ later turn can change, keyed so a live caller can emit each once; `final=True` s
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +31,7 @@ import yaml
 from analytics.conditions import Compiler, Phrases, Pred, Where
 from analytics.context import CallContext, Unit
 from analytics.semantic import Embedder
+from hotline import defaults
 from hotline.document import Violation
 from hotline.errors import ConfigError
 
@@ -270,10 +272,9 @@ def _construct_map(loader: _Loader, node: yaml.MappingNode) -> _Map:
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
         if not isinstance(key, Hashable):
-            raise ConfigError(f"line {key_node.start_mark.line + 1}: unhashable key")
+            raise _Marked("a mapping key must be a plain value", key_node.start_mark)
         if key in out:
-            m = key_node.start_mark
-            raise _Duplicate(key, m)
+            raise _Marked(f"duplicate key {key!r}", key_node.start_mark)
         out[key] = loader.construct_object(value_node, deep=True)
         out.key_marks[key] = key_node.start_mark
     return out
@@ -285,14 +286,28 @@ def _construct_seq(loader: _Loader, node: yaml.SequenceNode) -> _Seq:
     return out
 
 
-class _Duplicate(Exception):
-    def __init__(self, key: Any, mark: Any) -> None:
-        super().__init__(key)
-        self.key, self.mark = key, mark
+def _construct_str(loader: _Loader, node: yaml.ScalarNode) -> Any:
+    """'${NAME}' is the value of hotline.defaults.NAME (keeps tunables in one place)."""
+    value = loader.construct_scalar(node)
+    m = re.fullmatch(r"\$\{([A-Z][A-Z0-9_]*)\}", value.strip())
+    if not m:
+        return value
+    if not hasattr(defaults, m.group(1)):
+        raise _Marked(f"unknown setting {value!r} (no hotline.defaults.{m.group(1)})", node.start_mark)
+    return getattr(defaults, m.group(1))
+
+
+class _Marked(Exception):
+    """A problem found while constructing YAML, with its position."""
+
+    def __init__(self, problem: str, mark: Any) -> None:
+        super().__init__(problem)
+        self.problem, self.mark = problem, mark
 
 
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_map)
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_seq)
+_Loader.add_constructor("tag:yaml.org,2002:str", _construct_str)
 
 
 def default_rulebook_path() -> Path:
@@ -317,9 +332,8 @@ def load_rulebook(path: str | os.PathLike | None = None, embedder: Embedder | No
 def parse_rulebook(text: str, path: str = "<rulebook>", embedder: Embedder | None = None) -> Rulebook:
     try:
         data = yaml.load(text, Loader=_Loader)  # noqa: S506 - SafeLoader subclass
-    except _Duplicate as exc:
-        raise ConfigError(f"{path}:{exc.mark.line + 1}:{exc.mark.column + 1}: "
-                          f"duplicate key {exc.key!r}") from None
+    except _Marked as exc:
+        raise ConfigError(f"{path}:{exc.mark.line + 1}:{exc.mark.column + 1}: {exc.problem}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)

@@ -69,9 +69,16 @@ def count_words(text: str, language: str = "auto") -> int:
     return len(zh_words(text))
 
 
-def zh_words(text: str) -> list[str]:
-    """jieba words without punctuation (jieba's dictionary loads on first use, ~0.7 s)."""
+@lru_cache(maxsize=8192)
+def zh_words(text: str) -> tuple[str, ...]:
+    """jieba words without punctuation (cached: emotion and metrics both segment each turn)."""
+    return tuple(w for w in _jieba().lcut(normalize_zh(text)) if w.strip())
+
+
+@lru_cache(maxsize=1)
+def _jieba():
+    """jieba, with its start-up chatter silenced; the dictionary loads on first use (~0.7 s)."""
     import jieba
 
     jieba.setLogLevel(60)
-    return [w for w in jieba.lcut(normalize_zh(text)) if w.strip()]
+    return jieba

@@ -64,6 +64,8 @@ class ASROptions:
             if value is not None and not isinstance(value, str):
                 raise ConfigError(f"{name} must be text or None, got {type(value).__name__}")
             object.__setattr__(self, name, (value or "").strip() or None)
+        if self.language == "zh" and self.hotwords == defaults.TELECOM_HOTWORDS:
+            object.__setattr__(self, "hotwords", ZH_HOTWORDS)  # default terms follow the language
 
     def replace(self, **changes: Any) -> ASROptions:
         """A validated copy with the given non-None changes (per-call language, hotwords)."""

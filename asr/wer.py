@@ -33,6 +33,9 @@ def wer(reference: str, hypothesis: str) -> float:
     return edit_distance(ref, hyp) / len(ref)
 
 
+word_error_rate = wer  # the name other areas' tests import
+
+
 def cer(reference: str, hypothesis: str) -> float:
     """Character error rate (for Mandarin, where words are not space-separated)."""
     ref = [c for c in "".join(normalize(reference))]

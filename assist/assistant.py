@@ -27,7 +27,7 @@ WEIGHT_SEM = {"en": 0.65, "zh": 0.30}   # semantic share of the blend per langua
 LEX_FLOOR = 6.0                         # BM25 normaliser floor: a weak lexical hit stays < 1
 CONTEXT_WEIGHT = 0.30                   # earlier customer turns, relative to this utterance
 RELATED_BONUS = 0.04                    # graph: intents related to the previous top intent
-MIN_SCORE = 0.30                        # below this nothing is suggested
+MIN_SCORE = 0.35                        # below this nothing is suggested
 TAG_SCORE = 0.45                        # call_intents: a turn must reach this to tag the call
 TOP_K = 3
 ANGER_CUES = re.compile(
@@ -133,7 +133,7 @@ class Assistant:
                 language: str | None = None, previous: str | None = None,
                 k: int = TOP_K) -> list[Suggestion]:
         """Best-first suggestions for one customer utterance (empty when nothing fits)."""
-        if not text or not text.strip():
+        if not text or not text.strip() or T.is_small_talk(text):
             return []
         language = language if language in ("en", "zh") else ("zh" if T.is_chinese(text) else "en")
         spoken_area = self.find_area(" ".join([*(context or []), text]))
@@ -155,7 +155,7 @@ class Assistant:
         context: list[str] = []
         turns = [t for t in doc.turns if t.role in ("customer", "unknown")] or list(doc.turns)
         for turn in turns:
-            if len(turn.text.strip()) < 4:
+            if len(turn.text.strip()) < 2 or T.is_small_talk(turn.text):
                 continue
             ranked = self.rank(turn.text, context, previous=found[-1] if found else None)
             node, score, _ = ranked[0]
@@ -219,7 +219,5 @@ class Assistant:
 def _find_word(text: str, needle: str) -> int:
     if T.CJK.search(needle):
         return text.rfind(needle)
-    m = None
-    for m in re.finditer(rf"\b{re.escape(needle)}\b", text):
-        pass
-    return m.start() if m else -1
+    hits = [m.start() for m in re.finditer(rf"\b{re.escape(needle)}\b", text)]
+    return hits[-1] if hits else -1

@@ -23,7 +23,7 @@ class BM25:
     def scores(self, query: list[str]) -> list[float]:
         terms = [t for t in set(query) if t in self.idf]
         out = []
-        for tf, length in zip(self.tf, self.len):
+        for tf, length in zip(self.tf, self.len, strict=False):
             norm = self.k1 * (1 - self.b + self.b * length / self.avg)
             s = 0.0
             for t in terms:

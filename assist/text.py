@@ -44,6 +44,13 @@ STOPWORDS = frozenset(
 )
 ZH_STOPWORDS = frozenset("的 了 吗 呢 啊 吧 我 你 您 们 是 在 有 就 都 也 还 这 那 个 一 怎么 什么 为什么".split())
 
+# Greetings and back-channel: an utterance made only of these gets no suggestion.
+SMALL_TALK = frozenset(
+    "good morning afternoon evening thank thanks bye goodbye sure right fine great alright "
+    "hear sorry pardon moment minute wait hold mhm hmm see name much lot 你好 好 行 您好 好的 谢谢 再见 嗯 对 是的 "
+    "稍等 喂 听得见 明白 知道".split()
+)
+
 _SUFFIXES = ("ings", "ing", "edly", "ed", "es", "s")
 
 
@@ -88,3 +95,12 @@ def tokens(text: str) -> list[str]:
         out.extend(w for w in _jieba().lcut(run) if w not in ZH_STOPWORDS)
         out.extend(run[i:i + 2] for i in range(len(run) - 1))
     return out
+
+
+def is_small_talk(text: str) -> bool:
+    """Only greetings / thanks / back-channel words (no problem described)."""
+    norm = normalize(text)
+    words = [w for w in re.findall(r"[a-z0-9]+", norm) if w not in STOPWORDS]
+    for run in re.findall(r"[\u4e00-\u9fff]+", norm):
+        words.extend(w for w in _jieba().lcut(run) if w not in ZH_STOPWORDS)
+    return all(w in SMALL_TALK for w in words)

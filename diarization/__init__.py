@@ -2,7 +2,7 @@
 
 from diarization.loader import load_diarizer
 from diarization.roles import assign_roles, cue_scores
-from diarization.stereo import channel_speakers, channel_turns, is_dual_mono
+from diarization.stereo import channel_speakers, channel_turns, diarize_stereo, is_dual_mono
 from diarization.turns import join_words, words_to_turns
 from diarization.types import (
     DUAL_MONO_CORRELATION,
@@ -22,6 +22,7 @@ __all__ = [
     "channel_speakers",
     "channel_turns",
     "cue_scores",
+    "diarize_stereo",
     "is_dual_mono",
     "join_words",
     "load_diarizer",

@@ -48,6 +48,8 @@ class EmbeddedParams:
     snap_window_s: float = 0.5        # move a change to a word gap within this distance
     cross_gaps: bool = True           # windows may span pauses (False measured worse on AMI)
     gap_switch_penalty: float = 1.0   # cost of a change at a pause
+    trim_db: float = 40.0             # cut run edges quieter than the run's loud frames - this
+    pause_snap_frames: int = 25       # move a change to a pause within 0.25 s
     threads: int = 1                  # torch threads for the encoder (1: no oversubscription)
     batch: int = 64                  # windows per encoder call
 
@@ -79,6 +81,8 @@ class EmbeddedDiarizer:
                             p.vad_min_speech_s, p.vad_pad_s)
         mel = mel_frames(x)
         frame_speech = _vad_to_mel(vmask, len(mel))
+        if p.trim_db > 0:
+            frame_speech = trim_quiet(frame_speech, mel, p.trim_db)
         idx = np.flatnonzero(frame_speech)
         if len(idx) == 0:
             return Diarization(segments=[], speakers=[], backend=self.backend)
@@ -95,9 +99,7 @@ class EmbeddedDiarizer:
         p = self.params
         n = len(speech_mel)
         win = p.window_frames
-        if p.cross_gaps:
-            regions = np.array([0])
-        spans = region_windows(regions, n, win, p.hop_frames)
+        spans = region_windows(np.array([0]) if p.cross_gaps else regions, n, win, p.hop_frames)
         if len(spans) < 2 or k == 1:
             return np.zeros(n, dtype=int)
         emb = self._embed(speech_mel, spans, win)
@@ -110,7 +112,8 @@ class EmbeddedDiarizer:
         scores = frame_scores(sims, spans, n) / p.temperature      # (frames, K)
         penalty = np.full(n, p.switch_penalty)
         penalty[regions] = p.gap_switch_penalty          # a change at a pause is cheap
-        return viterbi(scores, penalty)
+        labels = viterbi(scores, penalty)
+        return snap_to_pauses(labels, regions, p.pause_snap_frames)
 
     def _embed(self, speech_mel: np.ndarray, spans: np.ndarray, win: int) -> np.ndarray:
         """d-vectors of all windows in batches; a window shorter than `win` is tiled to it."""
@@ -163,6 +166,25 @@ def _vad_to_mel(vmask: np.ndarray, n_mel: int) -> np.ndarray:
     centre = np.arange(n_mel) * MEL_HOP
     vidx = np.minimum(centre // VAD_FRAME, len(vmask) - 1)
     return vmask[vidx]
+
+
+def trim_quiet(speech: np.ndarray, mel: np.ndarray, trim_db: float) -> np.ndarray:
+    """Tighten VAD runs: silero keeps ~0.1-0.3 s of hangover around speech; cut run edges
+    that are `trim_db` below the run's loud frames (inner pauses stay: they are in the turn)."""
+    energy = 10.0 * np.log10(mel.sum(axis=1) + 1e-10)
+    out = speech.copy()
+    idx = np.flatnonzero(speech)
+    if len(idx) == 0:
+        return out
+    for run in np.split(idx, np.flatnonzero(np.diff(idx) > 1) + 1):
+        e = energy[run]
+        loud = e >= np.percentile(e, 90) - trim_db
+        if not loud.any():
+            continue
+        first, last = np.flatnonzero(loud)[[0, -1]]
+        out[run[:first]] = False
+        out[run[last + 1:]] = False
+    return out
 
 
 def _region_starts(idx: np.ndarray) -> np.ndarray:
@@ -259,6 +281,31 @@ def _centroids(emb: np.ndarray, assign: np.ndarray, k: int) -> np.ndarray:
                       else np.zeros(emb.shape[1], emb.dtype) for c in range(k)])
     norms = np.linalg.norm(cents, axis=1, keepdims=True)
     return cents / np.maximum(norms, 1e-9)
+
+
+def snap_to_pauses(labels: np.ndarray, regions: np.ndarray, reach: int) -> np.ndarray:
+    """Move each speaker change that falls inside a speech run to the nearest pause (run
+    start) within `reach` frames, if that pause has no other change between them."""
+    if reach <= 0 or len(regions) < 2:
+        return labels
+    out = labels.copy()
+    starts = np.asarray(regions)
+    changes = np.flatnonzero(np.diff(labels)) + 1
+    for c in changes:
+        if c in set(starts.tolist()):
+            continue
+        j = int(np.argmin(np.abs(starts - c)))
+        r = int(starts[j])
+        if abs(r - c) > reach or r == 0:
+            continue
+        lo, hi = min(r, c), max(r, c)
+        if np.any(np.isin(changes, np.arange(lo + 1, hi))) :
+            continue
+        if r > c:       # change too early: the old speaker keeps frames up to the pause
+            out[c:r] = labels[c - 1]
+        else:           # change too late: the new speaker starts at the pause
+            out[r:c] = labels[c]
+    return out
 
 
 def frame_scores(sims: np.ndarray, spans: np.ndarray, n: int) -> np.ndarray:

@@ -5,7 +5,12 @@ from __future__ import annotations
 import numpy as np
 
 from diarization.turns import group_turns
-from diarization.types import DUAL_MONO_CORRELATION, TURN_SPLIT_GAP_S
+from diarization.types import (
+    DUAL_MONO_CORRELATION,
+    TURN_SPLIT_GAP_S,
+    Diarization,
+    SpeakerSegment,
+)
 from hotline.document import Turn, Word
 
 _MAX_LAG = 8          # samples; tolerate a tiny resampling/codec offset between channels
@@ -79,3 +84,25 @@ def channel_speakers(agent_channel: str = "left") -> dict[str, str]:
         raise ValueError(f"agent channel must be left or right, got {agent_channel!r}")
     return {"S0": "agent", "S1": "customer"} if agent_channel == "left" else {
         "S0": "customer", "S1": "agent"}
+
+
+def diarize_stereo(samples: np.ndarray, vad_model=None, onset: float = 0.5,
+                   offset: float = 0.35) -> Diarization:
+    """Who spoke when in a two-channel call: speech on the left channel is S0, right is S1.
+
+    Exact by construction (no clustering): each channel's VAD speech is its own speaker; both
+    may overlap in time (real overtalk).
+    """
+    from diarization.vad import load_vad_model, speech_mask, speech_probabilities, speech_regions
+
+    x = np.asarray(samples, dtype=np.float32)
+    if x.ndim != 2 or x.shape[0] != 2:
+        raise ValueError(f"diarize_stereo needs (2, n) samples, got shape {x.shape}")
+    model = vad_model if vad_model is not None else load_vad_model()
+    segments = []
+    for ch in (0, 1):
+        mask = speech_mask(speech_probabilities(model, x[ch]), onset, offset)
+        segments += [SpeakerSegment(round(a, 3), round(b, 3), f"S{ch}")
+                     for a, b in speech_regions(mask)]
+    segments.sort(key=lambda s: (s.start, s.end))
+    return Diarization(segments=segments, speakers=["S0", "S1"], backend="stereo")

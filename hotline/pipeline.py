@@ -67,7 +67,7 @@ class Pipeline:
 
             models.analyzer = CallAnalyzer.load(settings)
         if intents:
-            from assist.retrieval import Assistant
+            from assist.assistant import Assistant
 
             models.assistant = Assistant.load(settings)
         return cls(settings, models, progress)

@@ -168,12 +168,15 @@ def _is_joiner(tok: str) -> bool:
     return tok.isspace() or tok in _JOINERS or tok.lower() in _FILLERS
 
 
-def _runs(text: str) -> list[_Run]:
-    """Every digit run in `text` (already normalised, with e-mails and dates masked)."""
+def _runs(text: str, start: int = 0, end: int | None = None) -> list[_Run]:
+    """Every digit run in `text[start:end]` (normalised, with e-mails and dates masked);
+    offsets stay those of `text`."""
+    end = len(text) if end is None else end
     runs: list[_Run] = []
     cur: _Run | None = None
-    mult, plus_at, comma = 1, -2, False
-    for m in _TOKEN_RE.finditer(text):
+    mult, comma = 1, False
+    plus_at = start if start > 0 and text[start - 1] == "+" else -2
+    for m in _TOKEN_RE.finditer(text, start, end):
         tok, s, e = m.group(), m.start(), m.end()
         kind = _digit_token(tok)
         if kind is None:
@@ -205,6 +208,24 @@ def _runs(text: str) -> list[_Run]:
         mult, comma = 1, False
     if cur:
         runs.append(cur)
+    return runs
+
+
+_EN_NUMBER_WORDS = "|".join(sorted([*_EN_DIGITS, *_EN_TEENS, *_EN_TENS, *_MULTIPLIERS],
+                                   key=len, reverse=True))
+_DIGITISH = (rf"(?<![A-Za-z0-9'])(?:\d{{17}}[Xx]|\d+|{_EN_NUMBER_WORDS})(?![A-Za-z0-9'])"
+             rf"|[{''.join(_ZH_DIGITS)}]")
+_JOINISH = (r"(?:\s|[-–—,，、\u3000]|[嗯呃啊额]"
+            r"|(?<![A-Za-z0-9'])(?:uh|um|erm|er|ah|hmm|mm)(?![A-Za-z0-9']))")
+# A stretch of number tokens and joiners: only these go through the token-by-token scanner,
+# so ordinary prose costs one regex pass.
+_REGION_RE = re.compile(rf"(?:{_DIGITISH})(?:{_JOINISH}*(?:{_DIGITISH}))*", re.I)
+
+
+def _candidate_runs(text: str) -> list[_Run]:
+    runs: list[_Run] = []
+    for m in _REGION_RE.finditer(text):
+        runs += _runs(text, m.start(), m.end())
     return runs
 
 
@@ -263,7 +284,7 @@ def _scan(text: str, cvv_at: Callable[[int], bool] | None = None) -> list[_Hit]:
     masked = _mask(text, hits + [_Hit("date", m.start(), m.end())
                                  for m in _DATE_TIME_RE.finditer(text)])
     last_card_end = -10**9
-    for whole in _runs(masked):
+    for whole in _candidate_runs(masked):
         kind = _judge(whole, masked, cvv_at, last_card_end)
         runs = [whole] if kind in _SURE else whole.split_at_commas()
         for run in runs:
@@ -454,9 +475,12 @@ def mask_number(number: str) -> str:
 
 
 def redact_document(doc: CallDocument) -> CallDocument:
-    """A redacted copy of `doc` (turn text, words, evidence, metadata; spans in `redactions`).
+    """Redact `doc` in place and return it: turn text, words, evidence, metadata (caller number
+    masked + `caller_hash`), spans recorded in `doc.redactions`.
 
-    Raises `RedactionFailed` if redaction fails or leaves anything sensitive behind.
+    The work is done on a copy that replaces the document's fields only once it has been
+    verified, so a caller that ignores the return value still stores the redacted version.
+    On any failure the document's text is wiped and `RedactionFailed` raised (fail closed).
     """
     try:
         out = copy.deepcopy(doc)
@@ -465,15 +489,33 @@ def redact_document(doc: CallDocument) -> CallDocument:
         word_hits = _redact_streams(out, by_words=True)
         _record(out, text_hits, word_hits)
         _redact_free_text(out)
-    except RedactionFailed:
-        raise
+        leftovers = residual_pii(out)
     except Exception as exc:  # fail closed: the caller must store nothing
+        _scrub(doc)
         raise RedactionFailed(f"redaction failed ({type(exc).__name__})") from None
-    leftovers = residual_pii(out)
     if leftovers:
+        _scrub(doc)
         raise RedactionFailed(f"redaction left {len(leftovers)} sensitive span(s): "
                               f"{sorted({k for k, _ in leftovers})}")
-    return out
+    doc.__dict__.update(out.__dict__)
+    return doc
+
+
+def _scrub(doc: CallDocument) -> None:
+    """Blank every free-text field of a document whose redaction failed, so that even a caller
+    that swallows the exception has nothing sensitive left to store."""
+    try:
+        for turn in doc.turns:
+            turn.text = "[REDACTION FAILED]"
+            turn.words = []
+        for v in doc.violations:
+            v.evidence, v.message = "", ""
+        doc.metadata = {k: v for k, v in (doc.metadata or {}).items()
+                        if k in ("date", "agent_id", "area", "caller_hash")}
+        doc.source = ""
+        doc.emotion_summary, doc.metrics = {}, {}
+    except Exception:  # nothing more can be done; the raise that follows still stops storage
+        pass
 
 
 def _record(doc: CallDocument, text_hits: list, word_hits: list) -> None:

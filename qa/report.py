@@ -67,7 +67,8 @@ class DailyReport:
     durations: list[float] = field(default_factory=list)
     languages: dict[str, int] = field(default_factory=dict)
     emotion_mix: dict[str, int] = field(default_factory=dict)
-    emotion_escalations: int = 0      # customer's emotion got worse during the call
+    emotion_escalations: int = 0      # the customer turned angry (senior agent advised)
+    emotion_worsened: int = 0         # the customer's emotion got worse during the call
     escalation_requests: int = 0      # calls with the complaint-escalation intent
     intents: list[tuple[str, int]] = field(default_factory=list)
     violations_by_rule: dict[str, int] = field(default_factory=dict)
@@ -161,11 +162,20 @@ def customer_emotion(doc: CallDocument) -> str:
 
 
 def emotion_escalated(doc: CallDocument) -> bool:
-    """The customer's emotion got worse during the call (or the analyzer says it escalated)."""
+    """The customer turned angry (the analyzer's `escalation`: move to a senior agent)."""
     summary = doc.emotion_summary or {}
-    for key in ("escalation", "escalated"):
-        if key in summary:
-            return bool(summary[key])
+    if "escalation" in summary:
+        return bool(summary["escalation"])
+    return any(t.role == "customer" and t.emotion and t.emotion.label == "angry"
+               for t in doc.turns)
+
+
+def emotion_worsened(doc: CallDocument) -> bool:
+    """The customer's emotion got worse during the call (the analyzer's `trend`, else: a
+    later customer turn negative or angry and worse than the first)."""
+    summary = doc.emotion_summary or {}
+    if summary.get("trend"):
+        return summary["trend"] == "worsened"
     labels = [t.emotion.label for t in doc.turns
               if t.role == "customer" and t.emotion and t.emotion.label in SEVERITY]
     if len(labels) < 2:
@@ -179,6 +189,7 @@ def _emotions(rep: DailyReport, docs: list[CallDocument]) -> None:
     order = ["positive", "neutral", "negative", "angry", "unknown"]
     rep.emotion_mix = {k: mix[k] for k in order if mix.get(k)}
     rep.emotion_escalations = sum(emotion_escalated(d) for d in docs)
+    rep.emotion_worsened = sum(emotion_worsened(d) for d in docs)
     rep.escalation_requests = sum(ESCALATION_INTENT in (d.intents or []) for d in docs)
 
 
@@ -459,7 +470,8 @@ img{max-width:100%}
 <div><table id="t-emotion"><tr><th>customer emotion</th><th class="n">calls</th><th class="n">share</th></tr>
 {% for label, n in r.emotion_mix.items() %}<tr><td>{{ label }}</td><td class="n">{{ n }}</td>
 <td class="n">{{ (n / r.calls)|pct }}</td></tr>{% endfor %}
-<tr><td>emotion escalated during the call</td><td class="n" id="v-emotion-escalations">{{ r.emotion_escalations }}</td><td></td></tr>
+<tr><td>customer turned angry (escalation: senior agent advised)</td><td class="n" id="v-emotion-escalations">{{ r.emotion_escalations }}</td><td class="n">{{ (r.emotion_escalations / r.calls)|pct if r.calls else "–" }}</td></tr>
+<tr><td>customer emotion worsened during the call</td><td class="n" id="v-emotion-worsened">{{ r.emotion_worsened }}</td><td></td></tr>
 <tr><td>escalation requested ({{ "service.complaint_escalation" }})</td><td class="n" id="v-escalation-requests">{{ r.escalation_requests }}</td><td></td></tr>
 </table></div></div></section>
 

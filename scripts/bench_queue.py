@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--calls", type=int, default=6, help="synthetic calls for the throughput run")
+    ap.add_argument("--calls", type=int, default=4, help="synthetic calls for the throughput run")
     ap.add_argument("--noop-jobs", type=int, default=300)
     ap.add_argument("--skip-real", action="store_true", help="only the queue-overhead part")
     ap.add_argument("--workers", default="1,2", help="worker counts for the throughput run")
@@ -172,7 +172,7 @@ def render_day(out: Path, n: int) -> Path:
     from synth.render import render_call
     from synth.scenarios import build_scenarios
 
-    for scenario in build_scenarios(seed=5, n=n, languages=("en", "zh")):
+    for scenario in build_scenarios(seed=5, n=n, languages=("en",)):
         render_call(scenario, out)
     return out
 

@@ -2,6 +2,7 @@
 
     python scripts/make_calls.py --out DIR --n 20 [--lang en,zh] [--stereo-ratio 0.3]
         [--noise 0.0] [--seed 0] [--kinds clean,greeting.missing,angry+pii] [--text-only]
+        [--encoding pcm16|ulaw]
 
 --kinds without --n renders every kind in every language; `--kinds all` = the labelled set.
 """
@@ -32,6 +33,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--kinds", default=None, help="comma-separated kinds; 'all' = every kind; "
                     f"known: {', '.join(scenarios.KINDS)} (combine with +)")
+    ap.add_argument("--encoding", choices=("pcm16", "ulaw"), default="pcm16",
+                    help="WAV sample format (ulaw = G.711 mu-law)")
     ap.add_argument("--text-only", action="store_true", help="write truth JSON only, no audio")
     args = ap.parse_args(argv)
     langs = tuple(x.strip() for x in args.lang.split(",") if x.strip())
@@ -57,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
                   file=sys.stderr)
             return 1
         truths = render_calls(calls, args.out, stereo_ratio=args.stereo_ratio,
-                              noise=args.noise, seed=args.seed)
+                              noise=args.noise, seed=args.seed, encoding=args.encoding)
     elapsed = time.perf_counter() - t0
     audio_s = sum(t["duration"] for t in truths)
     index = [{"name": t["name"], "language": t["language"], "violations": t["violations"],

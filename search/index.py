@@ -34,7 +34,8 @@ log = logging.getLogger(__name__)
 FUZZY_PG_SIMILARITY = 0.4     # pg_trgm similarity for "did you mean" terms
 FUZZY_RAPIDFUZZ_RATIO = 80    # the same on SQLite, with rapidfuzz over the vocabulary
 FUZZY_MAX_TERMS = 5           # at most this many spellings per misspelled word
-EMBED_MAX_CHARS = 2000        # text per call fed to the embedder (customer turns first)
+EMBED_MAX_CHARS = 2000
+RANK_MAX_MATCHES = 3000       # PostgreSQL: above this many matching turns, newest first        # text per call fed to the embedder (customer turns first)
 
 
 @dataclass
@@ -114,7 +115,8 @@ class SearchIndex:
     def _create_schema(self) -> None:
         blob = "BYTEA" if self.pg else "BLOB"
         ident = "BIGSERIAL PRIMARY KEY" if self.pg else "INTEGER PRIMARY KEY AUTOINCREMENT"
-        tsv = (", tsv tsvector GENERATED ALWAYS AS (to_tsvector('simple', seg)) STORED"
+        tsv = (", tsv tsvector GENERATED ALWAYS AS (to_tsvector('simple', seg)) STORED, "
+               "gtsv tsvector GENERATED ALWAYS AS (to_tsvector('simple', grams)) STORED"
                if self.pg else "")
         stmts = [
             f"""CREATE TABLE IF NOT EXISTS search_calls (
@@ -123,7 +125,7 @@ class SearchIndex:
                 embed_dim INTEGER)""",
             f"""CREATE TABLE IF NOT EXISTS search_turns (
                 id {ident}, call_id TEXT NOT NULL, turn INTEGER NOT NULL, role TEXT,
-                speaker TEXT, t_start REAL, t_end REAL, text TEXT, seg TEXT, norm TEXT,
+                speaker TEXT, t_start REAL, t_end REAL, text TEXT, seg TEXT, norm TEXT, grams TEXT,
                 emotion TEXT, call_date TEXT, agent_id TEXT, duration REAL{tsv},
                 UNIQUE (call_id, turn))""",
             """CREATE TABLE IF NOT EXISTS search_tags (
@@ -137,9 +139,11 @@ class SearchIndex:
         if self.pg:
             stmts.append("CREATE INDEX IF NOT EXISTS search_turns_tsv ON search_turns "
                          "USING gin (tsv)")
+            stmts.append("CREATE INDEX IF NOT EXISTS search_turns_gtsv ON search_turns "
+                         "USING gin (gtsv)")
         else:
             stmts.append("CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING "
-                         "fts5(seg, tokenize='unicode61 remove_diacritics 0')")
+                         "fts5(seg, grams, tokenize='unicode61 remove_diacritics 0')")
         with self.db.transaction() as cur:
             for sql in stmts:
                 cur.execute(sql)
@@ -151,8 +155,6 @@ class SearchIndex:
         try:
             with self.db.transaction() as cur:
                 cur.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-                cur.execute("CREATE INDEX IF NOT EXISTS search_turns_norm_trgm ON search_turns "
-                            "USING gin (norm gin_trgm_ops)")
                 cur.execute("CREATE INDEX IF NOT EXISTS search_vocab_trgm ON search_vocab "
                             "USING gin (term gin_trgm_ops)")
             return True
@@ -164,44 +166,67 @@ class SearchIndex:
     # ---------------------------------------------------------------- indexing
     def index_call(self, doc: CallDocument) -> None:
         """Insert or replace one call (idempotent). Refuses documents that hold PII."""
+        self.index_many([doc], batch=1)
+
+    def index_many(self, docs: Iterable[CallDocument], batch: int = 200) -> int:
+        """Index many calls, `batch` per transaction (bulk loads and rebuilds); returns how
+        many. Every document is checked for PII before anything of its batch is written."""
+        n, chunk = 0, []
+        for doc in docs:
+            chunk.append(self._prepare(doc))
+            if len(chunk) >= batch:
+                n += self._write(chunk)
+                chunk = []
+        if chunk:
+            n += self._write(chunk)
+        return n
+
+    def _prepare(self, doc: CallDocument) -> dict[str, Any]:
         assert_redacted(doc)
         rows = self._turn_rows(doc)
         vector = self._embed_doc(doc) if self.embedder is not None else None
         meta = doc.metadata or {}
-        rules = sorted({v.rule for v in doc.violations})
-        tags = [("rule", r) for r in rules] + [("intent", i) for i in sorted(set(doc.intents))]
+        tags = [("rule", r) for r in sorted({v.rule for v in doc.violations})]
+        tags += [("intent", i) for i in sorted(set(doc.intents))]
         if doc.language:
             tags.append(("language", doc.language))
-        vocab = _vocab(r[6] for r in rows)
+        call = (doc.call_id, _date(meta), meta.get("agent_id"), float(doc.duration or 0.0),
+                doc.language, len(doc.turns), dt.datetime.now(dt.timezone.utc).isoformat(),
+                vector.tobytes() if vector is not None else None,
+                int(vector.shape[0]) if vector is not None else None)
+        return {"call_id": doc.call_id, "call": call, "rows": rows, "tags": tags,
+                "vocab": _vocab(r[7] for r in rows)}
+
+    def _write(self, chunk: list[dict[str, Any]]) -> int:
         with self.db.transaction() as cur:
-            self._delete(cur, doc.call_id)
-            cur.execute(
-                "INSERT INTO search_calls (call_id, call_date, agent_id, duration, language, "
-                "n_turns, indexed_at, embedding, embed_dim) VALUES (?,?,?,?,?,?,?,?,?)",
-                (doc.call_id, _date(meta), meta.get("agent_id"), float(doc.duration or 0.0),
-                 doc.language, len(doc.turns), dt.datetime.now(dt.timezone.utc).isoformat(),
-                 vector.tobytes() if vector is not None else None,
-                 int(vector.shape[0]) if vector is not None else None))
-            cur.executemany(
-                "INSERT INTO search_turns (call_id, turn, role, speaker, t_start, t_end, text, "
-                "seg, norm, emotion, call_date, agent_id, duration) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
-            if not self.pg:
-                cur.execute("INSERT INTO search_fts (rowid, seg) SELECT id, seg FROM "
-                            "search_turns WHERE call_id = ?", (doc.call_id,))
-            cur.executemany("INSERT INTO search_tags (call_id, kind, value) VALUES (?,?,?)",
-                            [(doc.call_id, k, v) for k, v in tags])
+            if self.pg:     # the index is rebuildable from the store: no fsync wait per call
+                cur.execute("SET LOCAL synchronous_commit TO OFF")
+            vocab: dict[str, str] = {}
+            for item in chunk:
+                self._write_call(cur, item)
+                vocab.update(item["vocab"])
             conflict = "ON CONFLICT (term) DO NOTHING" if self.pg else ""
             verb = "INSERT" if self.pg else "INSERT OR IGNORE"
             cur.executemany(f"{verb} INTO search_vocab (term, stem) VALUES (?, ?) {conflict}",
                             sorted(vocab.items()))
+        return len(chunk)
 
-    def index_many(self, docs: Iterable[CallDocument]) -> int:
-        n = 0
-        for doc in docs:
-            self.index_call(doc)
-            n += 1
-        return n
+    def _write_call(self, cur: Any, item: dict[str, Any]) -> None:
+        call_id, rows = item["call_id"], item["rows"]
+        self._delete(cur, call_id)
+        cur.execute("INSERT INTO search_calls (call_id, call_date, agent_id, duration, language, "
+                    "n_turns, indexed_at, embedding, embed_dim) VALUES (?,?,?,?,?,?,?,?,?)",
+                    item["call"])
+        cur.executemany(
+            "INSERT INTO search_turns (call_id, turn, role, speaker, t_start, t_end, text, "
+            "seg, norm, grams, emotion, call_date, agent_id, duration) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+        if not self.pg:
+            ids = cur.execute("SELECT id, turn FROM search_turns WHERE call_id = ?", (call_id,))
+            cur.executemany("INSERT INTO search_fts (rowid, seg, grams) VALUES (?, ?, ?)",
+                            [(r["id"], rows[r["turn"]][7], rows[r["turn"]][9]) for r in ids])
+        cur.executemany("INSERT INTO search_tags (call_id, kind, value) VALUES (?,?,?)",
+                        [(call_id, k, v) for k, v in item["tags"]])
 
     def delete_call(self, call_id: str) -> None:
         with self.db.transaction() as cur:
@@ -223,7 +248,8 @@ class SearchIndex:
             text = t.text or ""
             emotion = t.emotion.label if t.emotion else None
             rows.append((doc.call_id, i, t.role, t.speaker, float(t.start), float(t.end), text,
-                         T.segment(text), T.normalise(text), emotion, day, agent, duration))
+                         T.segment(text), T.normalise(text), T.grams(text), emotion, day, agent,
+                         duration))
         return rows
 
     # ---------------------------------------------------------------- search
@@ -254,51 +280,96 @@ class SearchIndex:
 
     def _run(self, how: str | None, clauses: list[T.Clause], f: SearchFilters, limit: int,
              offset: int, mode: str) -> SearchResults:
+        """One query: `how` is exact | fuzzy (token match), substring, or None (filters only)."""
         where, params = self._filter_sql(f)
-        score = "0.0"
-        source = "search_turns t"
+        has_filters = bool(where)
+        match: str | None = None
+        likes: list[str] = []
         if how in ("exact", "fuzzy"):
             match = _match_expr(clauses, self.pg)
-            if self.pg:
-                where.insert(0, "t.tsv @@ to_tsquery('simple', ?)")
-                params.insert(0, match)
-                score = "ts_rank_cd(t.tsv, to_tsquery('simple', ?))"
-                params.insert(0, match)
-            else:
-                source = "search_fts JOIN search_turns t ON t.id = search_fts.rowid"
-                where.insert(0, "search_fts MATCH ?")
-                params.insert(0, match)
-                score = "-bm25(search_fts)"
-            for c in clauses:
-                if c.phrase:
-                    where.append("t.norm LIKE ? ESCAPE '\\'")
-                    params.append(c.like_pattern())
+            likes = [c.like_pattern() for c in clauses if c.phrase]
         elif how == "substring":
-            for c in clauses:
-                where.append("t.norm LIKE ? ESCAPE '\\'")
-                params.append(c.substring_pattern())
-        sql = (f"SELECT t.call_id, t.turn, t.t_start, t.t_end, t.role, t.text, t.call_date, "
-               f"t.agent_id, t.emotion, {score} AS score "
-               f"FROM {source} WHERE {' AND '.join(where) or '1=1'} "
-               f"ORDER BY score DESC, t.call_date DESC, t.call_id, t.turn LIMIT ? OFFSET ?")
-        rows = self._q(sql, [*params, int(limit), int(offset)])
-        if offset == 0 and len(rows) < limit:
-            total = len(rows)
+            seg_q, gram_q, likes = _substring_parts(clauses, self.pg)
+            if self.pg:
+                match = seg_q
+                if gram_q:
+                    where.append("t.gtsv @@ to_tsquery('simple', ?)")
+                    params.append(gram_q)
+            else:
+                match = " AND ".join(q for q in (seg_q, gram_q) if q) or None
+        for pattern in likes:
+            where.append("t.norm LIKE ? ESCAPE '\\'")
+            params.append(pattern)
+        if match is not None and not self.pg and not has_filters and not likes:
+            rows, total = self._fts_top(match, limit, offset)
         else:
-            total = self._count(source, where, params[1:] if self.pg and how in ("exact", "fuzzy")
-                                else params)
-        extra = [t for c in clauses for t in c.tokens] if how == "fuzzy" else []
+            rows, total = self._joined(match, where, params, limit, offset)
+        extra: list[str] = []
+        prefixes: list[str] = []
+        if how == "fuzzy":
+            extra = [t for c in clauses for t in c.tokens]
+        elif how == "substring":
+            extra = [normalise_cjk for c in clauses if T.has_cjk(c.raw)
+                     for normalise_cjk in T.normalise(c.raw).split()]
+            prefixes = [t for c in clauses for t in c.tokens if t.isascii()]
         hits = [SearchHit(call_id=r["call_id"], turn=int(r["turn"]), start=float(r["t_start"]),
                           end=float(r["t_end"]), role=r["role"],
-                          snippet=T.highlight(r["text"] or "", clauses, extra),
+                          snippet=T.highlight(r["text"] or "", clauses, extra, prefixes=prefixes),
                           score=round(float(r["score"] or 0.0), 4), call_date=r["call_date"],
                           agent_id=r["agent_id"], emotion=r["emotion"]) for r in rows]
         return SearchResults(results=hits, total=total, mode=mode)
 
-    def _count(self, source: str, where: list[str], params: list[Any]) -> int:
-        rows = self._q(f"SELECT COUNT(*) AS n FROM {source} WHERE {' AND '.join(where) or '1=1'}",
-                       params)
-        return int(rows[0]["n"])
+    _COLS = ("t.id, t.call_id, t.turn, t.t_start, t.t_end, t.role, t.text, t.call_date, "
+             "t.agent_id, t.emotion")
+
+    def _fts_top(self, match: str, limit: int, offset: int) -> tuple[list[dict], int]:
+        """SQLite, no filters: rank inside FTS5 and join only the page (frequent words)."""
+        rows = self._q(
+            f"SELECT {self._COLS}, f.score FROM (SELECT rowid, -rank AS score FROM search_fts "
+            f"WHERE search_fts MATCH ? ORDER BY rank, rowid LIMIT ? OFFSET ?) f "
+            f"JOIN search_turns t ON t.id = f.rowid ORDER BY f.score DESC, t.id",
+            (match, int(limit), int(offset)))
+        if offset == 0 and len(rows) < limit:
+            return rows, len(rows)
+        n = self._q("SELECT COUNT(*) AS n FROM search_fts WHERE search_fts MATCH ?", (match,))
+        return rows, int(n[0]["n"])
+
+    def _joined(self, match: str | None, where: list[str], params: list[Any], limit: int,
+                offset: int) -> tuple[list[dict], int]:
+        """Token match joined with the turn filters; filters-only lists newest calls first."""
+        where, params = list(where), list(params)
+        source, score_params = "search_turns t", []
+        if match is None:
+            score, order = "0.0", "t.call_date DESC, t.call_id, t.turn"
+        elif self.pg:
+            where.insert(0, "t.tsv @@ to_tsquery('simple', ?)")
+            params.insert(0, match)
+            score, order = "ts_rank_cd(t.tsv, to_tsquery('simple', ?))", "score DESC, t.id"
+            score_params = [match]
+            total = self._total("search_turns t", where, params)
+            if total > RANK_MAX_MATCHES:      # ranking every match costs more than it is worth
+                order = "t.call_date DESC, t.id"
+            rows = self._q(f"SELECT {self._COLS}, {score} AS score FROM search_turns t "
+                           f"WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ? OFFSET ?",
+                           [*score_params, *params, int(limit), int(offset)])
+            return rows, total
+        else:
+            source = "search_fts JOIN search_turns t ON t.id = search_fts.rowid"
+            where.insert(0, "search_fts MATCH ?")
+            params.insert(0, match)
+            score, order = "-bm25(search_fts)", "score DESC, t.id"
+        cond = " AND ".join(where) or "1=1"
+        rows = self._q(f"SELECT {self._COLS}, {score} AS score FROM {source} WHERE {cond} "
+                       f"ORDER BY {order} LIMIT ? OFFSET ?",
+                       [*score_params, *params, int(limit), int(offset)])
+        if offset == 0 and len(rows) < limit:
+            return rows, len(rows)
+        return rows, self._total(source, where, params)
+
+    def _total(self, source: str, where: list[str], params: list[Any]) -> int:
+        n = self._q(f"SELECT COUNT(*) AS n FROM {source} WHERE {' AND '.join(where) or '1=1'}",
+                    params)
+        return int(n[0]["n"])
 
     def _filter_sql(self, f: SearchFilters) -> tuple[list[str], list[Any]]:
         where: list[str] = []
@@ -471,6 +542,29 @@ def _vocab(segs: Iterable[str]) -> dict[str, str]:
     return out
 
 
+def _substring_parts(clauses: list[T.Clause], pg: bool
+                     ) -> tuple[str | None, str | None, list[str]]:
+    """Fallback for words that are not whole tokens: English words as token prefixes
+    ("refun" -> refund), Chinese as true substrings: narrowed through the index of character
+    bigrams (`grams`), then checked with LIKE on `norm`. Returns (seg query, grams query,
+    LIKE patterns)."""
+    seg, grams, likes = [], [], []
+    for c in clauses:
+        if T.has_cjk(c.raw):
+            likes.append(c.substring_pattern())
+            grams += T.query_grams(c.raw)
+            continue
+        if c.phrase:
+            likes.append(c.substring_pattern())
+        seg += [t for t in c.tokens if t.isascii()]
+    if pg:
+        return (" & ".join(f"'{t}':*" for t in seg) or None,
+                " & ".join(f"'{g}'" for g in grams) or None, likes)
+    return ("seg : (" + " AND ".join(f'"{t}"*' for t in seg) + ")" if seg else None,
+            "grams : (" + " AND ".join(f'"{g}"' for g in grams) + ")" if grams else None,
+            likes)
+
+
 def _match_expr(clauses: list[T.Clause], pg: bool) -> str:
     """FTS query: every clause and all its tokens required (LIKE checks a phrase's order);
     a fuzzy clause accepts any of its spellings."""
@@ -483,4 +577,6 @@ def _match_expr(clauses: list[T.Clause], pg: bool) -> str:
         else:
             quoted = [f'"{t.replace(chr(34), "")}"' for t in toks]
             parts.append("(" + (" OR " if c.any_of else " AND ").join(quoted) + ")")
-    return (" & " if pg else " AND ").join(parts)
+    if pg:
+        return " & ".join(parts)
+    return "seg : (" + " AND ".join(parts) + ")"    # not the grams column

@@ -99,6 +99,27 @@ def segment(text: str) -> str:
     return " ".join(tokens(text, for_index=True))
 
 
+def has_cjk(text: str) -> bool:
+    return bool(_CJK_RE.search(text or ""))
+
+
+def grams(text: str) -> str:
+    """Chinese characters and character bigrams (SQLite `grams` column), so any Chinese
+    substring can be found through the index, not only jieba's words."""
+    out: list[str] = []
+    for run in re.findall(rf"[{_CJK}]+", text or ""):
+        out += list(run) + [run[i:i + 2] for i in range(len(run) - 1)]
+    return " ".join(out)
+
+
+def query_grams(text: str) -> list[str]:
+    """The bigrams (or the single character) that a Chinese substring query needs."""
+    out: list[str] = []
+    for run in re.findall(rf"[{_CJK}]+", text or ""):
+        out += [run] if len(run) == 1 else [run[i:i + 2] for i in range(len(run) - 1)]
+    return list(dict.fromkeys(out))
+
+
 def normalise(text: str) -> str:
     """The `norm` column: lower case, punctuation and spaces folded to one space, padded with
     spaces so an English phrase can be matched on word boundaries with LIKE."""
@@ -146,9 +167,9 @@ def parse_query(query: str) -> list[Clause]:
 
 
 def highlight(text: str, clauses: list[Clause], extra_terms: list[str] | tuple[str, ...] = (),
-              width: int = 160) -> str:
+              width: int = 160, prefixes: list[str] | tuple[str, ...] = ()) -> str:
     """HTML-safe snippet of `text` with matches wrapped in <mark>…</mark>, cut around the first."""
-    spans = _match_spans(text, clauses, extra_terms)
+    spans = _match_spans(text, clauses, extra_terms, prefixes)
     start, end = 0, len(text)
     if len(text) > width:
         first = spans[0][0] if spans else 0
@@ -168,8 +189,8 @@ def _esc(text: str) -> str:
     return html.escape(text, quote=False)
 
 
-def _match_spans(text: str, clauses: list[Clause], extra: list[str] | tuple[str, ...]
-                 ) -> list[tuple[int, int]]:
+def _match_spans(text: str, clauses: list[Clause], extra: list[str] | tuple[str, ...],
+                 prefixes: list[str] | tuple[str, ...] = ()) -> list[tuple[int, int]]:
     low = text.lower()
     spans: list[tuple[int, int]] = []
     stems = {t for c in clauses for t in c.tokens if t.isascii()} | {
@@ -183,8 +204,9 @@ def _match_spans(text: str, clauses: list[Clause], extra: list[str] | tuple[str,
     for t in extra:
         if not t.isascii():
             spans += [(m.start(), m.end()) for m in re.finditer(re.escape(t.lower()), low)]
+    pre = tuple(p for p in prefixes if p)
     for m in re.finditer(r"[A-Za-z0-9]+", text):
-        if stem(m.group()) in stems:
+        if stem(m.group()) in stems or (pre and m.group().lower().startswith(pre)):
             spans.append((m.start(), m.end()))
     return _merge(spans)
 

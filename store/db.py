@@ -37,12 +37,11 @@ class Database:
     def execute(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         """Run one statement in its own transaction; return rows (empty for writes)."""
         with self.transaction() as cur:
-            cur.execute(self._sql(sql), tuple(params))
-            return _rows(cur)
+            return cur.execute(sql, params)
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         with self.transaction() as cur:
-            cur.executemany(self._sql(sql), [tuple(r) for r in rows])
+            cur.executemany(sql, rows)
 
     @contextmanager
     def transaction(self) -> Iterator[Any]:

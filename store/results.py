@@ -23,6 +23,7 @@ from hotline.document import CallDocument
 from store.db import Database
 
 STATUSES = ("pending", "processing", "done", "failed")
+_DDL_LOCK = 0x686F746C696E65  # "hotline": advisory lock id for schema creation
 TABLE = "call_results"
 
 _SCHEMA = (
@@ -94,6 +95,10 @@ class ResultsStore:
         self.db = db
         self.pipeline_version = pipeline_version
         with db.transaction() as cur:
+            if db.dialect == "postgresql":
+                # Concurrent CREATE TABLE IF NOT EXISTS can still collide in PostgreSQL's
+                # catalog (several workers starting at once); serialise the DDL.
+                cur.execute("SELECT pg_advisory_xact_lock(?)", (_DDL_LOCK,))
             for statement in _SCHEMA:
                 cur.execute(statement)
 

@@ -339,6 +339,10 @@ PROBLEM_INTENTS = (
     "billing.payment_failed", "billing.explain_bill", "account.sim_lost",
     "service.complaint_escalation",
 )
+# Calm follow-up requests a customer adds at the end of a call ("multi_intent").
+SECOND_INTENTS = ("network.volte_hd_calls", "plan.data_addon", "plan.roaming",
+                  "account.esim_activation", "device.apn_settings", "device.phone_setup",
+                  "care.elderly_mode", "plan.upgrade")
 COMPLAINT_INTENTS = ("service.complaint_escalation", "billing.unexpected_charge")
 
 PHRASES = {
@@ -378,6 +382,7 @@ PHRASES = {
         "ask_cvv": "And the three digit security code on the back of the card?",
         "paid": "The payment has gone through.",
         "disclose": "I have your account open here, it's registered to {first} {last} in {area_say}, and the balance is {amount} yuan.",
+        "one_more": "One more thing.",
         "mr": "Mr",
         "ms": "Ms",
     },
@@ -414,6 +419,7 @@ PHRASES = {
         "ask_cvv": "请再提供一下卡背面的三位安全码。",
         "paid": "已经支付成功了。",
         "disclose": "我这边看到您的账户，机主是{last}{first}，登记地址在{area_say}，余额{amount}元。",
+        "one_more": "还有一个问题，",
         "mr": "先生",
         "ms": "女士",
     },

@@ -29,6 +29,7 @@ TRIM_THRESHOLD = 0.005       # fraction of the utterance peak that counts as spe
 AGENT_PEAK = 0.45
 CUSTOMER_PEAK = 0.40
 ANGRY_PEAK = 0.75            # angry customers are louder
+SUBTYPES = {"pcm16": "PCM_16", "ulaw": "ULAW"}
 
 
 @dataclass(frozen=True)
@@ -131,14 +132,17 @@ def _noise(n: int, rms: float, rng: np.random.Generator) -> np.ndarray:
 
 def render_call(scenario: dict[str, Any], out_dir: str | os.PathLike, stereo: bool = False,
                 noise: float = 0.0, sample_rate: int = 8000, agent_channel: str = "left",
-                name: str | None = None) -> dict[str, Any]:
+                name: str | None = None, encoding: str = "pcm16") -> dict[str, Any]:
     """Write `<name>.wav` + `<name>.json` into out_dir and return the truth with real times.
 
     noise: line-noise RMS relative to the speech RMS (0.1 = SNR 20 dB; 0 = clean).
     stereo: agent only on `agent_channel` ("left"/"right"), customer only on the other.
+    encoding: "pcm16" (16-bit WAV) or "ulaw" (G.711 mu-law WAV, as telephone systems record).
     """
     if agent_channel not in ("left", "right"):
         raise ValueError("agent_channel must be 'left' or 'right'")
+    if encoding not in SUBTYPES:
+        raise ValueError(f"encoding must be one of {', '.join(SUBTYPES)}")
     truth = copy.deepcopy(scenario)
     name = name or truth["name"]
     lang, turns = truth["language"], truth["turns"]
@@ -166,14 +170,14 @@ def render_call(scenario: dict[str, Any], out_dir: str | os.PathLike, stereo: bo
         audio *= 0.99 / peak
     os.makedirs(out_dir, exist_ok=True)
     wav = os.path.join(out_dir, f"{name}.wav")
-    sf.write(wav, audio.T, sample_rate, subtype="PCM_16")
+    sf.write(wav, audio.T, sample_rate, subtype=SUBTYPES[encoding])
     with open(wav, "rb") as f:
         call_id = hashlib.sha256(f.read()).hexdigest()[:16]
     truth.update({
         "name": name, "audio": f"{name}.wav", "call_id": call_id, "sample_rate": sample_rate,
         "channels": 2 if stereo else 1, "agent_channel": agent_channel if stereo else None,
         "agent_channel_index": ai if stereo else None, "duration": round(n / sample_rate, 3),
-        "rendered": True, "noise": noise,
+        "rendered": True, "noise": noise, "encoding": encoding,
         "snr_db": round(-20 * np.log10(noise), 1) if noise > 0 else None,
         "voices": {"agent": VOICES[(lang, "agent")].voice,
                    "customer": VOICES[(lang, "customer")].voice},
@@ -188,9 +192,10 @@ def render_call(scenario: dict[str, Any], out_dir: str | os.PathLike, stereo: bo
 
 
 def render_calls(calls: list[dict[str, Any]], out_dir: str | os.PathLike,
-                 stereo_ratio: float = 0.0, noise: float = 0.0, seed: int = 0
-                 ) -> list[dict[str, Any]]:
+                 stereo_ratio: float = 0.0, noise: float = 0.0, seed: int = 0,
+                 encoding: str = "pcm16") -> list[dict[str, Any]]:
     """Render many calls; a seeded `stereo_ratio` share of them as stereo."""
     rng = np.random.default_rng(seed)
-    return [render_call(c, out_dir, stereo=bool(rng.random() < stereo_ratio), noise=noise)
+    return [render_call(c, out_dir, stereo=bool(rng.random() < stereo_ratio), noise=noise,
+                        encoding=encoding)
             for c in calls]

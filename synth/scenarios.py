@@ -20,7 +20,7 @@ from synth import pii
 
 RULE_IDS = ("greeting.missing", "closing.missing", "verification.missing", "empathy.missing",
             "language.forbidden", "hold.no_notice", "interruption.excessive")
-MODIFIERS = ("angry", "negative", "pii", "hold.ok", "overtalk.minor")
+MODIFIERS = ("angry", "negative", "pii", "hold.ok", "overtalk.minor", "multi_intent")
 KINDS = ("clean", *RULE_IDS, *MODIFIERS)
 INTENT_IDS = tuple(C.INTENTS)
 LANGUAGES = ("en", "zh")
@@ -33,7 +33,7 @@ HOLD_REPORT_S = 10.0          # silences longer than this are listed in truth["h
 TAIL_S = 0.6
 # Default mix when no kinds are asked for (weights).
 DEFAULT_MIX = {"clean": 0.30, "angry": 0.08, "negative": 0.05, "pii": 0.10, "hold.ok": 0.05,
-               "overtalk.minor": 0.04, **{r: 0.054 for r in RULE_IDS}}
+               "overtalk.minor": 0.04, "multi_intent": 0.06, **{r: 0.046 for r in RULE_IDS}}
 # Agents A105-A107 break rules more often (so per-agent QA reports have something to show).
 WEAK_AGENTS = (5, 6, 7)
 
@@ -50,6 +50,7 @@ class Plan:
     hold: str | None = None              # None | "ok" | "silent"
     overtalk: int = 0
     kind: str = "clean"
+    second_intent: str | None = None     # "multi_intent": a second request before closing
 
 
 def estimate_duration(text: str, lang: str, rate: float = 1.0) -> float:
@@ -92,6 +93,8 @@ def make_plan(kind: str, lang: str, intent: str, rng: random.Random) -> Plan:
         plan.overtalk = rng.choice((1, 2))
     if "verification.missing" in plan.rules and intent not in C.CHANGE_INTENTS:
         plan.intent = rng.choice(C.CHANGE_INTENTS)
+    if "multi_intent" in parts:
+        plan.second_intent = rng.choice([i for i in C.SECOND_INTENTS if i != plan.intent])
     return plan
 
 
@@ -207,6 +210,17 @@ def _payment(call: _Call) -> None:
     call.say("agent", [(ph["paid"], None)])
 
 
+def _second_request(call: _Call, ok: str, emotion: str) -> None:
+    """"One more thing": a second, non-problem request in the acknowledging turn."""
+    plan, ph, lang = call.plan, call.ph, call.plan.lang
+    info = C.INTENTS[plan.second_intent][lang]
+    sep = "" if lang == "zh" else " "
+    text = ok + sep + ph["one_more"] + sep + call.fmt(call.rng.choice(info["open"]))
+    call.say("customer", [(text, "opening")], emotion=emotion, intent=plan.second_intent)
+    act = "account_change" if plan.second_intent in C.CHANGE_INTENTS else "resolve"
+    call.say("agent", [(call.fmt(info["explain"]), "explain"), (call.fmt(info["resolve"]), act)])
+
+
 def _script(call: _Call) -> None:
     """The call, turn by turn; each rule in plan.rules removes or adds exactly its own act."""
     plan, ph, rng = call.plan, call.ph, call.rng
@@ -241,12 +255,14 @@ def _script(call: _Call) -> None:
     else:
         first = [(ph["ack"], None)]
     verify = "verification.missing" not in rules
-    call.say("agent", first + ([(ph["verify"], "verify_request")] if verify else []))
-    # 4. customer identifies
-    if verify:
-        _verify_reply(call)
-    # 5. agent explains (verified / forbidden phrase / disclosure)
     parts: list[tuple[str, str | None]] = []
+    if verify:
+        call.say("agent", [*first, (ph["verify"], "verify_request")])
+        # 4. customer identifies
+        _verify_reply(call)
+    else:                  # no verification: the agent goes straight on in the same turn
+        parts.extend(first)
+    # 5. agent explains (verified / forbidden phrase / disclosure)
     if verify:
         parts.append((call.fmt(ph["verified"]), "verified"))
     if "language.forbidden" in rules:
@@ -284,7 +300,11 @@ def _script(call: _Call) -> None:
         _payment(call)
     # 9. customer acknowledges
     ok = call.pick("ok_angry") if plan.mood == "angry" else call.pick("ok")
-    call.say("customer", [(ok, "ack")], emotion="neutral" if plan.mood != "calm" else "positive")
+    emo = "neutral" if plan.mood != "calm" else "positive"
+    if plan.second_intent:
+        _second_request(call, ok, emo)
+        ok = call.pick("ok")
+    call.say("customer", [(ok, "ack")], emotion=emo)
     # 10. closing
     if "closing.missing" in rules:
         call.say("agent", [(ph["closing_bare"], None)])
@@ -300,7 +320,9 @@ def _apply_overtalk(call: _Call) -> None:
     turns, rng = call.turns, call.rng
     slots = [i for i in range(1, len(turns))
              if turns[i]["role"] == "agent" and turns[i - 1]["role"] == "customer"
-             and turns[i]["gap"] < HOLD_RANGE_S[0] and _est(turns[i - 1], call.plan) >= 1.2]
+             and turns[i]["gap"] < HOLD_RANGE_S[0] and _est(turns[i - 1], call.plan) >= 0.7]
+    if len(slots) < 3 and "interruption.excessive" in call.plan.rules:
+        raise RuntimeError(f"only {len(slots)} places to interrupt in {call.plan}")
     chosen = sorted(rng.sample(slots, min(call.plan.overtalk, len(slots))))
     for i in chosen:
         prev = _est(turns[i - 1], call.plan)
@@ -394,7 +416,7 @@ def build_call(kind: str, lang: str, intent: str, seed: int, index: int,
         "metadata": _metadata(rng, people, plan, repeat_pool),
         "turns": call.turns,
         "violations": sorted(plan.rules),
-        "intents": [plan.intent],
+        "intents": [plan.intent] + ([plan.second_intent] if plan.second_intent else []),
         "customer_emotion": {"calm": "neutral", "negative": "negative", "angry": "angry"}[plan.mood],
         "tags": sorted({p for p in parts if p != "clean"} | ({plan.mood} - {"calm"})
                        | ({"pii"} if call.pii else set())

@@ -335,12 +335,13 @@ def call_view_model(doc: CallDocument) -> dict[str, Any]:
 
 def _customer_mood(doc: CallDocument) -> dict[str, Any]:
     """How the customer felt: the call's label (as the daily report counts it), how the last
-    customer turn ended, and whether it got worse during the call."""
-    from qa.report import customer_emotion, emotion_escalated
+    customer turn ended, whether they turned angry and whether it got worse."""
+    from qa.report import customer_emotion, emotion_escalated, emotion_worsened
 
     last = next((t.emotion.label for t in reversed(doc.turns)
                  if t.role == "customer" and t.emotion), None)
-    return {"label": customer_emotion(doc), "end": last, "escalated": emotion_escalated(doc)}
+    return {"label": customer_emotion(doc), "end": last, "escalated": emotion_escalated(doc),
+            "worsened": emotion_worsened(doc)}
 
 
 def snippet_html(snippet: str) -> Markup:

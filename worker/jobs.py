@@ -121,6 +121,10 @@ def run_recording(ctx: JobContext, call_id: str, path: str) -> dict[str, Any]:
                               max_attempts=cfg.max_attempts)
     if attempt is None:
         row = ctx.store.get(call_id)
+        if row is None:
+            log.warning("call %s is not in this worker's store (%s): do the worker and "
+                        "`hotline batch` share HOTLINE_DB_URL?", call_id,
+                        ctx.settings.db_url.split("://", 1)[0])
         return {"call_id": call_id, "status": "skipped", "state": row.status if row else "unknown",
                 "loads": LOADS}
     started = time.perf_counter()
@@ -161,14 +165,30 @@ def _align_key(doc: Any, call_id: str, pipeline_version: str) -> None:
         doc.pipeline_version = pipeline_version
 
 
+def _embedder(settings: Settings) -> Any:
+    """The MiniLM call embedder (for "similar calls"), once per process; None if missing."""
+    try:
+        from search.embed import load_embedder
+
+        device = settings.asr_device
+        if device == "auto":
+            import torch
+
+            device = "cuda" if torch.cuda.is_available() else "cpu"
+        return load_embedder(device)
+    except Exception as exc:  # lexical search still works without vectors
+        log.warning("call embedder unavailable, indexing without vectors: %s", describe(exc))
+        return None
+
+
 def _index(ctx: JobContext, doc: Any) -> bool:
     """Add the call to the search index when the search package is there; log otherwise."""
     if ctx.index is None and ctx.index_error is None:
         try:
             from search.index import SearchIndex
 
-            ctx.index = SearchIndex(ctx.db)
-        except Exception as exc:  # ImportError while search is missing, or its model load
+            ctx.index = SearchIndex(ctx.db, embedder=_embedder(ctx.settings))
+        except Exception as exc:  # ImportError while search is missing, or its schema
             ctx.index_error = describe(exc)
             log.warning("search index unavailable, calls are stored but not indexed: %s",
                         ctx.index_error)

@@ -140,3 +140,23 @@ def test_bad_model_path_is_a_config_error(tmp_path):
     (tmp_path / "config.json").write_text(json.dumps({"model_type": "nonsense"}))
     with pytest.raises(Exception):  # noqa: B017 - transformers' own error for an unknown type
         TransformersEmotion(str(tmp_path))
+
+
+@pytest.mark.skipif(not shutil.which("espeak-ng"), reason="needs espeak-ng (make apt installs it)")
+def test_rendered_angry_calls_with_audio(tmp_path, analyzer):
+    """synth-rendered calls (angry customers louder/faster/higher): audio path end to end."""
+    from hotline.audio import decode_audio
+    from synth.render import render_call
+    from synth.scenarios import build_scenarios
+    from synth.truth import to_call_document
+
+    for i, scenario in enumerate(build_scenarios(seed=4, kinds=["angry"])):
+        truth = render_call(scenario, tmp_path, stereo=bool(i % 2))
+        doc = analyzer.analyze(to_call_document(truth), decode_audio(tmp_path / truth["audio"]))
+        assert {v.rule for v in doc.violations} == set(truth["violations"])
+        cust = [(g, t) for g, t in zip(truth["turns"], doc.turns, strict=True) if g["role"] == "customer"]
+        angry = [t.emotion.arousal for g, t in cust if g["emotion"] == "angry"]
+        other = [t.emotion.arousal for g, t in cust if g["emotion"] != "angry"]
+        assert min(angry) > max(other), (truth["name"], angry, other)
+        assert all(t.emotion.label == "angry" for g, t in cust if g["emotion"] == "angry")
+        assert doc.emotion_summary["escalation"] is True

@@ -66,3 +66,14 @@ def test_closing_is_only_decided_at_the_end(book, scorer, call):
     for turn in doc.turns:
         assert not any(isinstance(e, Violation) for e in live.add_turn(turn))
     assert [v.rule for v in live.finish(7.0)] == ["closing.missing"]
+
+
+def test_event_dict_for_the_sidebar(book, scorer, call):
+    from analytics.analyzer import event_dict
+
+    live = LiveRules(book, scorer)
+    events = live.add_turn(call([("customer", 0.0, 2.0, "Hello?")]).turns[0])
+    d = event_dict(events[0])
+    assert d["type"] == "reminder" and d["rule"] == "greeting.missing" and d["message"]
+    v = live.finish(3.0)[0]
+    assert event_dict(v)["type"] == "violation" and event_dict(v)["evidence"]

@@ -47,6 +47,7 @@ def book_from(tmp_path, body: str):
     ("rules:\n  - id: a\n    forbid: {role: agent}\n    forbid: {role: customer}\n", 4,
      "duplicate key"),
     ("rules: []\n", 1, "non-empty 'rules'"),
+    ("rules:\n  - id: a\n    forbid: {silence_before: '${NOPE}'}\n", 3, "unknown setting"),
 ])
 def test_malformed_rulebook_names_file_line_and_problem(tmp_path, body, line, words):
     path = tmp_path / "broken.yaml"
@@ -67,8 +68,14 @@ def test_default_rulebook_has_the_contract_rule_ids(book):
     ids = {r.id for r in book.rules}
     assert {"greeting.missing", "closing.missing", "verification.missing", "empathy.missing",
             "language.forbidden", "hold.no_notice", "interruption.excessive"} <= ids
-    assert book.uses_semantic and book.embedder is not None
-    assert not book.embedder.loaded  # lazy: nothing loaded until a semantic condition runs
+    from hotline import defaults
+
+    rules = {r.id: r for r in book.rules}
+    assert rules["greeting.missing"].conds[0].window_end == defaults.GREETING_WINDOW_S
+    assert rules["interruption.excessive"].min_count == defaults.OVERTALK_LIMIT
+    fresh = load_rulebook()
+    assert fresh.uses_semantic and fresh.embedder is not None
+    assert not fresh.embedder.loaded  # lazy: nothing loaded until a semantic condition runs
 
 
 def test_rulebook_without_semantic_conditions_has_no_embedder():
@@ -220,7 +227,7 @@ def test_hold_inside_one_diarized_turn_is_seen(book, call):
 def test_interruptions_counted_from_overlaps(book, call):
     turns = [("agent", 0.4, 4.0, GOOD_GREETING)]
     t = 5.0
-    for k in range(3):
+    for _k in range(3):
         turns += [("customer", t, t + 3.0, "So the thing is my phone keeps dropping calls."),
                   ("agent", t + 2.4, t + 4.0, "Yes yes, okay.")]
         t += 5.0

@@ -55,6 +55,7 @@ def test_from_settings_and_language_switch():
     assert o.language == "zh" and o.hotwords == ZH_HOTWORDS
     assert ASROptions.from_settings(Settings(), beam_size=5).beam_size == 5
     assert ASROptions().for_language("zh").hotwords == ZH_HOTWORDS
+    assert ASROptions(language="zh").hotwords == ZH_HOTWORDS
     assert ASROptions(hotwords="X").for_language("zh").hotwords == "X"
     assert ASROptions().for_language("zh").for_language("en").hotwords == defaults.TELECOM_HOTWORDS
 

@@ -9,6 +9,7 @@ import httpx
 import numpy as np
 import pytest
 from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
 
 pytestmark = pytest.mark.slow
 
@@ -98,9 +99,10 @@ def test_bad_frame_ends_only_that_session(live_server, first, second):
                     continue
                 await ws.send(msg if isinstance(msg, (bytes, str)) else json.dumps(msg))
             events = await _recv_until(ws, {"error"}, timeout=10)
-            with pytest.raises(Exception):  # the server closes this connection
+            with pytest.raises(ConnectionClosed):  # the server closes this connection
                 for _ in range(20):
                     await asyncio.wait_for(ws.recv(), 5)
+            assert ws.close_code in (1003, 1007)
         return events
 
     events = asyncio.run(run())

@@ -177,8 +177,9 @@ def test_report_html_numbers_match_the_store(filled_store, db_url, tmp_path, mon
 
     # emotions and escalations
     emotion = page.table("t-emotion")
-    assert emotion["angry"] == "3"         # two angry calls + the one that escalates
-    assert page.ids["v-emotion-escalations"] == "1"
+    assert emotion["angry"] == "3"         # two angry calls + the one that turns angry
+    assert page.ids["v-emotion-escalations"] == "3"
+    assert page.ids["v-emotion-worsened"] == "1"
 
     # intents table = intents of the day's documents
     intents = page.table("t-intents")
@@ -203,10 +204,17 @@ def test_report_numbers_direct(filled_store):
     assert rep.repeat_callers == 2 and rep.repeat_calls == 2 and rep.calls_with_caller == 7
     assert rep.violations_by_rule == {"greeting.missing": 3, "empathy.missing": 1,
                                       "closing.missing": 1}
-    assert rep.emotion_escalations == 1
+    assert rep.emotion_escalations == 3 and rep.emotion_worsened == 1
     assert rep.emotion_mix["angry"] == 3 and rep.emotion_mix["neutral"] == 5
     # the same numbers from all documents at once: the window is applied, not assumed
     assert compute_report(docs, DAY).repeat_callers == 2
+    # the analyzer's own summaries (analytics.emotion.summarize) give the same counts
+    from analytics.emotion import summarize
+
+    for doc in docs:
+        doc.emotion_summary = summarize(doc)
+    rep = compute_report(docs, DAY)
+    assert (rep.emotion_escalations, rep.emotion_worsened, rep.emotion_mix["angry"]) == (3, 1, 3)
     # a store without caller hashes falls back to the raw number, shown masked
     raw = compute_report(_documents(redact=False), DAY)
     assert raw.repeat_callers == 2 and sorted(r.caller for r in raw.repeat_list) == [

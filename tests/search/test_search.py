@@ -69,6 +69,11 @@ def test_chinese_keywords_and_phrase(ro_index) -> None:
 def test_substring_and_fuzzy_fallbacks(ro_index) -> None:
     res = ro_index.search("号差")                     # inside the jieba word 信号差
     assert hits(res) == {("zh2", 0)} and res.mode == "substring"
+    res = ro_index.search("ridicul")                  # an English word's beginning
+    assert hits(res) == {("en1", 1)} and res.mode == "substring"
+    assert "<mark>ridiculous</mark>" in res.results[0].snippet
+    res = ro_index.search("天翼通")                    # Chinese inside a longer word
+    assert hits(res) == {("zh1", 0)} and "<mark>天翼通</mark>" in res.results[0].snippet
     res = ro_index.search("cancle")                   # misspelt
     assert res.mode == "fuzzy" and len(hits(res)) == 5
     assert "<mark>cancel</mark>" in res.results[0].snippet

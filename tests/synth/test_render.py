@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from synth.scenarios import build_scenarios
+from synth.scenarios import KINDS, build_scenarios
 from synth.truth import expected_violations, load_truth, to_call_document
 
 RATE = 8000
@@ -132,9 +132,18 @@ def test_make_calls_cli(tmp_path):
     spec.loader.exec_module(mod)
     main = mod.main
     assert main(["--out", str(tmp_path / "t"), "--kinds", "all", "--text-only"]) == 0
-    assert len(list((tmp_path / "t").glob("*.json"))) == 26
+    assert len(list((tmp_path / "t").glob("*.json"))) == 2 * len(KINDS)
     assert main(["--out", str(tmp_path / "a"), "--n", "2", "--lang", "zh",
                  "--stereo-ratio", "1"]) == 0
     truths = [load_truth(p) for p in sorted((tmp_path / "a").glob("*.json"))]
     assert len(truths) == 2 and all(t["channels"] == 2 and t["language"] == "zh" for t in truths)
     assert main(["--out", str(tmp_path / "b"), "--kinds", "nonsense"]) == 2
+
+
+def test_mulaw_encoding(tmp_path):
+    from synth.render import render_call
+
+    call = build_scenarios(seed=0, kinds=["clean"], languages=("zh",))[0]
+    truth = render_call(call, tmp_path, encoding="ulaw")
+    info = sf.info(tmp_path / truth["audio"])
+    assert info.subtype == "ULAW" and info.samplerate == RATE and truth["encoding"] == "ulaw"

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import re
+from itertools import combinations
 
 from hotline.document import CallDocument
 from synth import content as C
 from synth import pii
-from synth.scenarios import KINDS, RULE_IDS, build_scenarios, estimate_duration
+from synth.scenarios import KINDS, RULE_IDS, build_scenarios, estimate_duration, parse_kind
 from synth.truth import expected_violations, to_call_document
 
 
@@ -149,3 +150,21 @@ def test_duration_estimate_scales_with_text():
     assert estimate_duration("one two three four five six", "en") < \
         estimate_duration("one two three four five six seven eight nine ten eleven twelve", "en")
     assert estimate_duration("我家5G信号特别差", "zh") > 1.0
+
+
+def test_combined_kinds_break_exactly_their_rules():
+    extra = ["pii", "hold.ok", "angry", "negative", "overtalk.minor", "multi_intent"]
+    kinds = ["+".join(c) for r in (2, 3) for c in combinations([*RULE_IDS, *extra], r)]
+    calls = build_scenarios(seed=4, kinds=kinds)
+    for call in calls:
+        assert expected_violations(call) == call["violations"], call["name"]
+        assert set(call["violations"]) == set(parse_kind(call["kind"])) & set(RULE_IDS)
+
+
+def test_multi_intent_calls_carry_both_intents(labelled):
+    multi = [c for c in labelled if c["kind"] == "multi_intent"]
+    assert {c["language"] for c in multi} == {"en", "zh"}
+    for call in multi:
+        assert len(call["intents"]) == 2 and call["violations"] == []
+        per_turn = [t["intent"] for t in call["turns"] if t["intent"]]
+        assert per_turn == call["intents"]

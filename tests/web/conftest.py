@@ -170,3 +170,9 @@ def _app(settings):
     app = FastAPI(title="hotline")
     app.include_router(qa.make_router(settings))
     return app
+
+
+@pytest.fixture(scope="session")
+def make_document():
+    """`synthetic_document(truth, agent_id, date, source=None)` for tests that build a store."""
+    return synthetic_document

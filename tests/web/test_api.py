@@ -184,3 +184,42 @@ def test_pages_need_a_login(qa_world):
         assert client.get("/qa/audit").status_code == 403
         r = client.post("/qa/login", data={"token": "nope", "next": "//evil.example"})
         assert r.headers["location"].startswith("/qa/login?error=1")
+
+
+def test_redacted_copy_is_played_by_default(qa_world, tmp_path):
+    """With `<stem>.redacted.wav` beside the recording, that copy is what plays; the original
+    only on request, and never for an agent."""
+    import dataclasses
+
+    import numpy as np
+    import soundfile as sf
+
+    from store.results import ResultsStore
+
+    samples, rate = sf.read(qa_world.audio_path, dtype="float32")
+    original = tmp_path / "call.wav"
+    sf.write(original, samples, rate, subtype="PCM_16")
+    beeped = samples.copy()
+    turn = qa_world.played.turns[3]
+    t = np.arange(int(turn.end * rate) - int(turn.start * rate)) / rate
+    beeped[int(turn.start * rate):int(turn.start * rate) + len(t)] = 0.3 * np.sin(2 * np.pi * 1000 * t)
+    sf.write(tmp_path / "call.redacted.wav", beeped, rate, subtype="PCM_16")
+    doc = dataclasses.replace(qa_world.played, call_id="redactedcopy0001", source=str(original))
+    ResultsStore(Database(qa_world.db_url)).save_document(doc)
+
+    path = f"/api/calls/{doc.call_id}/audio"
+    served = _get(qa_world, path)
+    assert served.content == (tmp_path / "call.redacted.wav").read_bytes()
+    assert _get(qa_world, path, params={"version": "original"}).content == original.read_bytes()
+    assert _get(qa_world, path, role="agent").content == served.content
+    assert _get(qa_world, path, role="agent", params={"version": "original"}).status_code == 403
+    assert _get(qa_world, f"/api/calls/{doc.call_id}").json()["audio"]["redacted_available"]
+
+
+def test_audit_page_for_admin(qa_world):
+    with httpx.Client(base_url=qa_world.url, timeout=30) as client:
+        client.get("/qa", params={"token": qa_world.tokens["admin"]})
+        assert client.get("/qa", params={"q": "bill"}).status_code == 200    # audited too
+        page = client.get("/qa/audit", params={"action": "search"})
+        assert page.status_code == 200 and 'id="audit"' in page.text
+        assert page.text.count("<td>search</td>") >= 1 and "<td>view</td>" not in page.text

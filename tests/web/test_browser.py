@@ -53,6 +53,7 @@ def test_search_open_call_and_seek(qa_world, browser, tmp_path):
     link = page.locator(f"a.call-link[href^='/qa/calls/{doc.call_id}']").first
     row = page.locator("tr.hit", has=link)
     assert word.lower() in row.locator("mark").first.inner_text().lower()
+    hit_start = float(re.search(r"[?&]t=([0-9.]+)", link.get_attribute("href")).group(1))
     link.click()
 
     # call view: transcript by role, emotion timeline, violations on their turns
@@ -69,16 +70,21 @@ def test_search_open_call_and_seek(qa_world, browser, tmp_path):
     assert page.evaluate("document.getElementById('player').duration") == pytest.approx(
         doc.duration, abs=0.05)
 
+    # the search hit's link opened the call seeked to the matching turn
+    page.wait_for_function(
+        f"(a => !a.seeking && Math.abs(a.currentTime - {hit_start}) < 0.05)"
+        "(document.getElementById('player'))", timeout=10000)
+
     # click a later turn: the audio seeks to its start
     page.evaluate("""() => { window.__seeks = [];
         const a = document.getElementById('player');
         a.addEventListener('seeked', () => window.__seeks.push(a.currentTime)); }""")
     target = min(4, len(doc.turns) - 1)              # a turn well into the call
     start = doc.turns[target].start
+    assert abs(start - hit_start) > 1.0
     page.click(f"#turn-{target} .text")
-    page.wait_for_function("window.__seeks.length > 0", timeout=10000)
-    seeks = page.evaluate("window.__seeks")
-    assert seeks[0] == pytest.approx(start, abs=0.05)
+    page.wait_for_function(f"window.__seeks.some(t => Math.abs(t - {start}) < 0.05)",
+                           timeout=10000)
     now = page.evaluate("document.getElementById('player').currentTime")
     assert start - 0.05 <= now < doc.turns[target].end + 1.0
     page.wait_for_selector(f"#turn-{target}.active")

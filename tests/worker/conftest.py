@@ -14,7 +14,7 @@ import pytest
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
-CALL_SECONDS = 14.0
+CALL_SECONDS = 10.0
 
 
 def hotline_cmd() -> list[str]:

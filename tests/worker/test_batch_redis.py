@@ -74,9 +74,13 @@ def test_two_workers_survive_a_sigkill_and_rerun_adds_nothing(
 
     # Models were loaded once per worker process and reused by every job it ran.
     conn = redis.Redis.from_url(redis_url)
-    outcomes = [Job.fetch(r.job_id, connection=conn, serializer=JSONSerializer).return_value()
-                for r in rows.values()]
-    assert [o["loads"] for o in outcomes] == [1] * len(outcomes)
+    jobs = [Job.fetch(r.job_id, connection=conn, serializer=JSONSerializer) for r in rows.values()]
+    # The store flips to done just before RQ records the job's result: wait for RQ to catch up.
+    kit.wait(lambda: all(j.get_status() == "finished" for j in jobs), 30, "RQ job results")
+    outcomes = [j.return_value() for j in jobs]
+    assert [o and o["loads"] for o in outcomes] == [1] * len(outcomes), (
+        outcomes, [(r.call_id, r.job_id, r.attempts, r.worker_id) for r in rows.values()])
+    assert all(o["indexed"] for o in outcomes)           # search.index got every call
     assert workers.log("w2").count("pipeline loaded") == 1
     # Payloads are JSON (RQ zlib-compresses them) with the content hash and path only.
     payload = json.loads(zlib.decompress(conn.hget(f"rq:job:{killed.job_id}", "data")))

@@ -1,4 +1,9 @@
-"""`hotline batch DIR --workers 2` without Redis: local processes, embedded SQLite store."""
+"""`hotline batch DIR --workers 2` without Redis: local processes, embedded SQLite store.
+
+Runs the model-free stand-in processor (`worker.standin`: real decoding, no models) to keep the
+suite inside its time budget; the real pipeline runs in test_batch_redis.py through the very
+same `run_recording`.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +19,7 @@ def test_embedded_batch_two_processes_then_rerun(synth_day, tmp_path, batch_env,
     shutil.copytree(synth_day, day)
     bad = kit.corrupt(day)
     db_url = f"sqlite:///{tmp_path / 'embedded.db'}"
-    env = batch_env(db_url)
+    env = batch_env(db_url, HOTLINE_PIPELINE_FACTORY="worker.standin:load")
     env.pop("HOTLINE_REDIS_URL", None)
 
     first = kit.run("batch", str(day), "--workers", "2", "--json", env=env)

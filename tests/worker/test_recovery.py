@@ -112,3 +112,50 @@ def test_tls_and_password_urls_reach_a_real_server(redis_server, tmp_path):
             connect(f"rediss://hotline:pw@127.0.0.1:{port}/0")
     finally:
         conn.acl_deluser("hotline")
+
+
+@pytest.fixture
+def tls_redis(tmp_path):
+    """A private redis-server speaking only TLS, with a password and a self-signed cert."""
+    import shutil as sh
+    import socket
+    import subprocess
+    import time
+
+    if not sh.which("openssl"):
+        pytest.fail("openssl is needed to make the test certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key),
+                    "-out", str(cert), "-days", "1", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(["redis-server", "--port", "0", "--tls-port", str(port), "--bind",
+                             "127.0.0.1", "--tls-cert-file", str(cert), "--tls-key-file", str(key),
+                             "--tls-ca-cert-file", str(cert), "--tls-auth-clients", "no",
+                             "--requirepass", "s3cret", "--save", "", "--dir", str(tmp_path)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+    yield f"rediss://:s3cret@127.0.0.1:{port}/0?ssl_ca_certs={cert}"
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def test_batch_over_tls_with_password(tls_redis, synth_day, tmp_path, batch_env, kit, workers):
+    day = _day(synth_day, tmp_path, n=1)
+    db_url = f"sqlite:///{tmp_path / 'tls.db'}"
+    env = batch_env(db_url, **STANDIN)
+    workers.start("tls-w1", tls_redis, env)
+    done = kit.run("batch", str(day), "--redis", tls_redis, "--json", env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.strip().splitlines()[-1])["done"] == 1
+    assert "s3cret" not in done.stderr + workers.log("tls-w1")
+    wrong = kit.run("status", "--redis", tls_redis.replace("s3cret", "nope"), env=env, timeout=60)
+    assert wrong.returncode == 2 and "cannot reach Redis" in wrong.stderr

@@ -58,8 +58,8 @@ def test_discover_walks_recursively_and_dedupes_identical_bytes(data_dir, tmp_pa
     shutil.copy(data_dir / "hotwords.mp3", tmp_path / "a" / "b" / "hot.mp3")
     (tmp_path / "a" / "notes.txt").write_text("not audio")
     found = discover(str(tmp_path))
-    assert [r.path.rsplit("/", 1)[-1] for r in found] == ["jfk.flac", "hot.mp3"] or \
-        sorted(r.path.rsplit("/", 1)[-1] for r in found) == ["hot.mp3", "jfk.flac"]
+    # sorted by path; of the identical pair the first one walked (a/jfk.flac) is kept
+    assert [r.path.rsplit("/", 1)[-1] for r in found] == ["hot.mp3", "jfk.flac"]
     assert len({r.call_id for r in found}) == 2
     jfk = next(r for r in found if r.path.endswith("jfk.flac"))
     assert jfk.duration == pytest.approx(11.0, abs=0.1)
