@@ -34,7 +34,7 @@ SNOWNLP_WEIGHT = 0.15       # share of snownlp sentiment in Mandarin valence (al
 _LABEL_MAP = (
     ("ang", "angry"), ("rage", "angry"), ("annoy", "angry"), ("disgust", "angry"),
     ("neu", "neutral"), ("calm", "neutral"),
-    ("pos", "positive"), ("joy", "positive"), ("happ", "positive"), ("love", "positive"),
+    ("pos", "positive"), ("joy", "positive"), ("hap", "positive"), ("love", "positive"),
     ("surpris", "positive"), ("neg", "negative"), ("sad", "negative"), ("fear", "negative"),
 )
 

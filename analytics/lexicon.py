@@ -39,7 +39,7 @@ EN_ANGER: dict[str, float] = {
     "been waiting": 0.4, "keep happening": 0.5, "keeps happening": 0.5, "why does this keep": 0.6, "fraud": 0.7, "stole": 0.6, "stealing": 0.6,
 }
 EN_NEGATIVE: dict[str, float] = {
-    "problem": 0.35, "issue": 0.3, "not working": 0.5, "doesn't work": 0.5, "does not work": 0.5,
+    "problem": 0.35, "problems": 0.35, "issue": 0.3, "issues": 0.3, "not working": 0.5, "doesn't work": 0.5, "does not work": 0.5,
     "isn't working": 0.5, "stopped working": 0.5, "broken": 0.45, "slow": 0.4, "disappointed": 0.6,
     "frustrated": 0.6, "frustrating": 0.6, "annoyed": 0.55, "annoying": 0.55, "unhappy": 0.6,
     "bad": 0.45, "poor": 0.4, "terrible": 0.6, "awful": 0.6, "horrible": 0.6, "wrong": 0.4,
@@ -103,6 +103,7 @@ ZH_POSITIVE: dict[str, float] = {
     "好多了": 0.6, "放心": 0.4,
 }
 ZH_NEGATORS = ("不", "没", "别", "未", "无")
+PREFIX_MIN_CHARS = 5  # English single-word cues this long also match as word prefixes
 ZH_INTENSIFIERS = ("太", "非常", "真", "特别", "实在", "简直", "根本", "极")
 ZH_MASK = ("不好意思", "没关系", "不客气", "感谢您的来电", "谢谢您的来电", "感谢来电", "您好",
            "请问还有什么", "还有其他", "很抱歉", "非常抱歉", "理解您", "放心")
@@ -125,6 +126,17 @@ def _alternation(phrases: list[str]) -> re.Pattern[str]:
     return re.compile(r"(?<![a-z0-9'])(" + body + r")(?![a-z0-9'])")
 
 
+def _cue_pattern(cues: list[str], strong: set[str]) -> re.Pattern[str]:
+    """One group per cue; strong single-word cues of 5+ letters also match their inflections
+    ("ridiculous" -> "ridiculousness", "frustrated" -> "frustratedly"), which ASR output often
+    has. Weak cues stay exact ("cancel" is a request, "cancelled" an agent's confirmation)."""
+    parts = []
+    for cue in cues:
+        tail = "[a-z]*" if cue in strong and " " not in cue and len(cue) >= PREFIX_MIN_CHARS else ""
+        parts.append(f"({re.escape(cue)}{tail})")
+    return re.compile(r"(?<![a-z0-9'])(?:" + "|".join(parts) + r")(?![a-z0-9'])")
+
+
 class LexiconScorer:
     """Weighted cue lexicon with negation, masking and intensity, for English and Mandarin."""
 
@@ -138,8 +150,9 @@ class LexiconScorer:
         for kind in ("positive", "negative", "anger"):  # anger wins when a phrase is in several
             for phrase, weight in self.en[kind].items():
                 lookup[normalize_en(phrase)] = (kind, weight)
+        self._en_cues = sorted(lookup, key=len, reverse=True)
         self._en_lookup = lookup
-        self._en_re = _alternation(list(lookup))
+        self._en_re = _cue_pattern(self._en_cues, {c for c, (_k, w) in lookup.items() if w >= 0.5})
         self._en_mask = _alternation([normalize_en(p) for p in EN_MASK])
         self._zh_items = sorted(
             ((normalize_zh(p), kind, w) for kind in ("positive", "negative", "anger")
@@ -155,11 +168,12 @@ class LexiconScorer:
         words = norm.split()
         hits: list[tuple[str, str, float]] = []
         for m in self._en_re.finditer(norm):
-            kind, weight = self._en_lookup[m.group(1)]
+            cue = self._en_cues[m.lastindex - 1]
+            kind, weight = self._en_lookup[cue]
             before = norm[: m.start()].split()[-3:]
             negated = any(w in EN_NEGATORS for w in before)
             boosted = any(w in EN_INTENSIFIERS for w in before[-2:])
-            hits.append(_apply_negation(kind, weight * (1.3 if boosted else 1.0), negated, m.group(1)))
+            hits.append(_apply_negation(kind, weight * (1.3 if boosted else 1.0), negated, m.group(0)))
         caps = sum(1 for w in re.findall(r"[A-Za-z]{3,}", text) if w.isupper())
         intensity = min(1.0, 0.25 * text.count("!") + 0.2 * caps
                         + 0.1 * sum(w in EN_INTENSIFIERS for w in words))

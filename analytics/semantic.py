@@ -27,9 +27,13 @@ def default_model_path() -> str:
 class Embedder:
     """Unit-normalised sentence embeddings; the model loads on first use and stays loaded."""
 
-    def __init__(self, model_path: str | None = None, device: str = "cpu", model: Any = None) -> None:
+    def __init__(self, model_path: str | None = None, device: str = "cpu", model: Any = None,
+                 threads: int | None = 1) -> None:
         self.model_path = model_path
         self.device = device
+        # Rule checks encode a sentence or two at a time: one CPU thread is as fast and does not
+        # fight ASR/other workers for the cores (2 threads on a busy 2-core box was ~5x slower).
+        self.threads = threads
         self._model = model
         self._lock = threading.Lock()
 
@@ -50,6 +54,14 @@ class Embedder:
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
         model = self._model or self._load()
-        vecs = model.encode(texts, batch_size=64, convert_to_numpy=True,
-                            normalize_embeddings=True, show_progress_bar=False)
+        import torch
+
+        before = torch.get_num_threads()
+        if self.threads:
+            torch.set_num_threads(self.threads)
+        try:
+            vecs = model.encode(texts, batch_size=64, convert_to_numpy=True,
+                                normalize_embeddings=True, show_progress_bar=False)
+        finally:
+            torch.set_num_threads(before)
         return np.asarray(vecs, dtype=np.float32)

@@ -41,9 +41,13 @@ class FasterWhisperTranscriber:
 
     def _run(self, samples: np.ndarray, options: ASROptions, language: str | None):
         kwargs = transcribe_kwargs(options, language)
-        if options.batch_size > 0:
-            kwargs.pop("condition_on_previous_text")
-            return self._batched_pipeline().transcribe(samples, batch_size=options.batch_size, **kwargs)
+        if options.batch_size > 0 and options.vad_filter:
+            kwargs.pop("condition_on_previous_text")  # batched windows are independent anyway
+            # Timestamp tokens on (batched default is off): segments split at pauses like the
+            # sequential path, and prompted hotwords keep their spelling (measured on hotwords.mp3).
+            return self._batched_pipeline().transcribe(
+                samples, batch_size=options.batch_size, without_timestamps=False, **kwargs
+            )
         return self.model.transcribe(samples, **kwargs)
 
     def _batched_pipeline(self):

@@ -84,13 +84,13 @@ class Assistant:
         self.rank("warm up 5g 信号")  # first-call costs (jieba dictionary, torch kernels) now
 
     @classmethod
-    def load(cls, settings: Any, with_facts: bool = True) -> Assistant:
+    def load(cls, settings: Any, with_facts: bool = True, threads: int | None = None) -> Assistant:
         """Graph from settings.knowledge_dir (or the bundled one), MiniLM, facts from the DB."""
         from store.db import Database
 
         graph = KnowledgeGraph.load(getattr(settings, "knowledge_dir", "") or None)
         facts = FactsStore(Database(settings.db_url)) if with_facts else None
-        return cls(graph, Embedder(), facts, cache_dir=getattr(settings, "data_dir", None))
+        return cls(graph, Embedder(threads=threads), facts, cache_dir=getattr(settings, "data_dir", None))
 
     # --- scoring ------------------------------------------------------------------------
     def _scores(self, texts: list[str], language: str) -> np.ndarray:

@@ -36,7 +36,7 @@ def assist(args: argparse.Namespace) -> int:
     from hotline.config import load_settings
     from hotline.errors import MissingFile
 
-    assistant = Assistant.load(load_settings())
+    assistant = Assistant.load(load_settings(), threads=1)
     if args.file:
         try:
             lines = open(args.file, encoding="utf-8").read().splitlines()

@@ -16,6 +16,9 @@ class Embedder:
     """L2-normalised sentence embeddings (`encode(list[str]) -> (n, 384) float32`)."""
 
     def __init__(self, model_dir: str | os.PathLike | None = None, threads: int | None = None):
+        """`threads` sets torch's (process-wide) intra-op threads: the live server uses 1 — one
+        short sentence gains nothing from more, and extra threads only contend with ASR. The
+        batch pipeline leaves it alone (None)."""
         import torch
         from sentence_transformers import SentenceTransformer
 

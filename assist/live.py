@@ -145,11 +145,12 @@ class LiveEngine:
         self.sessions: dict[str, CallSession] = {}
         self.supervisors: dict[int, asyncio.Queue] = {}
         self.asr_busy = 0
+        self.streams = 0        # open audio streams (partials only while a single one is live)
 
     @classmethod
     def load(cls, settings: Any, with_asr: bool = True) -> LiveEngine:
         """Load everything once: assistant, transcriber (asr.load_transcriber), analytics rules."""
-        assistant = Assistant.load(settings)
+        assistant = Assistant.load(settings, threads=1)
         transcriber = options = None
         if with_asr:
             from asr import ASROptions, load_transcriber

@@ -14,6 +14,7 @@ from diarization.types import (
 from hotline.document import Turn, Word
 
 _MAX_LAG = 8          # samples; tolerate a tiny resampling/codec offset between channels
+_MAX_CHECK = 16_000 * 600
 _BLOCK = 16_000 * 2   # correlation measured per 2 s block, on the blocks that carry sound
 
 
@@ -24,31 +25,38 @@ def is_dual_mono(samples: np.ndarray, threshold: float = DUAL_MONO_CORRELATION) 
     blocks; a real two-party recording has each party mostly on its own channel, so its
     correlation is far lower. A single channel, or one silent channel, is not "dual mono".
     """
-    x = np.asarray(samples, dtype=np.float64)
+    x = np.asarray(samples)
     if x.ndim != 2 or x.shape[0] != 2 or x.shape[1] == 0:
         return False
+    x = x[:, :_MAX_CHECK].astype(np.float64)   # ten minutes tell; keeps long files cheap
     left, right = x[0] - x[0].mean(), x[1] - x[1].mean()
     el, er = float(np.dot(left, left)), float(np.dot(right, right))
     if el <= 1e-12 or er <= 1e-12:
         return False
-    if _best_corr(left, right) < threshold:
+    lag, corr = _best_lag(left, right)
+    if corr < threshold:
         return False
+    left, right = _shift(left, right, lag)
     # Whole-file correlation can be dominated by one loud stretch; require the loud blocks of
     # both channels to agree too (a party speaking only on one channel breaks it).
     corrs = _block_correlations(left, right)
     return bool(corrs.size == 0 or np.median(corrs) >= threshold)
 
 
-def _best_corr(a: np.ndarray, b: np.ndarray) -> float:
+def _shift(a: np.ndarray, b: np.ndarray, lag: int) -> tuple[np.ndarray, np.ndarray]:
     n = len(a)
-    best = -1.0
+    return a[max(0, lag): n + min(0, lag)], b[max(0, -lag): n + min(0, -lag)]
+
+
+def _best_lag(a: np.ndarray, b: np.ndarray) -> tuple[int, float]:
+    """(lag, normalised correlation) maximising the correlation within +-_MAX_LAG samples."""
+    best, best_lag = -1.0, 0
     for lag in range(-_MAX_LAG, _MAX_LAG + 1):
-        x = a[max(0, lag): n + min(0, lag)]
-        y = b[max(0, -lag): n + min(0, -lag)]
+        x, y = _shift(a, b, lag)
         den = np.sqrt(np.dot(x, x) * np.dot(y, y))
-        if den > 0:
-            best = max(best, float(np.dot(x, y) / den))
-    return best
+        if den > 0 and np.dot(x, y) / den > best:
+            best, best_lag = float(np.dot(x, y) / den), lag
+    return best_lag, best
 
 
 def _block_correlations(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -25,6 +25,7 @@ class Settings:
     asr_model: str = defaults.ASR_MODEL
     asr_device: str = defaults.ASR_DEVICE
     asr_compute_type: str = defaults.ASR_COMPUTE_TYPE
+    asr_hotwords: str = ""          # "" = none, "telecom" = defaults.TELECOM_HOTWORDS, or a list
     language: str = "auto"
     diarization_backend: str = defaults.DIARIZATION_BACKEND
     pyannote_path: str = ""
@@ -49,6 +50,13 @@ class Settings:
             raise ConfigError(f"num_speakers must be >= 0 (0 = estimate), got {self.num_speakers}")
         if self.diarization_backend == "pyannote" and not self.pyannote_path:
             raise ConfigError("diarization_backend=pyannote needs HOTLINE_PYANNOTE_PATH (a local dir)")
+
+    @property
+    def hotwords(self) -> str | None:
+        """The hotword prompt for ASR, or None (the default; see asr/options.py)."""
+        if self.asr_hotwords == "telecom":
+            return defaults.TELECOM_HOTWORDS
+        return self.asr_hotwords or None
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with the given non-None overrides (CLI flags)."""

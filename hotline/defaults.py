@@ -18,6 +18,7 @@ ASR_DEVICE = "auto"             # cpu | cuda | auto
 ASR_COMPUTE_TYPE = "default"    # int8 | float16 | int8_float16 | float32 | default
 ASR_BEAM_SIZE = 1
 ASR_NO_SPEECH_THRESHOLD = 0.6
+# Opt-in (HOTLINE_ASR_HOTWORDS=telecom): helps larger models, hurts tiny.en on 8 kHz calls.
 TELECOM_HOTWORDS = (
     "5G, 4G, VoLTE, APN, eSIM, SIM, roaming, broadband, data add-on, top-up, refund, "
     "base station, unlimited plan, prepaid, postpaid"

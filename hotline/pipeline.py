@@ -100,7 +100,7 @@ class Pipeline:
         from asr.options import ASROptions
         from diarization import is_dual_mono
 
-        options = ASROptions(language=language)
+        options = ASROptions(language=language, hotwords=self.settings.hotwords)
         if audio.samples.shape[0] == 2 and not is_dual_mono(audio.samples):
             return self._stereo(audio, stereo_agent, options, timings)
         return self._mono(audio, options, timings)
@@ -108,7 +108,7 @@ class Pipeline:
     def _stereo(self, audio: Any, stereo_agent: str, options: Any,
                 timings: dict[str, float]) -> TurnsResult:
         """Each channel is one speaker: transcribe them separately, exact attribution."""
-        from diarization import channel_turns
+        from diarization import channel_speakers, channel_turns
 
         words_by_speaker: dict[str, list[Word]] = {}
         language: str | None = None
@@ -117,11 +117,9 @@ class Pipeline:
                 transcript = self.models.transcriber.transcribe(audio.samples[channel], options)
                 words_by_speaker[f"S{channel}"] = transcript.words
                 language = language or (transcript.language if transcript.words else None)
-        agent = "S0" if stereo_agent == "left" else "S1"
-        roles = {s: ("agent" if s == agent else "customer") for s in ("S0", "S1")}
         with _timed(timings, "diarize"), self._stage("diarize"):
             turns = channel_turns(words_by_speaker)
-        return TurnsResult(turns, roles, _language(language))
+        return TurnsResult(turns, channel_speakers(stereo_agent), _language(language))
 
     def _mono(self, audio: Any, options: Any, timings: dict[str, float]) -> TurnsResult:
         from diarization import words_to_turns

@@ -6,9 +6,10 @@ every word list) is scanned as one stream per speaker in which digit tokens (ASC
 Chinese numerals) are joined across spaces, dashes, commas, fillers and turn boundaries into runs;
 each run is classified by its length, checksum and nearby context words.
 
-Fail closed: `redact_document` re-scans its own output and raises `RedactionFailed` if anything
-sensitive is still there, and wraps any other error in `RedactionFailed` — the caller then stores
-nothing. It never returns unredacted text.
+Fail closed: `redact_document` works on a copy, re-scans it, and only then writes the result into
+the document (in place, and returns it). If anything sensitive is left or any error happens, it
+wipes the document's text and raises `RedactionFailed` — the caller then stores nothing. It never
+returns unredacted text.
 """
 
 from __future__ import annotations
@@ -294,7 +295,18 @@ def _scan(text: str, cvv_at: Callable[[int], bool] | None = None) -> list[_Hit]:
                 hits.append(_Hit("phone" if kind == "mobile" else kind, start, run.end))
                 if kind == "card_number":
                     last_card_end = run.end
-    return sorted(hits, key=lambda h: h.start)
+    return _merge_hits(hits)
+
+
+def _merge_hits(hits: list[_Hit]) -> list[_Hit]:
+    """Sorted, with overlapping hits (e.g. a written and a spoken e-mail match) merged."""
+    out: list[_Hit] = []
+    for h in sorted(hits, key=lambda h: (h.start, -h.end)):
+        if out and h.start < out[-1].end:
+            out[-1].end = max(out[-1].end, h.end)
+        else:
+            out.append(_Hit(h.type, h.start, h.end))
+    return out
 
 
 _TOKEN_MARK_RE = re.compile(r"\[(?:CARD|CVV|PHONE|ID|EMAIL)\]")  # our own tokens are no context

@@ -9,7 +9,7 @@
 3. Throughput: `hotline batch --redis` over rendered synthetic calls with the real pipeline and
    1, then 2 workers (models loaded before the clock starts); audio hours per wall-clock hour.
 
-    .venv/bin/python scripts/bench_queue.py [--calls 6] [--noop-jobs 300] [--skip-real]
+    .venv/bin/python scripts/bench_queue.py [--calls 4] [--noop-jobs 300] [--skip-real]
 """
 
 from __future__ import annotations

@@ -32,6 +32,10 @@ QUERIES = [
     ("goal: cancel+customer+angry+week", "cancel",
      {"role": "customer", "emotion": "angry", "date_from": "2026-11-15",
       "date_to": "2026-11-21"}),
+    ("cancel+customer+angry, all dates", "cancel", {"role": "customer", "emotion": "angry"}),
+    ("complaint+customer+angry+week", "complaint",
+     {"role": "customer", "emotion": "angry", "date_from": "2026-11-15",
+      "date_to": "2026-11-21"}),
     ("en keyword", "refund", {}),
     ("en two keywords", "signal weak", {}),
     ("en phrase", '"cancel my"', {}),
@@ -75,7 +79,36 @@ def build_docs(target_turns: int, seed: int = 5) -> list:
     return docs
 
 
-def bench(url: str, docs: list, repeats: int) -> dict:
+def _bench_similar(idx, embed_calls: int) -> dict:
+    """Real MiniLM embedding speed on `embed_calls` calls; then similar() over a vector for
+    every call (the rest filled with random unit vectors: brute-force cost is the same)."""
+    import numpy as np
+
+    from search.embed import load_embedder
+
+    idx.embedder = load_embedder()
+    ids = [r["call_id"] for r in idx._q("SELECT call_id FROM search_calls ORDER BY call_id")]
+    t0 = time.perf_counter()
+    idx.ensure_embeddings(ids[:embed_calls])
+    embed_s = time.perf_counter() - t0
+    rng = np.random.default_rng(0)
+    with idx.db.transaction() as cur:
+        rows = []
+        for cid in ids[embed_calls:]:
+            v = rng.normal(size=384).astype(np.float32)
+            rows.append((cid, 384, (v / np.linalg.norm(v)).tobytes()))
+        cur.executemany("INSERT INTO search_vectors (call_id, dim, embedding) VALUES (?,?,?)",
+                        rows)
+    times = []
+    for cid in ids[:20]:
+        t = time.perf_counter()
+        idx.similar(cid, k=5)
+        times.append((time.perf_counter() - t) * 1000)
+    return {"embed_calls_per_s": round(embed_calls / embed_s, 1), "vectors": len(ids),
+            "similar_p50_ms": round(_pct(times, 50), 1), "similar_p95_ms": round(_pct(times, 95), 1)}
+
+
+def bench(url: str, docs: list, repeats: int, embed_calls: int = 0) -> dict:
     from search.index import SearchIndex
     from store.db import Database
 
@@ -108,13 +141,14 @@ def bench(url: str, docs: list, repeats: int) -> dict:
         per_query[name] = {"p50_ms": round(_pct(times, 50), 2), "p95_ms": round(_pct(times, 95), 2),
                            "total": total, "mode": mode}
     stats = idx.stats()
+    similar = _bench_similar(idx, embed_calls) if embed_calls else None
     db.close()
     return {"backend": url.split(":")[0], "calls": stats["calls"], "turns": stats["turns"],
             "index_seconds": round(index_s, 1), "index_turns_per_s": round(n_turns / index_s),
             "index_call_turns_per_s": round(one_turns / one_s),
             "index_many_turns_per_s": round((n_turns - one_turns) / bulk_s),
             "query_p50_ms": round(_pct(all_ms, 50), 2), "query_p95_ms": round(_pct(all_ms, 95), 2),
-            "queries": per_query}
+            "queries": per_query, "similar": similar}
 
 
 def _pct(values: list[float], p: float) -> float:
@@ -137,6 +171,8 @@ def main() -> int:
     ap.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="sqlite")
     ap.add_argument("--turns", type=int, default=100_000)
     ap.add_argument("--repeats", type=int, default=20)
+    ap.add_argument("--embed-calls", type=int, default=100,
+                    help="calls to embed with the real MiniLM for the similar() numbers (0: skip)")
     ap.add_argument("--json", metavar="OUT", help="also write the numbers as JSON")
     args = ap.parse_args()
     t = time.perf_counter()
@@ -147,11 +183,12 @@ def main() -> int:
     for backend in (("sqlite", "postgresql") if args.backend == "both" else (args.backend,)):
         if backend == "sqlite":
             with tempfile.TemporaryDirectory() as tmp:
-                out.append(bench(f"sqlite:///{tmp}/bench.db", docs, args.repeats))
+                out.append(bench(f"sqlite:///{tmp}/bench.db", docs, args.repeats,
+                                 args.embed_calls))
         else:
             url, admin, name = _pg_scratch()
             try:
-                out.append(bench(url, docs, args.repeats))
+                out.append(bench(url, docs, args.repeats, args.embed_calls))
             finally:
                 admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         _print(out[-1])
@@ -166,6 +203,11 @@ def _print(r: dict) -> None:
           f"index_call {r['index_call_turns_per_s']} turns/s, "
           f"index_many {r['index_many_turns_per_s']} turns/s")
     print(f"queries: p50 {r['query_p50_ms']} ms, p95 {r['query_p95_ms']} ms")
+    if r.get("similar"):
+        sim = r["similar"]
+        print(f"similar: MiniLM {sim['embed_calls_per_s']} calls/s embedded; similar() over "
+              f"{sim['vectors']} vectors p50 {sim['similar_p50_ms']} ms, "
+              f"p95 {sim['similar_p95_ms']} ms")
     for name, q in r["queries"].items():
         print(f"  {name:36s} p50 {q['p50_ms']:7.2f} ms  p95 {q['p95_ms']:7.2f} ms  "
               f"total {q['total']:6d} ({q['mode']})")

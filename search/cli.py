@@ -55,6 +55,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--limit", type=_positive, default=20, metavar="N")
     p.add_argument("--offset", type=int, default=0, metavar="N")
     p.add_argument("--no-fuzzy", action="store_true", help="no spelling-correction fallback")
+    p.add_argument("--reindex", action="store_true",
+                   help="rebuild the index from the results store (--from/--to limit it)")
     p.add_argument("--json", action="store_true", help="print the contract JSON")
     p.set_defaults(func=run)
 
@@ -77,6 +79,8 @@ def run(args: argparse.Namespace) -> int:
                             max_duration=args.max_duration, language=args.language)
     db = Database(load_settings().db_url)
     try:
+        if args.reindex:
+            return _reindex(db, args)
         if args.similar:
             from search.embed import load_embedder
 
@@ -93,6 +97,21 @@ def run(args: argparse.Namespace) -> int:
     else:
         print_results(results, args)
     return 0
+
+
+def _reindex(db: Any, args: argparse.Namespace) -> int:
+    from search.index import SearchIndex
+    from store.results import ResultsStore
+
+    index = SearchIndex(db)
+    done, refused = index.rebuild(ResultsStore(db).iter_documents(args.date_from, args.date_to))
+    out = {"indexed": done, "refused": refused, **index.stats()}
+    if args.json:
+        sys.stdout.write(json.dumps(out) + "\n")
+    else:
+        print(f"indexed {done} call(s); refused {len(refused)} holding PII; "
+              f"index now {out['calls']} calls, {out['turns']} turns")
+    return 1 if refused else 0
 
 
 def print_results(results: Any, args: argparse.Namespace, console: Any = None) -> None:

@@ -35,7 +35,9 @@ FUZZY_PG_SIMILARITY = 0.4     # pg_trgm similarity for "did you mean" terms
 FUZZY_RAPIDFUZZ_RATIO = 80    # the same on SQLite, with rapidfuzz over the vocabulary
 FUZZY_MAX_TERMS = 5           # at most this many spellings per misspelled word
 EMBED_MAX_CHARS = 2000
-RANK_MAX_MATCHES = 3000       # PostgreSQL: above this many matching turns, newest first        # text per call fed to the embedder (customer turns first)
+RANK_MAX_MATCHES = 3000
+SCHEMA_VERSION = "2"          # bump when the tables change: an old index is dropped, rebuilt
+_DDL_LOCK = 7_341_102         # pg_advisory_xact_lock key for the schema DDL       # PostgreSQL: above this many matching turns, newest first        # text per call fed to the embedder (customer turns first)
 
 
 @dataclass
@@ -103,6 +105,7 @@ class SearchIndex:
         self.embedder = embedder
         self.pg = db.dialect == "postgresql"
         self.trgm = False
+        self._matrix: tuple | None = None      # (key, ids, positions, vectors) for similar()
         self._create_schema()
 
     def _q(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
@@ -119,10 +122,11 @@ class SearchIndex:
                "gtsv tsvector GENERATED ALWAYS AS (to_tsvector('simple', grams)) STORED"
                if self.pg else "")
         stmts = [
-            f"""CREATE TABLE IF NOT EXISTS search_calls (
+            """CREATE TABLE IF NOT EXISTS search_calls (
                 call_id TEXT PRIMARY KEY, call_date TEXT, agent_id TEXT, duration REAL,
-                language TEXT, n_turns INTEGER, indexed_at TEXT, embedding {blob},
-                embed_dim INTEGER)""",
+                language TEXT, n_turns INTEGER, indexed_at TEXT)""",
+            f"""CREATE TABLE IF NOT EXISTS search_vectors (
+                seq {ident}, call_id TEXT NOT NULL UNIQUE, dim INTEGER, embedding {blob})""",
             f"""CREATE TABLE IF NOT EXISTS search_turns (
                 id {ident}, call_id TEXT NOT NULL, turn INTEGER NOT NULL, role TEXT,
                 speaker TEXT, t_start REAL, t_end REAL, text TEXT, seg TEXT, norm TEXT, grams TEXT,
@@ -145,10 +149,35 @@ class SearchIndex:
             stmts.append("CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING "
                          "fts5(seg, grams, tokenize='unicode61 remove_diacritics 0')")
         with self.db.transaction() as cur:
+            if self.pg:     # workers starting together must not race on the catalog
+                cur.execute("SELECT pg_advisory_xact_lock(?)", (_DDL_LOCK,))
+            cur.execute("CREATE TABLE IF NOT EXISTS search_meta (key TEXT PRIMARY KEY, "
+                        "value TEXT)")
+            if self._outdated(cur):
+                log.warning("search index schema changed: dropping it; rebuild it with "
+                            "`hotline search --reindex`")
+                for table in ("search_fts", "search_turns", "search_tags", "search_vocab",
+                              "search_vectors", "search_calls"):
+                    cur.execute(f"DROP TABLE IF EXISTS {table}")
             for sql in stmts:
                 cur.execute(sql)
+            cur.execute("INSERT INTO search_meta (key, value) VALUES ('schema', ?) "
+                        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                        (SCHEMA_VERSION,))
         if self.pg:
             self.trgm = self._enable_trgm()
+
+    def _outdated(self, cur: Any) -> bool:
+        """True when search tables exist from an older layout (derived data: rebuilt)."""
+        row = cur.execute("SELECT value FROM search_meta WHERE key = 'schema'")
+        if row:
+            return row[0]["value"] != SCHEMA_VERSION
+        if self.pg:
+            exists = cur.execute("SELECT to_regclass('search_turns') IS NOT NULL AS e")[0]["e"]
+        else:
+            exists = bool(cur.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
+                                      "AND name = 'search_turns'"))
+        return bool(exists)
 
     def _enable_trgm(self) -> bool:
         """pg_trgm for substring LIKE and fuzzy terms; without it both still work, slower."""
@@ -190,11 +219,10 @@ class SearchIndex:
         tags += [("intent", i) for i in sorted(set(doc.intents))]
         if doc.language:
             tags.append(("language", doc.language))
-        call = (doc.call_id, _date(meta), meta.get("agent_id"), float(doc.duration or 0.0),
-                doc.language, len(doc.turns), dt.datetime.now(dt.timezone.utc).isoformat(),
-                vector.tobytes() if vector is not None else None,
-                int(vector.shape[0]) if vector is not None else None)
+        call = (doc.call_id, _date(meta, doc.source), meta.get("agent_id"), float(doc.duration or 0.0),
+                doc.language, len(doc.turns), dt.datetime.now(dt.timezone.utc).isoformat())
         return {"call_id": doc.call_id, "call": call, "rows": rows, "tags": tags,
+                "vector": vector,
                 "vocab": _vocab(r[7] for r in rows)}
 
     def _write(self, chunk: list[dict[str, Any]]) -> int:
@@ -215,8 +243,10 @@ class SearchIndex:
         call_id, rows = item["call_id"], item["rows"]
         self._delete(cur, call_id)
         cur.execute("INSERT INTO search_calls (call_id, call_date, agent_id, duration, language, "
-                    "n_turns, indexed_at, embedding, embed_dim) VALUES (?,?,?,?,?,?,?,?,?)",
-                    item["call"])
+                    "n_turns, indexed_at) VALUES (?,?,?,?,?,?,?)", item["call"])
+        if item["vector"] is not None:
+            cur.execute("INSERT INTO search_vectors (call_id, dim, embedding) VALUES (?,?,?)",
+                        (call_id, int(item["vector"].shape[0]), item["vector"].tobytes()))
         cur.executemany(
             "INSERT INTO search_turns (call_id, turn, role, speaker, t_start, t_end, text, "
             "seg, norm, grams, emotion, call_date, agent_id, duration) "
@@ -228,6 +258,20 @@ class SearchIndex:
         cur.executemany("INSERT INTO search_tags (call_id, kind, value) VALUES (?,?,?)",
                         [(call_id, k, v) for k, v in item["tags"]])
 
+    def rebuild(self, documents: Iterable[CallDocument]) -> tuple[int, list[str]]:
+        """(Re)index stored documents, e.g. `ResultsStore.iter_documents()`; a document that
+        still holds PII is skipped and its call id returned, never indexed."""
+        from qa.redact import RedactionFailed
+
+        done, refused = 0, []
+        for doc in documents:
+            try:
+                self.index_call(doc)
+                done += 1
+            except RedactionFailed:
+                refused.append(doc.call_id)
+        return done, refused
+
     def delete_call(self, call_id: str) -> None:
         with self.db.transaction() as cur:
             self._delete(cur, call_id)
@@ -238,11 +282,13 @@ class SearchIndex:
                         "(SELECT id FROM search_turns WHERE call_id = ?)", (call_id,))
         cur.execute("DELETE FROM search_turns WHERE call_id = ?", (call_id,))
         cur.execute("DELETE FROM search_tags WHERE call_id = ?", (call_id,))
+        cur.execute("DELETE FROM search_vectors WHERE call_id = ?", (call_id,))
         cur.execute("DELETE FROM search_calls WHERE call_id = ?", (call_id,))
 
     def _turn_rows(self, doc: CallDocument) -> list[tuple]:
         meta = doc.metadata or {}
-        day, agent, duration = _date(meta), meta.get("agent_id"), float(doc.duration or 0.0)
+        day, agent = _date(meta, doc.source), meta.get("agent_id")
+        duration = float(doc.duration or 0.0)
         rows = []
         for i, t in enumerate(doc.turns):
             text = t.text or ""
@@ -447,20 +493,23 @@ class SearchIndex:
         """Embed calls indexed without an embedder (e.g. by a batch job); returns how many."""
         if self.embedder is None:
             return 0
-        sql = "SELECT call_id FROM search_calls WHERE embedding IS NULL"
+        sql = ("SELECT c.call_id FROM search_calls c LEFT JOIN search_vectors v "
+               "ON v.call_id = c.call_id WHERE v.call_id IS NULL")
         params: list[Any] = []
         if call_ids is not None:
             if not call_ids:
                 return 0
-            sql += f" AND call_id IN ({','.join('?' * len(call_ids))})"
+            sql += f" AND c.call_id IN ({','.join('?' * len(call_ids))})"
             params = list(call_ids)
         todo = [r["call_id"] for r in self._q(sql, params)]
         for cid in todo:
             turns = self._q("SELECT role, text FROM search_turns WHERE call_id = ? "
-                                    "ORDER BY turn", (cid,))
+                            "ORDER BY turn", (cid,))
             vec = self._embed_texts([(r["role"], r["text"] or "") for r in turns])
-            self._q("UPDATE search_calls SET embedding = ?, embed_dim = ? "
-                            "WHERE call_id = ?", (vec.tobytes(), int(vec.shape[0]), cid))
+            with self.db.transaction() as cur:
+                cur.execute("DELETE FROM search_vectors WHERE call_id = ?", (cid,))
+                cur.execute("INSERT INTO search_vectors (call_id, dim, embedding) "
+                            "VALUES (?,?,?)", (cid, int(vec.shape[0]), vec.tobytes()))
         return len(todo)
 
     def _embed_doc(self, doc: CallDocument) -> np.ndarray:
@@ -483,27 +532,38 @@ class SearchIndex:
         return (v / (np.linalg.norm(v) or 1.0)).astype(np.float32)
 
     def _vector(self, call_id: str) -> np.ndarray | None:
-        rows = self._q("SELECT embedding FROM search_calls WHERE call_id = ?",
-                               (call_id,))
-        if not rows or rows[0]["embedding"] is None:
+        rows = self._q("SELECT embedding FROM search_vectors WHERE call_id = ?", (call_id,))
+        if not rows:
             return None
         return np.frombuffer(bytes(rows[0]["embedding"]), dtype=np.float32)
 
+    def _all_vectors(self) -> tuple[list[str], dict[str, int], np.ndarray]:
+        """Every call vector as one matrix, cached in this process until a vector is added or
+        removed (count and newest sequence number change)."""
+        key_row = self._q("SELECT COUNT(*) AS n, MAX(seq) AS m FROM search_vectors")[0]
+        key = (int(key_row["n"]), key_row["m"])
+        if self._matrix is not None and self._matrix[0] == key:
+            return self._matrix[1], self._matrix[2], self._matrix[3]
+        rows = self._q("SELECT call_id, embedding FROM search_vectors ORDER BY seq")
+        ids = [r["call_id"] for r in rows]
+        matrix = (np.stack([np.frombuffer(bytes(r["embedding"]), dtype=np.float32)
+                            for r in rows]) if rows else np.zeros((0, 1), dtype=np.float32))
+        pos = {c: i for i, c in enumerate(ids)}
+        self._matrix = (key, ids, pos, matrix)
+        return ids, pos, matrix
+
     def _vectors(self, f: SearchFilters) -> tuple[list[str], np.ndarray]:
+        ids, pos, matrix = self._all_vectors()
         where, params = self._filter_sql(SearchFilters(
             date_from=f.date_from, date_to=f.date_to, agent=f.agent, rule=f.rule,
             intent=f.intent, min_duration=f.min_duration, max_duration=f.max_duration,
             language=f.language))
-        sql = "SELECT c.call_id, c.embedding FROM search_calls c WHERE c.embedding IS NOT NULL"
-        if where:
-            sql += (" AND c.call_id IN (SELECT t.call_id FROM search_turns t WHERE "
-                    + " AND ".join(where) + ")")
-        rows = self._q(sql, params)
-        if not rows:
-            return [], np.zeros((0, 1), dtype=np.float32)
-        matrix = np.stack([np.frombuffer(bytes(r["embedding"]), dtype=np.float32)
-                           for r in rows])
-        return [r["call_id"] for r in rows], matrix
+        if not where:
+            return ids, matrix
+        rows = self._q("SELECT DISTINCT t.call_id FROM search_turns t WHERE "
+                       + " AND ".join(where), params)
+        keep = [pos[r["call_id"]] for r in rows if r["call_id"] in pos]
+        return [ids[i] for i in keep], matrix[keep]
 
     def _call_hit(self, call_id: str, score: float) -> SearchHit:
         rows = self._q(
@@ -520,15 +580,27 @@ class SearchIndex:
                          emotion=pick["emotion"])
 
     # ---------------------------------------------------------------- info
+    def warm(self) -> None:
+        """Load jieba's dictionary now (about a second) instead of on the first Chinese query;
+        for long-lived processes (web server, workers)."""
+        T.tokens("预热", for_index=True)
+
     def stats(self) -> dict[str, int]:
         calls = self._q("SELECT COUNT(*) AS n FROM search_calls")[0]["n"]
         turns = self._q("SELECT COUNT(*) AS n FROM search_turns")[0]["n"]
         return {"calls": int(calls), "turns": int(turns)}
 
 
-def _date(meta: dict[str, Any]) -> str | None:
+def _date(meta: dict[str, Any], source: str = "") -> str | None:
+    """The call date, as the results store computes it (metadata date, else the file date)."""
     day = meta.get("date")
-    return str(day)[:10] if day else None
+    if day:
+        return str(day)[:10]
+    try:
+        from store.results import call_date_of
+    except ImportError:
+        return None
+    return call_date_of(meta, source)
 
 
 def _vocab(segs: Iterable[str]) -> dict[str, str]:

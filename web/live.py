@@ -100,6 +100,8 @@ class _Stream:
         self.ep = Endpointer()
         self.queue: asyncio.Queue = asyncio.Queue()
         self.worker = asyncio.create_task(self._work())
+        engine.streams += 1
+        self._closed = False
         self._last_partial = 0.0
         self._partial_task: asyncio.Task | None = None
 
@@ -116,7 +118,9 @@ class _Stream:
 
     def _maybe_partial(self) -> None:
         pending_s = len(self.ep.speech) * 0.02 if self.ep.open else 0.0
-        if (not self.partials or not self.ep.open or self.engine.asr_busy
+        # partials only when ASR is idle and this is the only live stream: a final utterance
+        # must never wait behind someone's partial
+        if (not self.partials or not self.ep.open or self.engine.asr_busy or self.engine.streams > 1
                 or pending_s - self._last_partial < 1.0
                 or (self._partial_task and not self._partial_task.done())):
             if not self.ep.open:
@@ -160,9 +164,18 @@ class _Stream:
         if last:
             self.queue.put_nowait((*last, time.perf_counter()))
         self.queue.put_nowait(None)
-        await self.worker
+        try:
+            await self.worker
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self.engine.streams -= 1
 
     def cancel(self) -> None:
+        self._release()
         self.worker.cancel()
         if self._partial_task:
             self._partial_task.cancel()

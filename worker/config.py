@@ -32,6 +32,7 @@ class BatchConfig:
     backoff_s: tuple[int, ...] = tuple(defaults.RETRY_BACKOFF_S)
     timeout_base_s: float = float(defaults.JOB_TIMEOUT_BASE_S)
     timeout_per_audio_s: float = defaults.JOB_TIMEOUT_PER_AUDIO_S
+    embed_calls: bool = True     # index call vectors ("similar calls"); 0 = lexical index only
 
     def __post_init__(self) -> None:
         if self.lease_s <= 2 * self.heartbeat_s:
@@ -59,7 +60,9 @@ class BatchConfig:
             if not raw:
                 continue
             try:
-                if f.name == "backoff_s":
+                if f.name == "embed_calls":
+                    values[f.name] = raw.strip().lower() not in ("0", "false", "no", "off")
+                elif f.name == "backoff_s":
                     values[f.name] = tuple(int(x) for x in raw.split(",") if x.strip())
                 elif f.name == "max_attempts":
                     values[f.name] = int(raw)

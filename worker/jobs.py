@@ -186,12 +186,18 @@ def _index(ctx: JobContext, doc: Any) -> bool:
     if ctx.index is None and ctx.index_error is None:
         try:
             from search.index import SearchIndex
-
-            ctx.index = SearchIndex(ctx.db, embedder=_embedder(ctx.settings))
-        except Exception as exc:  # ImportError while search is missing, or its schema
+        except ImportError as exc:  # the search package is not installed: store only
             ctx.index_error = describe(exc)
             log.warning("search index unavailable, calls are stored but not indexed: %s",
                         ctx.index_error)
+            return False
+        try:
+            if "embedder" not in ctx.extra:
+                ctx.extra["embedder"] = _embedder(ctx.settings) if ctx.config.embed_calls else None
+            ctx.index = SearchIndex(ctx.db, embedder=ctx.extra["embedder"])
+        except Exception as exc:  # e.g. a schema race or a DB blip: try again next call
+            log.error("opening the search index failed (retried next call): %s", describe(exc))
+            return False
     if ctx.index is None:
         return False
     try:

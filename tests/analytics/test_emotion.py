@@ -160,3 +160,36 @@ def test_rendered_angry_calls_with_audio(tmp_path, analyzer):
         assert min(angry) > max(other), (truth["name"], angry, other)
         assert all(t.emotion.label == "angry" for g, t in cust if g["emotion"] == "angry")
         assert doc.emotion_summary["escalation"] is True
+
+
+def test_transformers_audio_model_loading_path(tmp_path, call):
+    """A tiny wav2vec2 audio classifier with RANDOM weights: loading and wiring only."""
+    import torch
+    from transformers import (Wav2Vec2Config, Wav2Vec2FeatureExtractor,
+                              Wav2Vec2ForSequenceClassification)
+
+    labels = ["neu", "hap", "ang", "sad"]
+    config = Wav2Vec2Config(hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+                            intermediate_size=32, conv_dim=(8, 8), conv_stride=(5, 4),
+                            conv_kernel=(10, 4), num_conv_pos_embeddings=8,
+                            num_conv_pos_embedding_groups=2, classifier_proj_size=8,
+                            num_labels=4, id2label=dict(enumerate(labels)),
+                            label2id={v: k for k, v in enumerate(labels)})
+    torch.manual_seed(0)
+    Wav2Vec2ForSequenceClassification(config).save_pretrained(tmp_path)
+    Wav2Vec2FeatureExtractor(sampling_rate=16000).save_pretrained(tmp_path)
+    model = TransformersEmotion(str(tmp_path))
+    assert model.kind == "audio" and model.labels == ["neutral", "positive", "angry", "negative"]
+    rng = np.random.default_rng(0)
+    clips = [rng.standard_normal(16000).astype(np.float32) * 0.1,
+             rng.standard_normal(8000).astype(np.float32) * 0.1]
+    dists = model.predict_audio(clips)
+    assert len(dists) == 2 and all(sum(d.values()) == pytest.approx(1.0, abs=1e-5) for d in dists)
+    from hotline.audio import Audio
+
+    audio = Audio(samples=np.concatenate(clips)[None, :], source="x", source_rate=16000,
+                  source_channels=1, duration=1.5)
+    doc = call([("customer", 0.0, 1.0, "the bill is wrong"), ("customer", 1.0, 1.5, "okay")])
+    emotions = EmotionScorer(model=model).score_call(doc, audio)
+    assert len(emotions) == 2 and all(e.label in ("neutral", "positive", "negative", "angry")
+                                      for e in emotions)

@@ -314,3 +314,17 @@ def test_after_within_seconds(tmp_path, call):
     fast = call([("customer", 0.0, 1.0, "Hello?"), ("agent", 3.0, 4.0, "Yes?")])
     assert rules_of(book, slow) == ["answer.fast"]
     assert rules_of(book, fast) == []
+
+
+def test_call_analyzer_load_uses_settings_rulebook(tmp_path, call):
+    from analytics.analyzer import CallAnalyzer
+    from hotline.config import Settings
+
+    path = tmp_path / "mine.yaml"
+    path.write_text("name: mine\nrules:\n  - id: says.hello\n    forbid: {keyword: [hello]}\n",
+                    encoding="utf-8")
+    analyzer = CallAnalyzer.load(Settings(rulebook=str(path)))
+    doc = analyzer.analyze(call([("agent", 0.0, 2.0, "Hello there."), ("customer", 2.5, 4.0, "Hi.")]))
+    assert analyzer.rulebook.name == "mine" and [v.rule for v in doc.violations] == ["says.hello"]
+    assert doc.turns[0].emotion is not None and doc.metrics["turns"] == 2
+    assert doc.timings["analytics"] >= 0

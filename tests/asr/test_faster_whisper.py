@@ -7,6 +7,7 @@ import pytest
 
 from asr import ASROptions, Transcript
 from asr.wer import wer
+from hotline import defaults
 from hotline.audio import decode_audio
 from hotline.errors import ConfigError
 
@@ -54,7 +55,7 @@ def test_hotword_brings_out_product_name(transcriber, data_dir):
     assert any(w.word.strip(".,") == "ComfyUI" for w in hinted.words)
     # Still there when appended to the default telecom hotword list.
     both = transcriber.transcribe(
-        audio.mono, ASROptions(hotwords="ComfyUI, " + ASROptions().hotwords)
+        audio.mono, ASROptions(hotwords="ComfyUI, " + defaults.TELECOM_HOTWORDS)
     )
     assert "ComfyUI" in both.text
 
@@ -101,7 +102,15 @@ def test_english_only_model_refuses_mandarin(transcriber, jfk):
     assert transcriber.transcribe(jfk.mono, ASROptions(language="en")).language == "en"
 
 
-def test_batched_pipeline_gives_the_same_words(transcriber, options, jfk):
-    result = transcriber.transcribe(jfk.mono, options.replace(batch_size=4))
+def test_sequential_decoding_gives_the_same_words(transcriber, options, jfk):
+    """batch_size=0: plain WhisperModel.transcribe with temperature fallback (vs the batched default)."""
+    result = transcriber.transcribe(jfk.mono, ASROptions(batch_size=0))
     assert wer(JFK_TRUTH, result.text) <= 0.05
     assert len(result.words) >= 20
+
+
+def test_without_vad_runs_sequentially(transcriber, jfk):
+    """Batching needs VAD chunks; vad_filter=False (live assist) falls back to sequential."""
+    result = transcriber.transcribe(jfk.mono, ASROptions(vad_filter=False, word_timestamps=False))
+    assert wer(JFK_TRUTH, result.text) <= 0.05
+    assert result.words and result.words[0].start >= 0   # spread over the segment

@@ -16,7 +16,7 @@ def test_defaults_are_the_documented_ones():
     o = ASROptions()
     assert o.language == "auto" and o.beam_size == defaults.ASR_BEAM_SIZE
     assert o.vad_filter and o.word_timestamps and not o.condition_on_previous_text
-    assert o.hotwords == defaults.TELECOM_HOTWORDS
+    assert o.hotwords is None          # opt-in: prompts hurt tiny.en on 8 kHz calls
     assert o.no_speech_threshold == defaults.ASR_NO_SPEECH_THRESHOLD
 
 
@@ -51,13 +51,18 @@ def test_options_are_frozen_and_normalised():
 
 
 def test_from_settings_and_language_switch():
-    o = ASROptions.from_settings(Settings(language="zh"))
-    assert o.language == "zh" and o.hotwords == ZH_HOTWORDS
+    assert ASROptions.from_settings(Settings()).hotwords is None
+    telecom = ASROptions.from_settings(Settings(asr_hotwords="telecom"))
+    assert telecom.hotwords == defaults.TELECOM_HOTWORDS
+    o = ASROptions.from_settings(Settings(language="zh", asr_hotwords="telecom"))
+    assert o.language == "zh" and o.hotwords == ZH_HOTWORDS   # telecom terms follow the language
+    assert ASROptions.from_settings(Settings(asr_hotwords="ComfyUI")).hotwords == "ComfyUI"
     assert ASROptions.from_settings(Settings(), beam_size=5).beam_size == 5
-    assert ASROptions().for_language("zh").hotwords == ZH_HOTWORDS
-    assert ASROptions(language="zh").hotwords == ZH_HOTWORDS
+    tel = ASROptions(hotwords=defaults.TELECOM_HOTWORDS)
+    assert tel.for_language("zh").hotwords == ZH_HOTWORDS
+    assert ASROptions(language="zh", hotwords=defaults.TELECOM_HOTWORDS).hotwords == ZH_HOTWORDS
     assert ASROptions(hotwords="X").for_language("zh").hotwords == "X"
-    assert ASROptions().for_language("zh").for_language("en").hotwords == defaults.TELECOM_HOTWORDS
+    assert tel.for_language("zh").for_language("en").hotwords == defaults.TELECOM_HOTWORDS
 
 
 def test_zh_with_bundled_english_model_fails_at_load():

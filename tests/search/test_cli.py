@@ -73,3 +73,23 @@ def test_parse_day() -> None:
     assert cli.parse_day("week", today) == "2026-11-16"
     assert cli.parse_day("7d", today) == cli.parse_day("-7d", today) == "2026-11-12"
     assert cli.parse_day("month", today) == "2026-11-01"
+
+
+def test_reindex_from_results_store(sqlite_url, monkeypatch, capsys) -> None:
+    """`hotline search --reindex` rebuilds the index from the stored (redacted) documents."""
+    from store.db import Database
+    from store.results import ResultsStore
+
+    from .conftest import CORPUS, corpus_doc
+
+    db = Database(sqlite_url)
+    store = ResultsStore(db)
+    for call_id in CORPUS:
+        store.save_document(corpus_doc(call_id))
+    db.close()
+    monkeypatch.setenv("HOTLINE_DB_URL", sqlite_url)
+    out = json.loads(_run(["--reindex", "--json"], capsys))
+    assert out["indexed"] == len(CORPUS) and out["refused"] == [] and out["calls"] == len(CORPUS)
+    out = json.loads(_run(["cancel", "--role", "customer", "--emotion", "angry", "--json"],
+                          capsys))
+    assert {r["call_id"] for r in out["results"]} == {"en1", "en3"}

@@ -157,7 +157,7 @@ def test_similar_calls_by_meaning(db_url, corpus_docs, embedder) -> None:
     idx = SearchIndex(db, embedder=embedder)
     for doc in corpus_docs:
         idx.index_call(doc)
-    raw = idx._q("SELECT embedding FROM search_calls WHERE call_id = ?", ("en1",))[0]
+    raw = idx._q("SELECT embedding FROM search_vectors WHERE call_id = ?", ("en1",))[0]
     assert len(bytes(raw["embedding"])) == 384 * 4
     top = idx.similar("en4", k=3)             # no signal -> the weak-signal call
     assert top.results[0].call_id == "en2" and top.mode == "similar"
@@ -224,3 +224,30 @@ def test_synthetic_calls_and_no_pii_in_database(db_url, synth_calls, caplog) -> 
         if p["type"] == "card_number":
             assert re.sub(r"\D", "", p["value"]) not in log_digits
     db.close()
+
+
+def test_old_index_layout_is_replaced(db_url, corpus_docs) -> None:
+    """An index left by an older layout is dropped and recreated (it is derived data)."""
+    from store.db import Database
+
+    db = Database(db_url)
+    with db.transaction() as cur:
+        cur.execute("CREATE TABLE search_turns (id INTEGER PRIMARY KEY, x TEXT)")
+    idx = SearchIndex(db)
+    idx.index_call(corpus_docs[0])
+    assert idx.stats() == {"calls": 1, "turns": 4}
+    assert SearchIndex(db).stats() == {"calls": 1, "turns": 4}     # kept on the next start
+    db.close()
+
+
+def test_many_matches_are_listed_newest_first_on_postgres(ro_index, monkeypatch) -> None:
+    """Above RANK_MAX_MATCHES PostgreSQL skips ranking: same hits and total, newest first."""
+    import search.index as si
+
+    ranked = ro_index.search("cancel")
+    monkeypatch.setattr(si, "RANK_MAX_MATCHES", 2)
+    res = ro_index.search("cancel")
+    assert hits(res) == hits(ranked) and res.total == ranked.total == 5
+    if ro_index.pg:
+        dates = [h.call_date for h in res.results]
+        assert dates == sorted(dates, reverse=True)

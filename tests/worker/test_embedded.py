@@ -19,7 +19,8 @@ def test_embedded_batch_two_processes_then_rerun(synth_day, tmp_path, batch_env,
     shutil.copytree(synth_day, day)
     bad = kit.corrupt(day)
     db_url = f"sqlite:///{tmp_path / 'embedded.db'}"
-    env = batch_env(db_url, HOTLINE_PIPELINE_FACTORY="worker.standin:load")
+    env = batch_env(db_url, HOTLINE_PIPELINE_FACTORY="worker.standin:load",
+                    HOTLINE_BATCH_EMBED_CALLS="0")
     env.pop("HOTLINE_REDIS_URL", None)
 
     first = kit.run("batch", str(day), "--workers", "2", "--json", env=env)
@@ -45,3 +46,34 @@ def test_embedded_batch_two_processes_then_rerun(synth_day, tmp_path, batch_env,
     assert (summary["skipped"], summary["done"], summary["failed"]) == (5, 4, 1)
     assert len(store.rows()) == 5
     assert [r.attempts for r in store.rows()] == [1] * 5   # nothing was processed again
+
+
+def test_embedded_batch_survives_a_killed_process(synth_day, tmp_path, batch_env, kit):
+    import os
+    import signal
+    import subprocess
+
+    day = tmp_path / "day"
+    shutil.copytree(synth_day, day)
+    db_url = f"sqlite:///{tmp_path / 'killed.db'}"
+    env = batch_env(db_url, HOTLINE_PIPELINE_FACTORY="worker.standin:load",
+                    HOTLINE_STANDIN_SECONDS="3", HOTLINE_BATCH_EMBED_CALLS="0")
+    env.pop("HOTLINE_REDIS_URL", None)
+    store = ResultsStore(Database(db_url))
+    batch = subprocess.Popen([*kit.cmd(), "batch", str(day), "--workers", "2", "--json"],
+                             cwd=kit.root, env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    try:
+        victim = kit.wait(lambda: next((r for r in store.rows() if r.status == "processing"),
+                                       None), 60, "a process to start a call")
+        os.kill(int(victim.worker_id.rsplit(".", 1)[1]), signal.SIGKILL)
+        out, err = batch.communicate(timeout=120)
+    finally:
+        if batch.poll() is None:
+            batch.kill()
+    assert batch.returncode == 0, err
+    assert "died" in err
+    assert json.loads(out.strip().splitlines()[-1])["done"] == 4
+    rows = store.rows()
+    assert len(rows) == 4 and all(r.status == "done" for r in rows)
+    assert store.get(victim.call_id).attempts == 2

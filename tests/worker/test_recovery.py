@@ -16,7 +16,7 @@ from store.results import ResultsStore
 
 pytestmark = [pytest.mark.redis]
 
-STANDIN = {"HOTLINE_PIPELINE_FACTORY": "worker.standin:load"}
+STANDIN = {"HOTLINE_PIPELINE_FACTORY": "worker.standin:load", "HOTLINE_BATCH_EMBED_CALLS": "0"}
 
 
 def _day(synth_day, tmp_path, n: int = 2):
@@ -54,7 +54,7 @@ def test_transient_errors_are_retried_with_backoff(synth_day, tmp_path, redis_ur
     db_url = f"sqlite:///{tmp_path / 'flaky.db'}"
     (tmp_path / "flaky").mkdir()
     env = batch_env(db_url, HOTLINE_PIPELINE_FACTORY="flaky_pipeline:load",
-                    HOTLINE_FLAKY_DIR=str(tmp_path / "flaky"))
+                    HOTLINE_FLAKY_DIR=str(tmp_path / "flaky"), HOTLINE_BATCH_EMBED_CALLS="0")
     workers.start("w1", redis_url, env)
     done = kit.run("batch", str(day), "--redis", redis_url, "--json", env=env, timeout=120)
     assert done.returncode == 0, done.stderr
@@ -70,7 +70,8 @@ def test_transient_errors_end_failed_after_max_attempts(synth_day, tmp_path, red
     db_url = f"sqlite:///{tmp_path / 'flaky1.db'}"
     (tmp_path / "flaky").mkdir()
     env = batch_env(db_url, HOTLINE_PIPELINE_FACTORY="flaky_pipeline:load",
-                    HOTLINE_FLAKY_DIR=str(tmp_path / "flaky"), HOTLINE_BATCH_MAX_ATTEMPTS="1")
+                    HOTLINE_FLAKY_DIR=str(tmp_path / "flaky"), HOTLINE_BATCH_MAX_ATTEMPTS="1",
+                    HOTLINE_BATCH_EMBED_CALLS="0")
     workers.start("w1", redis_url, env)
     done = kit.run("batch", str(day), "--redis", redis_url, "--json", env=env, timeout=120)
     assert done.returncode == 1
@@ -159,3 +160,35 @@ def test_batch_over_tls_with_password(tls_redis, synth_day, tmp_path, batch_env,
     assert "s3cret" not in done.stderr + workers.log("tls-w1")
     wrong = kit.run("status", "--redis", tls_redis.replace("s3cret", "nope"), env=env, timeout=60)
     assert wrong.returncode == 2 and "cannot reach Redis" in wrong.stderr
+
+
+def test_reconcile_decisions(redis_url, tmp_path):
+    """Store vs queue, one case each: lost job, dead worker, dead on the last attempt, queued."""
+    import time
+
+    import redis
+
+    from worker.config import BatchConfig
+    from worker.queue import enqueue, job_state, make_queue, reconcile
+
+    cfg = BatchConfig(heartbeat_s=0.1, lease_s=0.5, max_attempts=2, backoff_s=(1,))
+    store = ResultsStore(Database(f"sqlite:///{tmp_path / 'r.db'}"))
+    queue = make_queue(redis.Redis.from_url(redis_url), "hotline")
+    for cid in ("lost", "dead", "dead_last", "queued"):
+        store.register(cid, f"/calls/{cid}.wav", duration=10.0)
+    enqueue(queue, store, "queued", "/calls/queued.wav", 10.0, cfg)
+    assert store.claim("dead", "w-dead") == 1
+    assert store.claim("dead_last", "w-dead") == 1
+    store.mark_failed("dead_last", "blip", permanent=False, max_attempts=2)
+    assert store.claim("dead_last", "w-dead") == 2
+    time.sleep(0.6)                                       # every lease runs out
+
+    report = reconcile(queue, store, cfg)
+    assert (report.requeued, report.failed, report.waiting) == (2, 1, 1)
+    assert store.get("lost").status == "pending" and job_state(queue.connection,
+                                                               store.get("lost").job_id) == "queued"
+    dead = store.get("dead")
+    assert dead.status == "pending" and "abandoned" in dead.error and dead.attempts == 1
+    last = store.get("dead_last")
+    assert last.status == "failed" and "abandoned" in last.error
+    assert queue.count == 3                               # queued + the two re-enqueued

