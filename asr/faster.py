@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from asr.options import ASROptions
-from asr.transcript import Segment, Transcript, build_transcript, empty_transcript
+from asr.transcript import Segment, Transcript, build_transcript, empty_transcript, tighten
 from hotline import defaults
 from hotline.audio import SAMPLE_RATE
 from hotline.document import Word
@@ -34,10 +34,11 @@ class FasterWhisperTranscriber:
         if _rms(samples) < defaults.SILENCE_RMS:
             return empty_transcript(language or "en", duration)
         segments, info = self._run(samples, options, language)
-        return build_transcript(
+        result = build_transcript(
             [_segment(s) for s in segments], options, info.language, duration,
             float(info.language_probability or 0.0),
         )
+        return tighten(result, samples, options)
 
     def _run(self, samples: np.ndarray, options: ASROptions, language: str | None):
         kwargs = transcribe_kwargs(options, language)

@@ -11,7 +11,7 @@ import numpy as np
 
 from asr.faster import _rms, as_mono, check_language
 from asr.options import ASROptions
-from asr.transcript import Segment, Transcript, build_transcript, empty_transcript
+from asr.transcript import Segment, Transcript, build_transcript, empty_transcript, tighten
 from hotline import defaults
 from hotline.audio import SAMPLE_RATE
 from hotline.document import Word
@@ -60,7 +60,10 @@ class OpenAIWhisperTranscriber:
             sample_len=options.max_new_tokens,
         )
         segments = [_segment(s) for s in result.get("segments", [])]
-        return build_transcript(segments, options, result.get("language") or language or "en", duration)
+        transcript = build_transcript(
+            segments, options, result.get("language") or language or "en", duration
+        )
+        return tighten(transcript, samples, options)
 
 
 def speech_clips(samples: np.ndarray) -> list[float]:

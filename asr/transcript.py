@@ -75,6 +75,19 @@ def build_transcript(
     return Transcript(words, kept, language, duration, language_probability)
 
 
+def tighten(transcript: Transcript, samples: np.ndarray, options: ASROptions) -> Transcript:
+    """Energy-tightened word times (asr/align.py); segments then span exactly their words."""
+    if not (options.word_timestamps and options.tighten_word_times and transcript.words):
+        return transcript
+    from asr.align import tighten_words
+
+    tighten_words(transcript.words, samples)
+    for seg in transcript.segments:
+        if seg.words:
+            seg.start, seg.end = seg.words[0].start, max(w.end for w in seg.words)
+    return transcript
+
+
 def empty_transcript(language: str, duration: float) -> Transcript:
     return Transcript([], [], language, duration, 0.0)
 

@@ -15,8 +15,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from hotline.errors import ConfigError
+from hotline.errors import HotlineError
 from store.db import Database
+
+
+class FeedRejected(HotlineError):
+    """A facts feed (file or POST body) cannot be used; the message names the row. CLI exit 1."""
+
 
 STATUSES = ("ok", "degraded", "maintenance", "down")
 REQUIRED = ("area", "site_id", "status")
@@ -72,7 +77,7 @@ class FactsStore:
         """Load a CSV or JSON feed file; returns the number of rows accepted."""
         path = Path(path)
         if not path.exists():
-            raise ConfigError(f"facts feed {path} does not exist")
+            raise FeedRejected(f"facts feed {path} does not exist")
         return self.upsert(parse_feed(path.read_text(encoding="utf-8"), path.name))
 
     def upsert(self, rows: list[dict[str, Any]]) -> int:
@@ -113,23 +118,23 @@ def parse_feed(text: str, name: str = "feed") -> list[dict[str, Any]]:
         try:
             data = json.loads(stripped)
         except json.JSONDecodeError as exc:
-            raise ConfigError(f"{name}: not valid JSON: {exc}") from exc
+            raise FeedRejected(f"{name}: not valid JSON: {exc}") from exc
         rows = data.get("facts") if isinstance(data, dict) else data
         if not isinstance(rows, list):
-            raise ConfigError(f"{name}: JSON feed must be a list or {{\"facts\": [...]}}")
+            raise FeedRejected(f"{name}: JSON feed must be a list or {{\"facts\": [...]}}")
         return rows
     return list(csv.DictReader(io.StringIO(text)))
 
 
 def _to_fact(row: Any, index: int, now: str) -> Fact:
     if not isinstance(row, dict):
-        raise ConfigError(f"facts row {index}: must be an object")
+        raise FeedRejected(f"facts row {index}: must be an object")
     missing = [k for k in REQUIRED if not str(row.get(k) or "").strip()]
     if missing:
-        raise ConfigError(f"facts row {index}: missing {', '.join(missing)}")
+        raise FeedRejected(f"facts row {index}: missing {', '.join(missing)}")
     status = str(row["status"]).strip().lower()
     if status not in STATUSES:
-        raise ConfigError(f"facts row {index}: status {status!r} not one of {', '.join(STATUSES)}")
+        raise FeedRejected(f"facts row {index}: status {status!r} not one of {', '.join(STATUSES)}")
     return Fact(area=str(row["area"]).strip(), site_id=str(row["site_id"]).strip(),
                 kind=str(row.get("kind") or "base_station").strip(), status=status,
                 detail=str(row.get("detail") or "").strip(), eta=str(row.get("eta") or "").strip(),
@@ -142,7 +147,7 @@ def _iso(value: Any, index: int) -> str:
     try:
         stamp = datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
     except ValueError as exc:
-        raise ConfigError(f"facts row {index}: updated_at {value!r} is not ISO-8601") from exc
+        raise FeedRejected(f"facts row {index}: updated_at {value!r} is not ISO-8601") from exc
     if stamp.tzinfo is None:
         stamp = stamp.replace(tzinfo=timezone.utc)
     return stamp.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -10,11 +10,13 @@ out to every listener (the streaming client, the agent sidebar, supervisors).
 from __future__ import annotations
 
 import asyncio
+import heapq
+import itertools
 import logging
 import threading
 import time
 from collections.abc import Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, is_dataclass
 from typing import Any
 
@@ -35,12 +37,59 @@ PREROLL_S = 0.2            # audio kept before the detected start
 MIN_UTTERANCE_S = 0.3      # shorter blips are dropped
 MAX_UTTERANCE_S = 12.0     # a monologue is cut here so the agent gets text in time
 PARTIAL_EVERY_S = 1.0      # partial transcript cadence while speaking (only when ASR is idle)
-ASR_WORKERS = 2
+ASR_WORKERS = 1
 TEXT_WORKERS = 2
 ANGER_ALERT_SCORE = 0.5    # customer anger meter level that raises an escalation alert
 ROLES = ("customer", "agent")
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
+# ASR priorities: customer utterances drive suggestions, so they never queue behind the agent's
+PRIO_CUSTOMER, PRIO_AGENT, PRIO_PARTIAL = 0, 1, 2
+
+
+class PriorityASR:
+    """Worker threads running the shared transcriber, most urgent utterance first."""
+
+    def __init__(self, transcriber: Any, options: Any, workers: int = ASR_WORKERS) -> None:
+        self.transcriber, self.options = transcriber, options
+        self._heap: list[tuple[int, int, np.ndarray, Future]] = []
+        self._seq = itertools.count()
+        self._cv = threading.Condition()
+        self._closed = False
+        self._threads = [threading.Thread(target=self._run, name=f"live-asr-{i}", daemon=True)
+                         for i in range(workers)]
+        for t in self._threads:
+            t.start()
+
+    def submit(self, samples: np.ndarray, priority: int) -> Future:
+        fut: Future = Future()
+        with self._cv:
+            heapq.heappush(self._heap, (priority, next(self._seq), samples, fut))
+            self._cv.notify()
+        return fut
+
+    def _run(self) -> None:
+        while True:
+            with self._cv:
+                while not self._heap and not self._closed:
+                    self._cv.wait()
+                if self._closed:
+                    return
+                _, _, samples, fut = heapq.heappop(self._heap)
+            if not fut.set_running_or_notify_cancel():
+                continue
+            try:
+                fut.set_result(self.transcriber.transcribe(samples, self.options))
+            except BaseException as exc:  # delivered to the awaiting session
+                fut.set_exception(exc)
+
+    def close(self) -> None:
+        with self._cv:
+            self._closed = True
+            for _, _, _, fut in self._heap:
+                fut.cancel()
+            self._heap.clear()
+            self._cv.notify_all()
 
 
 class Endpointer:
@@ -140,7 +189,7 @@ class LiveEngine:
         self.assistant = assistant
         self.transcriber, self.asr_options = transcriber, asr_options
         self.rules_factory = rules_factory
-        self.asr_pool = ThreadPoolExecutor(ASR_WORKERS, thread_name_prefix="live-asr")
+        self.asr = PriorityASR(transcriber, asr_options) if transcriber is not None else None
         self.text_pool = ThreadPoolExecutor(TEXT_WORKERS, thread_name_prefix="live-text")
         self.sessions: dict[str, CallSession] = {}
         self.supervisors: dict[int, asyncio.Queue] = {}
@@ -282,13 +331,11 @@ class LiveEngine:
         return out
 
     # --- audio -------------------------------------------------------------------------------
-    async def transcribe(self, samples: np.ndarray) -> str:
-        """Run the shared transcriber off the event loop."""
-        loop = asyncio.get_running_loop()
+    async def transcribe(self, samples: np.ndarray, priority: int = PRIO_CUSTOMER) -> str:
+        """Run the shared transcriber off the event loop (customer first, partials last)."""
         self.asr_busy += 1
         try:
-            tr = await loop.run_in_executor(self.asr_pool, self.transcriber.transcribe, samples,
-                                            self.asr_options)
+            tr = await asyncio.wrap_future(self.asr.submit(samples, priority))
         finally:
             self.asr_busy -= 1
         return tr.text.strip()
@@ -316,7 +363,8 @@ class LiveEngine:
                 "violations": violations}
 
     def close(self) -> None:
-        self.asr_pool.shutdown(wait=False, cancel_futures=True)
+        if self.asr is not None:
+            self.asr.close()
         self.text_pool.shutdown(wait=False, cancel_futures=True)
 
 

@@ -90,7 +90,7 @@ CUSTOMER_CUES: list[tuple[str, float]] = [
 _AGENT = [(re.compile(p, re.IGNORECASE), w) for p, w in AGENT_CUES]
 _CUSTOMER = [(re.compile(p, re.IGNORECASE), w) for p, w in CUSTOMER_CUES]
 FIRST_SPEAKER_BONUS = 0.75      # inbound hotline: the agent usually answers first
-CONFIDENCE_SCALE = 0.6          # logistic slope on the evidence difference
+CONFIDENCE_SCALE = 0.9          # logistic slope on the evidence difference
 STEREO_CONFIDENCE = 0.99        # the channel map is given by the recording system
 
 
@@ -169,4 +169,4 @@ def _infer_roles(turns: list[Turn], ids: list[str]) -> list[Speaker]:
 
 
 def _logistic(margin: float) -> float:
-    return 1.0 / (1.0 + math.exp(-CONFIDENCE_SCALE * margin * 1.5))
+    return 1.0 / (1.0 + math.exp(-CONFIDENCE_SCALE * margin))

@@ -21,7 +21,41 @@ def words_to_turns(
     segments = sorted(diarization.segments, key=lambda s: s.start)
     fallback = diarization.speakers[0] if diarization.speakers else "S0"
     labels = [_speaker_of(w, segments, fallback) for w in ordered]
-    return group_turns(list(zip(labels, ordered, strict=False)), split_gap)
+    clipped = [_clip_to_speech(w, spk, segments) for spk, w in zip(labels, ordered, strict=True)]
+    turns = group_turns(list(zip(labels, clipped, strict=True)), split_gap)
+    for i, turn in enumerate(turns):
+        _extend_to_speech(turn, segments, turns[i - 1].end if i else 0.0,
+                          turns[i + 1].start if i + 1 < len(turns) else float("inf"))
+    return turns
+
+
+def _extend_to_speech(turn: Turn, segments: list[SpeakerSegment], floor: float,
+                      ceiling: float) -> None:
+    """Widen a turn to the speech segment its first/last word sits in (Whisper cuts soft
+    onsets and tails), never into the neighbouring turns."""
+    for seg in segments:
+        if seg.speaker != turn.speaker:
+            continue
+        if seg.start <= turn.start <= seg.end:
+            turn.start = round(max(seg.start, floor, turn.start - 0.5), 3)
+        if seg.start <= turn.end <= seg.end:
+            turn.end = round(min(seg.end, ceiling, turn.end + 0.5), 3)
+
+
+def _clip_to_speech(word: Word, speaker: str, segments: list[SpeakerSegment]) -> Word:
+    """Trim a word's edges to its speaker's speech.
+
+    Whisper stretches the first word after a pause back into the silence (and the last one
+    forward); the diarizer's VAD-trimmed segments know where the voice really starts and ends.
+    """
+    own = [s for s in segments if s.speaker == speaker and s.end > word.start and s.start < word.end]
+    if not own:
+        return word
+    start = max(word.start, min(s.start for s in own))
+    end = min(word.end, max(s.end for s in own))
+    if end - start < 0.02:
+        return word
+    return Word(word.word, round(start, 3), round(end, 3), word.probability)
 
 
 def group_turns(labelled: list[tuple[str, Word]], split_gap: float = TURN_SPLIT_GAP_S) -> list[Turn]:

@@ -223,10 +223,17 @@ _JOINISH = (r"(?:\s|[-–—,，、\u3000]|[嗯呃啊额]"
 _REGION_RE = re.compile(rf"(?:{_DIGITISH})(?:{_JOINISH}*(?:{_DIGITISH}))*", re.I)
 
 
+_ID_X_RE = re.compile(r"[\s\-]*(?:[Xx](?![A-Za-z0-9'])|叉)")
+
+
 def _candidate_runs(text: str) -> list[_Run]:
     runs: list[_Run] = []
     for m in _REGION_RE.finditer(text):
-        runs += _runs(text, m.start(), m.end())
+        found = _runs(text, m.start(), m.end())
+        x = _ID_X_RE.match(text, m.end())
+        if found and x and len(found[-1].digits) == 17:   # an ID read out, "...002 X"
+            found[-1].pieces.append(_Piece("X", x.end() - 1, x.end()))
+        runs += found
     return runs
 
 

@@ -27,6 +27,7 @@ import numpy as np
 from fastapi import APIRouter, HTTPException, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 
+from assist.live import PRIO_AGENT, PRIO_CUSTOMER, PRIO_PARTIAL
 from hotline.config import Settings
 from hotline.errors import HotlineError
 
@@ -96,6 +97,7 @@ class _Stream:
             raise BadFrame(str(exc)) from exc
         self.engine, self.call_id, self.role = engine, call_id, role
         self.speaker = "S1" if role == "customer" else "S0"
+        self.priority = PRIO_CUSTOMER if role == "customer" else PRIO_AGENT
         self.partials = bool(msg.get("partials", True))
         self.ep = Endpointer()
         self.queue: asyncio.Queue = asyncio.Queue()
@@ -132,7 +134,7 @@ class _Stream:
 
     async def _partial(self, audio: np.ndarray) -> None:
         with contextlib.suppress(Exception):
-            text = await self.engine.transcribe(audio)
+            text = await self.engine.transcribe(audio, PRIO_PARTIAL)
             if text:
                 s = self.engine.session(self.call_id)
                 self.engine.publish(s, {"type": "partial", "role": self.role, "text": text})
@@ -146,7 +148,7 @@ class _Stream:
                 return
             start, end, audio, eou = item
             try:
-                text = await self.engine.transcribe(audio)
+                text = await self.engine.transcribe(audio, self.priority)
             except Exception:
                 log.exception("ASR failed on call %s", self.call_id)
                 continue

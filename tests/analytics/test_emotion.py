@@ -165,8 +165,11 @@ def test_rendered_angry_calls_with_audio(tmp_path, analyzer):
 def test_transformers_audio_model_loading_path(tmp_path, call):
     """A tiny wav2vec2 audio classifier with RANDOM weights: loading and wiring only."""
     import torch
-    from transformers import (Wav2Vec2Config, Wav2Vec2FeatureExtractor,
-                              Wav2Vec2ForSequenceClassification)
+    from transformers import (
+        Wav2Vec2Config,
+        Wav2Vec2FeatureExtractor,
+        Wav2Vec2ForSequenceClassification,
+    )
 
     labels = ["neu", "hap", "ang", "sad"]
     config = Wav2Vec2Config(hidden_size=16, num_hidden_layers=1, num_attention_heads=2,

@@ -10,7 +10,7 @@ from asr.bench import bare_faster_whisper_seconds, hotline_asr_seconds
 
 def test_bench_helpers_time_real_transcription(transcriber, data_dir):
     path = str(data_dir / "jfk.flac")
-    for options in (ASROptions(), ASROptions(batch_size=0)):
+    for options in (ASROptions(), ASROptions(batch_size=4)):
         bare = bare_faster_whisper_seconds(path, options)
         ours = hotline_asr_seconds(path, transcriber, options)
         assert math.isfinite(bare) and math.isfinite(ours)

@@ -102,9 +102,9 @@ def test_english_only_model_refuses_mandarin(transcriber, jfk):
     assert transcriber.transcribe(jfk.mono, ASROptions(language="en")).language == "en"
 
 
-def test_sequential_decoding_gives_the_same_words(transcriber, options, jfk):
-    """batch_size=0: plain WhisperModel.transcribe with temperature fallback (vs the batched default)."""
-    result = transcriber.transcribe(jfk.mono, ASROptions(batch_size=0))
+def test_batched_decoding_gives_the_same_words(transcriber, options, jfk):
+    """batch_size=4: BatchedInferencePipeline (the faster, opt-in mode) on the same clip."""
+    result = transcriber.transcribe(jfk.mono, ASROptions(batch_size=4))
     assert wer(JFK_TRUTH, result.text) <= 0.05
     assert len(result.words) >= 20
 
@@ -114,3 +114,17 @@ def test_without_vad_runs_sequentially(transcriber, jfk):
     result = transcriber.transcribe(jfk.mono, ASROptions(vad_filter=False, word_timestamps=False))
     assert wer(JFK_TRUTH, result.text) <= 0.05
     assert result.words and result.words[0].start >= 0   # spread over the segment
+
+
+def test_word_times_do_not_spill_into_pauses(transcriber, jfk):
+    """After tightening, no word starts or ends inside the silent padding around the speech,
+    and tightened times never lie outside Whisper's own (they only shrink)."""
+    pad = np.zeros(16000 * 3, np.float32)
+    samples = np.concatenate([pad, jfk.mono, pad])
+    raw = transcriber.transcribe(samples, ASROptions(tighten_word_times=False))
+    tight = transcriber.transcribe(samples, ASROptions())
+    assert [w.word for w in raw.words] == [w.word for w in tight.words]
+    for r, t in zip(raw.words, tight.words, strict=True):
+        assert r.start <= t.start < t.end <= r.end
+    assert tight.words[0].start >= 3.0 and tight.words[-1].end <= 3.0 + 11.0
+    assert tight.segments[0].start == tight.words[0].start

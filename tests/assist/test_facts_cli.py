@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from assist.facts import FactsStore, parse_feed
-from hotline.errors import ConfigError
+from assist.facts import FactsStore, FeedRejected, parse_feed
 from store.db import Database
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,7 +34,7 @@ def test_newer_feed_replaces_older_per_site(db_url):
     ("{not json", "JSON"),
 ])
 def test_bad_feed_rows_are_rejected(sqlite_url, feed, needle):
-    with pytest.raises(ConfigError, match=needle):
+    with pytest.raises(FeedRejected, match=needle):
         FactsStore(Database(sqlite_url)).upsert(parse_feed(feed))
 
 
@@ -52,7 +51,8 @@ def test_cli_facts_load_and_assist_json(tmp_path):
                                  "detail": "high load", "updated_at": "2026-11-22T03:00:00Z"}]))
     r = _cli("facts", "load", str(feed), env=env)
     assert r.returncode == 0 and "loaded 1" in r.stdout, r.stderr
-    assert _cli("facts", "load", str(tmp_path / "missing.csv"), env=env).returncode == 2
+    bad = _cli("facts", "load", str(tmp_path / "missing.csv"), env=env)
+    assert bad.returncode == 1 and "missing.csv" in bad.stderr
     lines = tmp_path / "in.txt"
     lines.write_text("mobile data crawls in Tianhe\n我要销户\n")
     r = _cli("assist", "--file", str(lines), "--json", env=env)

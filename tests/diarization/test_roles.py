@@ -94,3 +94,19 @@ def test_weak_evidence_gives_lower_confidence():
 
 def test_no_turns():
     assert assign_roles([]) == []
+
+
+def test_roles_on_synthetic_scenarios_en_zh_even_without_the_greeting():
+    """60 text-only synth calls (EN + ZH): right roles with the agent first, and with the
+    first one or two turns cut (agent then speaks second / greeting lost)."""
+    from synth.scenarios import build_scenarios
+
+    scenarios = build_scenarios(seed=3, n=60, languages=("en", "zh"))
+    assert {s["language"] for s in scenarios} == {"en", "zh"}
+    for drop in (0, 1, 2):
+        for sc in scenarios:
+            ref = sc["turns"][drop:]
+            turns = [Turn(speaker=t["speaker"], role="unknown", start=t["start"], end=t["end"],
+                          text=t["text"]) for t in ref]
+            truth = {t["speaker"]: t["role"] for t in ref}
+            assert _roles(assign_roles(turns)) == truth, (sc["name"], drop)

@@ -24,10 +24,13 @@ def test_words_assigned_by_overlap_and_merged():
     turns = words_to_turns(words, DIAR)
     assert [(t.speaker, t.text) for t in turns] == [
         ("S0", "Hello there."), ("S1", "Hi yes."), ("S0", "Okay")]
-    # " Hi" straddles the change: 0.2 s in S0, 0.4 s in S1 -> S1.
-    assert turns[1].start == 2.8 and turns[1].end == 3.9
+    # " Hi" straddles the change: 0.2 s in S0, 0.4 s in S1 -> S1, and its stretched-back
+    # start is trimmed to where S1's voice begins (3.0); the end follows S1's speech by <= 0.5 s.
+    assert turns[1].start == 3.0 and turns[1].words[0].start == 3.0
+    assert turns[1].end == 4.4
     # Exclusive: every word in exactly one turn, in order.
-    assert [w for t in turns for w in t.words] == words
+    assert [w.word for t in turns for w in t.words] == [w.word for w in words]
+    assert all(a.end <= b.start for a, b in zip(turns, turns[1:], strict=False))
 
 
 def test_turn_times_come_from_words_and_split_at_long_silence():
@@ -35,8 +38,9 @@ def test_turn_times_come_from_words_and_split_at_long_silence():
              _w(" Three", 8.0 + TURN_SPLIT_GAP_S + 0.5, 11.0)]
     turns = words_to_turns(words, DIAR)
     assert len(turns) == 2 and {t.speaker for t in turns} == {"S0"}
-    assert (turns[0].start, turns[0].end) == (7.0, 8.0)      # not the segment's 6.2..20.0
-    assert turns[1].start == 10.5
+    # Widened at most 0.5 s into the surrounding speech, never to the segment's 6.2..20.0.
+    assert (turns[0].start, turns[0].end) == (6.5, 8.5)
+    assert turns[1].start == 10.0
     # A short pause keeps one turn.
     assert len(words_to_turns(words[:2], DIAR)) == 1
 

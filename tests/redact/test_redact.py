@@ -46,6 +46,8 @@ MUST_GO = [
     ("reach me at +44 20 7946 0958", "phone", "442079460958"),
     ("+8613812345678", "phone", "8613812345678"),
     ("身份证号11010519491231002X", "id_number", "11010519491231002"),
+    ("身份证是一一零一零五一九四九一二三一零零二叉", "id_number", "11010519491231002"),
+    ("my ID is 110105 19491231 002 X", "id_number", "11010519491231002"),
     ("my ID is 110105194912310021", "card_number", "110105194912310021"),
     ("email john.smith42@example.com", "email", "john.smith42"),
     ("it's john dot smith at gmail dot com", "email", "smith"),
