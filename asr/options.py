@@ -13,15 +13,12 @@ from hotline import defaults
 from hotline.errors import ConfigError
 
 LANGUAGES = ("auto", "en", "zh")
-# Simplified-Chinese telecom terms: prompting with them also steers Whisper to simplified script.
-ZH_HOTWORDS = "5G，4G，流量，话费，套餐，宽带，信号，基站，漫游，携号转网，充值，退费，副卡，实名认证"
+ZH_HOTWORDS = defaults.ZH_HOTWORDS
 # Whisper's own fallback schedule: re-decode hotter when a window looks like a loop or is unsure.
 TEMPERATURES = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
-# Sequential decoding (0) is the default: measured on 2 cores (docs/README_asr.md) it gives clearly
-# lower WER on 8 kHz calls (mean 0.22 vs 0.28) thanks to the temperature fallback; batch_size=4
-# (faster-whisper's BatchedInferencePipeline) is ~1.7x faster where throughput matters more.
-# Batching needs VAD chunks, so vad_filter=False always decodes sequentially.
-BATCH_SIZE = 0
+# See defaults.ASR_BATCH_SIZE. Batching needs VAD chunks, so vad_filter=False always decodes
+# sequentially.
+BATCH_SIZE = defaults.ASR_BATCH_SIZE
 
 
 @dataclass(frozen=True)

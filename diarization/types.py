@@ -11,14 +11,11 @@ from typing import Protocol
 
 import numpy as np
 
+from hotline import defaults
 from hotline.document import Word
 
-# A same-speaker turn is split where the speaker is silent for longer than this: a turn's
-# start/end come from the speech itself and never stretch across a long pause.
-TURN_SPLIT_GAP_S = 2.0
-# is_dual_mono: two channels count as one signal when their normalised correlation (best lag
-# within a few samples) is at least this.
-DUAL_MONO_CORRELATION = 0.98
+TURN_SPLIT_GAP_S = defaults.TURN_SPLIT_GAP_S
+DUAL_MONO_CORRELATION = defaults.DUAL_MONO_CORRELATION
 
 
 @dataclass

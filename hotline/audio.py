@@ -25,9 +25,7 @@ SAMPLE_RATE = defaults.SAMPLE_RATE
 _GROUP_SAMPLES = 500_000   # resample in large groups: fewer Python round trips per hour of audio
 _SLACK_S = 2.0             # headroom over the container's duration estimate for the first buffer
 _TOLERANCE_S = 0.05        # container rounding / resampler tails before a file counts as too long
-# "All silence" also when nothing ever reaches -60 dBFS: dithered digital silence and the +-1 LSB
-# idle flicker of G.711 lines have an RMS above defaults.SILENCE_RMS but carry nothing audible.
-SILENCE_PEAK = 1e-3
+SILENCE_PEAK = defaults.SILENCE_PEAK
 
 
 @dataclass

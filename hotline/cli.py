@@ -25,7 +25,8 @@ COMMAND_MODULES = (
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="hotline", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="hotline", description="Call-center voice analytics and live agent assist for telecom hotlines.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)

@@ -73,14 +73,20 @@ class Pipeline:
         return cls(settings, models, progress)
 
     def process(self, path: str | os.PathLike, stereo_agent: str | None = None,
-                language: str | None = None, metadata: dict[str, Any] | None = None) -> CallDocument:
-        """Run every stage on one recording; raises RecordingRejected for bad input."""
+                language: str | None = None, metadata: dict[str, Any] | None = None,
+                audio: Any | None = None) -> CallDocument:
+        """Run every stage on one recording; raises RecordingRejected for bad input.
+
+        `audio` may be passed when the caller already decoded `path` (to reject bad input
+        before loading any model).
+        """
         from hotline.audio import content_id, decode_audio
         from qa.redact import redact_document
 
         timings: dict[str, float] = {}
         with _timed(timings, "decode"), self._stage("decode"):
-            audio = decode_audio(path, max_duration=self.settings.max_duration)
+            if audio is None:
+                audio = decode_audio(path, max_duration=self.settings.max_duration)
             call_id = content_id(path)
         doc = self._skeleton(call_id, str(path), audio, metadata)
         if not audio.is_silent:

@@ -21,12 +21,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from hotline.audio import decode_audio
     from hotline.config import load_settings
     from hotline.pipeline import Pipeline
 
     settings = load_settings(stereo_agent=args.stereo_agent, language=args.language)
+    audio = decode_audio(args.file, max_duration=settings.max_duration)  # reject before model loads
     pipeline = Pipeline.load(settings, analytics=not args.no_analytics, intents=not args.no_analytics)
-    doc = pipeline.process(args.file)
+    doc = pipeline.process(args.file, audio=audio)
     if args.json_out:
         _write_json(doc.to_dict(), args.json_out)
     if args.json_out != "-":

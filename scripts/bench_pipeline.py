@@ -101,7 +101,9 @@ def _report(rows: list[dict]) -> None:
     print(f"\nwhole pipeline: {audio / wall:.1f}x real time (goal >= 15x); "
           f"vs bare faster-whisper: {wall / bare:.2f}x (goal <= 1.4x)")
     rtfs = [r["duration"] / r["wall"] for r in rows]
-    print(f"per-file RTF p50 {statistics.median(rtfs):.1f}x, p5 {_pct(rtfs, 5):.1f}x")
+    ratios = [r["wall"] / r["bare"] for r in rows]
+    print(f"per-file RTF p50 {statistics.median(rtfs):.1f}x, p5 {_pct(rtfs, 5):.1f}x; "
+          f"per-file ratio to bare p50 {statistics.median(ratios):.2f}x, p95 {_pct(ratios, 95):.2f}x")
     for stage in sorted({k for r in rows for k in r["timings"]}):
         per_min = [60 * r["timings"].get(stage, 0.0) / r["duration"] for r in rows]
         print(f"  stage {stage:10} s per audio minute p50 {statistics.median(per_min):.3f} "

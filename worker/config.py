@@ -12,12 +12,11 @@ from dataclasses import dataclass, fields
 from hotline import defaults
 from hotline.errors import ConfigError
 
-# Proposed for hotline/defaults.py (the lead owns it); kept here until moved.
-HEARTBEAT_S = 10.0     # a busy worker touches its row and its RQ registry entries this often
-LEASE_S = 60.0         # a processing row untouched this long belongs to a dead worker
-RECONCILE_S = 60.0     # how often workers (one at a time) and `batch` reconcile store vs queue
-SCHEDULER_S = 1.0      # how often due retries are moved from RQ's scheduled registry to the queue
-POLL_S = 1.0           # progress refresh of `hotline batch`
+HEARTBEAT_S = defaults.BATCH_HEARTBEAT_S
+LEASE_S = defaults.BATCH_LEASE_S
+RECONCILE_S = defaults.BATCH_RECONCILE_S
+SCHEDULER_S = defaults.BATCH_SCHEDULER_S
+POLL_S = defaults.BATCH_POLL_S
 
 
 @dataclass(frozen=True)
