@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import sys
 from typing import Any
+
+from hotline.cli import iso_date
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -14,19 +15,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     rsub = p.add_subparsers(dest="rules_command", metavar="ACTION")
     t = rsub.add_parser("test", help="run RULEBOOK over stored calls and report hits per rule")
     t.add_argument("rulebook", help="rulebook YAML file ('default' = the built-in telecom one)")
-    t.add_argument("--since", type=_iso_date, default=None, help="first call date (YYYY-MM-DD)")
-    t.add_argument("--until", type=_iso_date, default=None, help="last call date (YYYY-MM-DD)")
+    t.add_argument("--since", type=iso_date, default=None, help="first call date (YYYY-MM-DD)")
+    t.add_argument("--until", type=iso_date, default=None, help="last call date (YYYY-MM-DD)")
     t.add_argument("--examples", type=int, default=3, help="example hits shown per rule")
     t.add_argument("--json", action="store_true", help="print the report as JSON")
     t.set_defaults(func=rules_test)
     p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
-
-
-def _iso_date(text: str) -> str:
-    try:
-        return dt.date.fromisoformat(text).isoformat()
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"not a YYYY-MM-DD date: {text!r}") from exc
 
 
 def rules_test(args: argparse.Namespace) -> int:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from asr.options import ASROptions
 from asr.transcript import Segment, Transcript, build_transcript, empty_transcript, tighten
 from hotline import defaults
-from hotline.audio import SAMPLE_RATE
+from hotline.audio import SAMPLE_RATE, as_mono, rms
 from hotline.document import Word
 from hotline.errors import ConfigError
 
@@ -28,11 +30,9 @@ class FasterWhisperTranscriber:
 
     def transcribe(self, samples: np.ndarray, options: ASROptions) -> Transcript:
         """(n,) float32 16 kHz in, Transcript out; silence short-circuits to no words."""
-        samples = as_mono(samples)
-        duration = samples.shape[0] / SAMPLE_RATE
-        language = check_language(options.language, self.multilingual, self.model_name)
-        if _rms(samples) < defaults.SILENCE_RMS:
-            return empty_transcript(language or "en", duration)
+        samples, duration, language, silent = prepare_input(samples, options, self)
+        if silent is not None:
+            return silent
         segments, info = self._run(samples, options, language)
         result = build_transcript(
             [_segment(s) for s in segments], options, info.language, duration,
@@ -77,6 +77,17 @@ def transcribe_kwargs(options: ASROptions, language: str | None) -> dict:
     )
 
 
+def prepare_input(samples: np.ndarray, options: ASROptions, backend: Any
+                  ) -> tuple[np.ndarray, float, str | None, Transcript | None]:
+    """What every backend does first: mono float32, duration, the language to force, and the
+    empty transcript to return at once when the input is silence (else None)."""
+    samples = as_mono(samples)
+    duration = samples.shape[0] / SAMPLE_RATE
+    language = check_language(options.language, backend.multilingual, backend.model_name)
+    silent = empty_transcript(language or "en", duration) if rms(samples) < defaults.SILENCE_RMS else None
+    return samples, duration, language, silent
+
+
 def check_language(language: str, multilingual: bool, model_name: str) -> str | None:
     """The language to force (None = detect); English-only model + zh is a ConfigError."""
     if not multilingual:
@@ -88,20 +99,6 @@ def check_language(language: str, multilingual: bool, model_name: str) -> str | 
             )
         return "en"
     return None if language == "auto" else language
-
-
-def as_mono(samples: np.ndarray) -> np.ndarray:
-    """Accept (n,) or (1, n); mix (c, n) down; always float32 contiguous."""
-    samples = np.asarray(samples)
-    if samples.ndim == 2:
-        samples = samples[0] if samples.shape[0] == 1 else samples.mean(axis=0)
-    if samples.ndim != 1:
-        raise ValueError(f"expected samples of shape (n,), got {samples.shape}")
-    return np.ascontiguousarray(samples, dtype=np.float32)
-
-
-def _rms(samples: np.ndarray) -> float:
-    return float(np.sqrt(np.dot(samples, samples) / samples.size)) if samples.size else 0.0
 
 
 def _segment(seg) -> Segment:

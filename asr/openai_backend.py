@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from asr.faster import _rms, as_mono, check_language
+from asr.faster import prepare_input
 from asr.options import ASROptions
 from asr.transcript import Segment, Transcript, build_transcript, empty_transcript, tighten
-from hotline import defaults
 from hotline.audio import SAMPLE_RATE
 from hotline.document import Word
 
@@ -33,11 +32,9 @@ class OpenAIWhisperTranscriber:
         return bool(self.model.is_multilingual)
 
     def transcribe(self, samples: np.ndarray, options: ASROptions) -> Transcript:
-        samples = as_mono(samples)
-        duration = samples.shape[0] / SAMPLE_RATE
-        language = check_language(options.language, self.multilingual, self.model_name)
-        if _rms(samples) < defaults.SILENCE_RMS:
-            return empty_transcript(language or "en", duration)
+        samples, duration, language, silent = prepare_input(samples, options, self)
+        if silent is not None:
+            return silent
         clips = speech_clips(samples) if options.vad_filter else [0.0, duration]
         if not clips:
             return empty_transcript(language or "en", duration)

@@ -98,22 +98,11 @@ def facts_show(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Standalone entry (`python -m assist.cli assist TEXT`), same commands as `hotline`."""
-    from hotline.errors import ConfigError, HotlineError
+    from hotline.cli import run
 
     parser = argparse.ArgumentParser(prog="hotline")
     register(parser.add_subparsers(dest="command", metavar="COMMAND"))
-    args = parser.parse_args(argv)
-    if not getattr(args, "func", None):
-        parser.print_help()
-        return 2
-    try:
-        return int(args.func(args) or 0)
-    except ConfigError as exc:
-        print(f"hotline: configuration error: {exc}", file=sys.stderr)
-        return 2
-    except HotlineError as exc:
-        print(f"hotline: {exc}", file=sys.stderr)
-        return 1
+    return run(parser, argv)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ import numpy as np
 
 from diarization.types import Diarization, SpeakerSegment
 from diarization.vad import VAD_FRAME, load_vad_model, speech_mask, speech_probabilities
+from hotline.audio import as_mono
 from hotline.document import Word
 
 SAMPLE_RATE = 16_000
@@ -72,9 +73,7 @@ class EmbeddedDiarizer:
     def diarize(self, samples: np.ndarray, words: list[Word] | None = None,
                 num_speakers: int | None = None) -> Diarization:
         """Who spoke when; `samples` (n,) float32 at 16 kHz (a (c, n) array is averaged)."""
-        x = np.asarray(samples, dtype=np.float32)
-        if x.ndim == 2:
-            x = x.mean(axis=0)
+        x = as_mono(samples)
         k = self.num_speakers if num_speakers is None else num_speakers
         p = self.params
         probs = speech_probabilities(self.vad_model, x)

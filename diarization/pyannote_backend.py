@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from diarization.types import Diarization, SpeakerSegment
+from hotline.audio import as_mono
 from hotline.document import Word
 from hotline.errors import ConfigError
 
@@ -81,9 +82,7 @@ class PyannoteDiarizer:
                 num_speakers: int | None = None) -> Diarization:
         import torch
 
-        x = np.asarray(samples, dtype=np.float32)
-        if x.ndim == 2:
-            x = x.mean(axis=0)
+        x = as_mono(samples)
         k = self.num_speakers if num_speakers is None else num_speakers
         kwargs = {"num_speakers": k} if k > 0 else {}
         output = self.pipeline({"waveform": torch.from_numpy(x)[None, :],

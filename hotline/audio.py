@@ -52,7 +52,7 @@ class Audio:
     @cached_property
     def rms(self) -> float:
         """RMS over all channels, accumulated in chunks (no full-size temporary copy)."""
-        return _rms(self.samples)
+        return rms(self.samples)
 
     @cached_property
     def peak(self) -> float:
@@ -257,7 +257,17 @@ def _grow(buffer: np.ndarray, n: int, needed: int, limit: int) -> np.ndarray:
     return grown
 
 
-def _rms(samples: np.ndarray, chunk: int = 1 << 20) -> float:
+def as_mono(samples: np.ndarray) -> np.ndarray:
+    """Accept (n,) or (1, n); mix (c, n) down; always float32 contiguous (what models take)."""
+    samples = np.asarray(samples)
+    if samples.ndim == 2:
+        samples = samples[0] if samples.shape[0] == 1 else samples.mean(axis=0)
+    if samples.ndim != 1:
+        raise ValueError(f"expected samples of shape (n,), got {samples.shape}")
+    return np.ascontiguousarray(samples, dtype=np.float32)
+
+
+def rms(samples: np.ndarray, chunk: int = 1 << 20) -> float:
     """Per row, in chunks: rows of the trimmed buffer are contiguous even when the whole is not."""
     if samples.size == 0:
         return 0.0

@@ -7,6 +7,7 @@ the command functions, so `hotline --help` stays instant.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import importlib
 import sys
 
@@ -24,6 +25,14 @@ COMMAND_MODULES = (
 )
 
 
+def iso_date(text: str) -> str:
+    """argparse type for YYYY-MM-DD dates, with a message instead of a traceback."""
+    try:
+        return dt.date.fromisoformat(text).isoformat()
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a YYYY-MM-DD date: {text!r}") from exc
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="hotline", description="Call-center voice analytics and live agent assist for telecom hotlines.")
@@ -34,7 +43,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    return run(build_parser(), argv)
+
+
+def run(parser: argparse.ArgumentParser, argv: list[str] | None = None) -> int:
+    """Parse, dispatch, and turn hotline's typed errors into the contract's exit codes."""
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()

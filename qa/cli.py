@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import sys
+
+from hotline.cli import iso_date
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("report", help="daily QA report as one self-contained HTML file")
-    p.add_argument("--date", type=_iso_date, default=None,
+    p.add_argument("--date", type=iso_date, default=None,
                    help="day to report (YYYY-MM-DD); default: yesterday")
     p.add_argument("--out", default=None, help="output file (default: hotline-report-DATE.html)")
     p.set_defaults(func=report)
@@ -27,13 +28,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     rv.add_argument("id")
     rv.set_defaults(func=token_revoke)
     t.set_defaults(func=lambda args: (t.print_help(), 2)[1])
-
-
-def _iso_date(text: str) -> str:
-    try:
-        return dt.date.fromisoformat(text).isoformat()
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"not a YYYY-MM-DD date: {text!r}") from exc
 
 
 def _database():

@@ -16,7 +16,6 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -93,12 +92,6 @@ def make_call(path: str) -> str:
     return path
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 SERVER = """
 import sys, uvicorn
 from fastapi import FastAPI
@@ -113,20 +106,17 @@ uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning")
 
 
 def start_server(data_dir: str) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
+    from hotline.localnet import free_port, wait_for_port
+
+    port = free_port()
     env = {**os.environ, "HOTLINE_DATA_DIR": data_dir, "HF_HUB_OFFLINE": "1"}
     proc = subprocess.Popen([sys.executable, "-c", SERVER, str(port)], cwd=ROOT, env=env)
-    deadline = time.time() + 300
-    while time.time() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return proc, f"ws://127.0.0.1:{port}"
-        except OSError:
-            if proc.poll() is not None:
-                raise RuntimeError("bench server died while loading") from None
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("bench server did not start")
+    try:
+        wait_for_port(port, timeout=300, proc=proc)
+    except RuntimeError:
+        proc.kill()
+        raise
+    return proc, f"ws://127.0.0.1:{port}"
 
 
 async def _calls(url: str, wav: str, n: int) -> list[dict]:

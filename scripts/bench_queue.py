@@ -19,7 +19,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -57,30 +56,14 @@ def main() -> int:
 
 # --- infrastructure ---------------------------------------------------------------------------
 def start_redis(tmp: Path) -> tuple[subprocess.Popen, str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1",
-                             "--save", "", "--appendonly", "no", "--dir", str(tmp)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 10
-    while time.time() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            break
-        except OSError:
-            time.sleep(0.05)
+    from hotline.localnet import start_redis as start
+
+    proc, port = start(tmp)
     return proc, f"redis://127.0.0.1:{port}/0"
 
 
 def hotline_cmd() -> list[str]:
-    try:
-        from hotline.cli import build_parser
-
-        build_parser()
-        return [sys.executable, "-m", "hotline.cli"]
-    except ImportError:  # a sibling package's cli module is missing: worker commands only
-        return [sys.executable, str(ROOT / "tests" / "worker" / "worker_cli.py")]
+    return [sys.executable, "-m", "hotline.cli"]
 
 
 def env_for(db_url: str, **extra: str) -> dict[str, str]:

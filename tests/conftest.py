@@ -7,10 +7,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import time
-import uuid
 from pathlib import Path
 
 import pytest
@@ -28,27 +24,15 @@ def data_dir() -> Path:
     return DATA
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def redis_server(tmp_path_factory):
     """A private redis-server on a free port, started for this test session."""
-    binary = shutil.which("redis-server")
-    if not binary:
+    from hotline.localnet import start_redis
+
+    if not shutil.which("redis-server"):
         pytest.fail("redis-server is not installed (make test installs it)")
-    port = _free_port()
-    workdir = tmp_path_factory.mktemp("redis")
-    proc = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(workdir)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
+    proc, port = start_redis(tmp_path_factory.mktemp("redis"))
     url = f"redis://127.0.0.1:{port}/0"
-    _wait_for_port(port)
     yield {"url": url, "port": port, "proc": proc}
     proc.terminate()
     proc.wait(timeout=10)
@@ -64,34 +48,23 @@ def redis_url(redis_server) -> str:
     return redis_server["url"]
 
 
-def _wait_for_port(port: int, timeout: float = 10.0) -> None:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"nothing listens on port {port}")
-
-
 @pytest.fixture
 def pg_url():
     """A scratch PostgreSQL database on the local server, dropped afterwards."""
+    yield from scratch_pg()
+
+
+def scratch_pg():
+    """Yield a scratch database URL; a clear failure when PostgreSQL is not reachable."""
     import psycopg
 
-    name = f"hotline_test_{uuid.uuid4().hex[:10]}"
+    from hotline.localnet import scratch_postgres
+
     try:
-        admin = psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5)
+        with scratch_postgres(PG_ADMIN_URL) as url:
+            yield url
     except psycopg.OperationalError as exc:
         pytest.fail(f"PostgreSQL not reachable at {PG_ADMIN_URL}: {exc}")
-    admin.execute(f'CREATE DATABASE "{name}"')
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    try:
-        yield url
-    finally:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
 
 
 @pytest.fixture

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import socket
 import sys
-import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -72,32 +69,18 @@ def engine(assistant, settings):
     eng.close()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def live_server(engine, settings):
     """A real uvicorn server (in a thread) with only the live router; yields the http URL."""
-    import uvicorn
     from fastapi import FastAPI
 
+    from hotline.localnet import serve_in_thread
     from web.live import make_router
 
     app = FastAPI()
     app.include_router(make_router(settings, engine=engine))
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                           ws_max_size=4 << 20))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 20
-    while not server.started and time.time() < deadline:
-        time.sleep(0.05)
-    assert server.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}"
+    server, thread, url = serve_in_thread(app, ws_max_size=4 << 20)
+    yield url
     server.should_exit = True
     thread.join(timeout=10)
 

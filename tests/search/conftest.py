@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-import uuid
 from pathlib import Path
 
 import pytest
@@ -106,19 +105,15 @@ def ro_index(request, tmp_path_factory):
         return
     import psycopg
 
-    name = f"hotline_test_{uuid.uuid4().hex[:10]}"
+    from hotline.localnet import scratch_postgres
+
     try:
-        admin = psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5)
+        with scratch_postgres(PG_ADMIN_URL) as url:
+            idx = _indexed(url)
+            yield idx
+            idx.db.close()
     except psycopg.OperationalError as exc:
         pytest.fail(f"PostgreSQL not reachable at {PG_ADMIN_URL}: {exc}")
-    admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        idx = _indexed(PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}")
-        yield idx
-        idx.db.close()
-    finally:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
 
 
 @pytest.fixture(scope="session")

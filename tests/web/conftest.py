@@ -3,10 +3,7 @@ audio), search-indexed, API tokens for every role, and a real uvicorn server on 
 
 from __future__ import annotations
 
-import socket
 import sys
-import threading
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -92,24 +89,18 @@ def synthetic_document(truth: dict[str, Any], agent_id: str, date: str,
     return redact_document(doc)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def qa_world(tmp_path_factory) -> QAWorld:
     """Six synthetic calls (A1 and A2), the first rendered to real audio, and a live server."""
-    import uvicorn
-
     from hotline.config import Settings
+    from hotline.localnet import serve_in_thread
     from qa.auth import AuthStore
     from search.index import SearchIndex
     from store.db import Database
     from store.results import ResultsStore
     from synth.render import render_call
     from synth.scenarios import build_scenarios
+    from web.app import create_app
 
     root = tmp_path_factory.mktemp("qa_web")
     db_url = f"sqlite:///{root / 'hotline.db'}"
@@ -136,40 +127,13 @@ def qa_world(tmp_path_factory) -> QAWorld:
     tokens["agent2"] = auth.create_token("agent", agent_id=OTHER_AGENT, name="agent-a2")[0]
     db.close()
 
-    port = _free_port()
     settings = Settings(db_url=db_url, data_dir=str(root))
-    server = uvicorn.Server(uvicorn.Config(_app(settings), host="127.0.0.1", port=port,
-                                           log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 20
-    while not server.started:
-        if time.time() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
+    server, thread, url = serve_in_thread(create_app(settings), lifespan="off")
     played = docs[played_truth["call_id"]]
-    yield QAWorld(url=f"http://127.0.0.1:{port}", db_url=db_url, tokens=tokens, docs=docs,
+    yield QAWorld(url=url, db_url=db_url, tokens=tokens, docs=docs,
                   played=played, audio_path=audio_path, truths=truths)
     server.should_exit = True
     thread.join(timeout=10)
-
-
-def _app(settings):
-    """The real app (`web.app.create_app`: QA and live routers side by side); while the live
-    router is not written yet, the same FastAPI app with the QA router alone."""
-    import importlib.util
-
-    from web.app import create_app
-
-    if importlib.util.find_spec("web.live") is not None:
-        return create_app(settings)
-    from fastapi import FastAPI
-
-    from web import qa
-
-    app = FastAPI(title="hotline")
-    app.include_router(qa.make_router(settings))
-    return app
 
 
 @pytest.fixture(scope="session")

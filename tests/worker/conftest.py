@@ -18,14 +18,8 @@ CALL_SECONDS = 10.0
 
 
 def hotline_cmd() -> list[str]:
-    """The real `hotline` CLI; the worker-only runner while a sibling cli module is missing."""
-    try:
-        from hotline.cli import build_parser
-
-        build_parser()
-        return [sys.executable, "-m", "hotline.cli"]
-    except ImportError:
-        return [sys.executable, str(HERE / "worker_cli.py")]
+    """The real `hotline` CLI, run as a module with this interpreter."""
+    return [sys.executable, "-m", "hotline.cli"]
 
 
 @pytest.fixture(scope="session")

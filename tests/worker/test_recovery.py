@@ -119,9 +119,9 @@ def test_tls_and_password_urls_reach_a_real_server(redis_server, tmp_path):
 def tls_redis(tmp_path):
     """A private redis-server speaking only TLS, with a password and a self-signed cert."""
     import shutil as sh
-    import socket
     import subprocess
-    import time
+
+    from hotline.localnet import start_redis
 
     if not sh.which("openssl"):
         pytest.fail("openssl is needed to make the test certificate")
@@ -129,21 +129,9 @@ def tls_redis(tmp_path):
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key),
                     "-out", str(cert), "-days", "1", "-subj", "/CN=127.0.0.1",
                     "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen(["redis-server", "--port", "0", "--tls-port", str(port), "--bind",
-                             "127.0.0.1", "--tls-cert-file", str(cert), "--tls-key-file", str(key),
+    proc, port = start_redis(tmp_path, "--tls-cert-file", str(cert), "--tls-key-file", str(key),
                              "--tls-ca-cert-file", str(cert), "--tls-auth-clients", "no",
-                             "--requirepass", "s3cret", "--save", "", "--dir", str(tmp_path)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 10
-    while time.time() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            break
-        except OSError:
-            time.sleep(0.05)
+                             "--requirepass", "s3cret", tls=True)
     yield f"rediss://:s3cret@127.0.0.1:{port}/0?ssl_ca_certs={cert}"
     proc.terminate()
     proc.wait(timeout=10)
