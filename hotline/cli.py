@@ -49,6 +49,9 @@ def main(argv: list[str] | None = None) -> int:
 def run(parser: argparse.ArgumentParser, argv: list[str] | None = None) -> int:
     """Parse, dispatch, and turn hotline's typed errors into the contract's exit codes."""
     args = parser.parse_args(argv)
+    from hotline.logs import configure_logging
+
+    configure_logging()
     if not getattr(args, "func", None):
         parser.print_help()
         return 2

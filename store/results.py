@@ -110,7 +110,11 @@ class ResultsStore:
         worker_id: str | None = None,
         timings: dict[str, float] | None = None,
     ) -> None:
-        """Upsert a finished call (status done). Idempotent: same key, same single row."""
+        """Upsert a finished call (status done). Idempotent: same key, same single row.
+
+        The row keeps the path it was registered with: the document's `source` is redacted (file
+        names often hold the caller's number), the row's is where QA playback finds the audio.
+        """
         now = time.time()
         meta = doc.metadata or {}
         _run(
@@ -120,7 +124,9 @@ class ResultsStore:
                     updated_at, started_at, finished_at)
                 VALUES (?, ?, ?, 'done', 1, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (call_id, pipeline_version) DO UPDATE SET
-                    source = excluded.source, status = 'done', error = NULL, permanent = 0,
+                    source = CASE WHEN {TABLE}.source <> '' THEN {TABLE}.source
+                                  ELSE excluded.source END,
+                    status = 'done', error = NULL, permanent = 0,
                     document = excluded.document, duration = excluded.duration,
                     timings = excluded.timings,
                     worker_id = COALESCE(excluded.worker_id, {TABLE}.worker_id),

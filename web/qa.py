@@ -230,6 +230,14 @@ class QAService:
         self.auth.audit(who, "similar", call_id=call_id, detail=f"{len(out)} results")
         return SimilarResponse(call_id=call_id, similar=out[:k])
 
+    def recording(self, doc: CallDocument) -> Path | None:
+        """The original audio: the document's source, else the path its store row registered."""
+        path = source_path(doc, self.settings.data_dir)
+        if path is None:
+            row = self.store.get(doc.call_id)
+            path = source_path(doc, self.settings.data_dir, row.source) if row else None
+        return path
+
     def audio_file(self, who: Principal, doc: CallDocument, version: str) -> tuple[Path, str]:
         """(path, version served): the redacted copy by default when there is one."""
         redacted = redacted_audio_path(doc)
@@ -239,7 +247,7 @@ class QAService:
             raise HTTPException(403, "agents may only play the redacted copy of this call")
         if redacted is not None and version != "original":
             return redacted, "redacted"
-        path = source_path(doc, self.settings.data_dir)
+        path = self.recording(doc)
         if path is None:
             raise HTTPException(404, f"audio for {doc.call_id} is not available on this server")
         return path, "original"
@@ -267,9 +275,10 @@ def _as_dict(item: Any) -> dict[str, Any]:
     return dict(vars(item))
 
 
-def source_path(doc: CallDocument, data_dir: str = "") -> Path | None:
-    """The recording on local disk (plain path or file:// URI), or None."""
-    src = doc.source or ""
+def source_path(doc: CallDocument, data_dir: str = "", source: str | None = None) -> Path | None:
+    """The recording on local disk (plain path or file:// URI), or None; `source` overrides
+    the document's (redacted) one with the path the results store registered."""
+    src = (doc.source if source is None else source) or ""
     if src.startswith("file://"):
         src = src[len("file://"):]
     if not src or "://" in src:
@@ -541,8 +550,7 @@ def make_router(settings: Settings) -> APIRouter:
         return templates.TemplateResponse(request, "qa/call.html", {
             "who": who, "doc": view, "t": t,
             "has_redacted": redacted_audio_path(doc) is not None,
-            "has_audio": source_path(doc, settings.data_dir) is not None
-            or redacted_audio_path(doc) is not None,
+            "has_audio": svc.recording(doc) is not None or redacted_audio_path(doc) is not None,
             "doc_json": json.dumps(_timeline_json(view), ensure_ascii=False).replace("</", "<\\/"),
         })
 

@@ -50,8 +50,9 @@ def _redis_url(flag: str | None) -> str:
 
 
 def _logging() -> None:
-    logging.basicConfig(level=os.environ.get("HOTLINE_LOG_LEVEL", "WARNING"),
-                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    from hotline.logs import configure_logging
+
+    configure_logging()
 
 
 # --- batch ------------------------------------------------------------------------------------

@@ -141,10 +141,10 @@ class _Pool:
 
 def serve(settings: Settings, config: BatchConfig, tasks: Any, events: Any) -> None:
     """Child process: load the pipeline once, then process until the sentinel (None)."""
+    from hotline.logs import configure_logging
     from worker import jobs
 
-    logging.basicConfig(level=os.environ.get("HOTLINE_LOG_LEVEL", "WARNING"),
-                        format="%(asctime)s %(processName)s %(levelname)s %(message)s")
+    configure_logging()
     pid = os.getpid()
     ctx = jobs.configure(settings, worker_id=f"local.{socket.gethostname()}.{pid}", config=config)
     jobs.get_pipeline(settings)

@@ -223,3 +223,21 @@ def test_audit_page_for_admin(qa_world):
         page = client.get("/qa/audit", params={"action": "search"})
         assert page.status_code == 200 and 'id="audit"' in page.text
         assert page.text.count("<td>search</td>") >= 1 and "<td>view</td>" not in page.text
+
+
+def test_audio_found_through_the_registered_path_when_source_is_redacted(qa_world):
+    """File names often hold the caller's number, so the document's `source` is redacted; the
+    store row keeps the path the batch registered, and playback uses it."""
+    import dataclasses
+
+    from store.results import ResultsStore
+
+    store = ResultsStore(Database(qa_world.db_url))
+    doc = dataclasses.replace(qa_world.docs[qa_world.played.call_id], call_id="feedc0de00000001",
+                              source="/recordings/[PHONE]_0930.wav")
+    store.register(doc.call_id, str(qa_world.audio_path))
+    store.save_document(doc)
+    assert store.get(doc.call_id).source == str(qa_world.audio_path)
+    assert store.get_document(doc.call_id).source == "/recordings/[PHONE]_0930.wav"
+    resp = _get(qa_world, f"/api/calls/{doc.call_id}/audio")
+    assert resp.status_code == 200 and resp.content == qa_world.audio_path.read_bytes()

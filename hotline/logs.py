@@ -1,0 +1,19 @@
+"""Logging set-up for every hotline process: one format, level from HOTLINE_LOG_LEVEL, and PII
+redaction on every handler so no log line can carry a card number, phone or ID."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+FORMAT = "%(asctime)s %(processName)s %(name)s %(levelname)s %(message)s"
+
+
+def configure_logging(level: str | None = None) -> None:
+    """Idempotent: root handler(s) get the RedactingFilter once."""
+    from qa.redact import RedactingFilter
+
+    logging.basicConfig(level=level or os.environ.get("HOTLINE_LOG_LEVEL", "WARNING"), format=FORMAT)
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, RedactingFilter) for f in handler.filters):
+            handler.addFilter(RedactingFilter())
