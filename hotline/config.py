@@ -35,6 +35,7 @@ class Settings:
     rulebook: str = ""
     knowledge_dir: str = ""
     queue: str = defaults.QUEUE_NAME
+    redacted_audio: bool = True     # write a copy with PII spans muted (data_dir/redacted_audio)
 
     def __post_init__(self) -> None:
         if not self.db_url:
@@ -76,6 +77,10 @@ def load_settings(env: dict[str, str] | None = None, **overrides: Any) -> Settin
 
 
 def _coerce(name: str, raw: str, kind: type) -> Any:
+    if kind is bool:
+        if raw.strip().lower() not in ("1", "0", "true", "false", "yes", "no", "on", "off"):
+            raise ConfigError(f"HOTLINE_{name.upper()}={raw!r} is not a valid boolean (1/0)")
+        return raw.strip().lower() in ("1", "true", "yes", "on")
     try:
         return kind(raw)
     except ValueError as exc:

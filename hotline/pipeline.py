@@ -98,6 +98,7 @@ class Pipeline:
             self._enrich(doc, audio, timings)
         with _timed(timings, "redact"), self._stage("redact"):
             redact_document(doc)
+            self._export_redacted_audio(doc, audio, path)
         doc.timings = timings
         return doc
 
@@ -146,6 +147,15 @@ class Pipeline:
         if self.models.assistant is not None:
             with _timed(timings, "intents"), self._stage("intents"):
                 doc.intents = self.models.assistant.call_intents(doc)
+
+    def _export_redacted_audio(self, doc: CallDocument, audio: Any, path: Any) -> None:
+        """A copy with the redacted spans muted, for playback by roles that must not hear PII."""
+        if not (self.settings.redacted_audio and doc.redactions):
+            return
+        from qa.audio_redact import export_redacted_audio
+
+        out = Path(self.settings.data_dir) / "redacted_audio" / f"{doc.call_id}.wav"
+        doc.metadata["redacted_audio"] = export_redacted_audio(path, doc, out, audio=audio)
 
     def _skeleton(self, call_id: str, source: str, audio: Any,
                   metadata: dict[str, Any] | None) -> CallDocument:

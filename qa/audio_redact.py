@@ -29,13 +29,15 @@ def mute_spans(samples: np.ndarray, rate: int, redactions: list[Redaction],
 
 
 def export_redacted_audio(source: str | os.PathLike, doc: CallDocument,
-                          out_path: str | os.PathLike) -> str:
-    """Decode `source`, mute `doc.redactions`, write a 16 kHz WAV (all channels) to `out_path`."""
+                          out_path: str | os.PathLike, audio=None) -> str:
+    """Decode `source` (or take the already decoded `audio`), mute `doc.redactions`, write a
+    16 kHz WAV (all channels) to `out_path`."""
     import soundfile as sf
 
     from hotline.audio import decode_audio
 
-    audio = decode_audio(source)
+    audio = audio if audio is not None else decode_audio(source)
+    os.makedirs(os.path.dirname(os.path.abspath(out_path)), exist_ok=True)
     rate = 16000
     muted = mute_spans(audio.samples, rate, doc.redactions)
     sf.write(str(out_path), muted.T if muted.ndim == 2 else muted, rate, subtype="PCM_16")

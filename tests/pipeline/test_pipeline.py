@@ -110,3 +110,40 @@ def test_cli_rejects_bad_input_with_exit_1(tmp_path, kind):
 
 def test_cli_usage_error_exit_2():
     assert _cli("transcribe", "x.wav", "--language", "fr").returncode == 2
+
+
+def test_pii_call_is_redacted_and_gets_a_muted_audio_copy(pipeline, tmp_path):
+    """A customer reading a card number: no digits survive, and the exported copy is silent
+    exactly where the redactions are while the original still has speech there."""
+    import re
+
+    import soundfile as sf
+
+    from hotline.audio import decode_audio
+    from synth.render import render_call
+    from synth.scenarios import build_scenarios
+
+    truth = render_call(build_scenarios(seed=4, n=1, languages=("en",), kinds=["pii"])[0], tmp_path)
+    doc = pipeline.process(tmp_path / truth["audio"])
+    assert doc.redactions, "the card/phone read out in the call was not found"
+    card_values = [p["value"] for p in truth["pii"] if p["type"] == "card_number"]
+    spoken = " ".join(t.text for t in doc.turns) + " ".join(w.word for t in doc.turns for w in t.words)
+    for value in card_values:
+        assert re.sub(r"\D", "", value)[-8:] not in re.sub(r"\D", "", spoken)
+    muted, rate = sf.read(doc.metadata["redacted_audio"], always_2d=True)
+    original = decode_audio(tmp_path / truth["audio"]).mono
+    for r in doc.redactions:
+        a, b = int(r.start * rate), int(r.end * rate)
+        assert np.abs(muted[a:b]).max() == 0.0
+    loud = [r for r in doc.redactions if np.abs(original[int(r.start * 16000):int(r.end * 16000)]).max() > 0.05]
+    assert loud, "redacted spans should cover real speech in the original"
+
+
+def test_settings_booleans_parse_and_reject_garbage():
+    from hotline.config import load_settings
+    from hotline.errors import ConfigError
+
+    assert load_settings({"HOTLINE_REDACTED_AUDIO": "0"}).redacted_audio is False
+    assert load_settings({"HOTLINE_REDACTED_AUDIO": "yes"}).redacted_audio is True
+    with pytest.raises(ConfigError):
+        load_settings({"HOTLINE_REDACTED_AUDIO": "maybe"})
