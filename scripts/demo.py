@@ -8,10 +8,13 @@ what each user gets: the QA search, one call transcript, the agent-assist answer
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import json
 import os
 import shlex
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,7 +41,6 @@ def main() -> int:
         [BIN / "hotline", "facts", "load", str(ROOT / "scripts/data/network_status.csv")],
         [BIN / "hotline", "assist", "my 5G signal is really bad at home", "--area", "Haidian"],
         [BIN / "hotline", "assist", "我的宽带断了一整天了", "--json"],
-        [BIN / "hotline", "report", "--out", str(out / "report.html")],
     ]
     first = sorted(calls.glob("*.wav"))[:1] if calls.exists() else []
     for cmd in steps:
@@ -46,11 +48,20 @@ def main() -> int:
             return 1
         if not first and calls.exists():
             first = sorted(calls.glob("*.wav"))[:1]
+    _run([BIN / "hotline", "report", "--date", _busiest_day(calls), "--out", str(out / "report.html")], env)
     if first:
         _run([BIN / "hotline", "transcribe", str(first[0]), "--json", str(out / "call.json")], env)
     print(f"\nDemo done. Store: {env['HOTLINE_DB_URL']}\nReport: {out / 'report.html'}\n"
           f"Serve the QA pages and agent sidebar with: {BIN / 'hotline'} serve")
     return 0
+
+
+def _busiest_day(calls: Path) -> str:
+    """The date most of the generated calls carry (their sidecar metadata), for the report."""
+    dates = Counter(json.loads(p.read_text()).get("metadata", {}).get("date", "")
+                    for p in calls.glob("*.json"))
+    dates.pop("", None)
+    return dates.most_common(1)[0][0] if dates else dt.date.today().isoformat()
 
 
 def _run(cmd: list, env: dict) -> bool:
