@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import os
 import shlex
 import subprocess
 import sys
-from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,12 +25,13 @@ def main() -> int:
     parser.add_argument("--n", type=int, default=8, help="number of synthetic calls")
     args = parser.parse_args()
     out = Path(args.out).resolve()
+    day = (dt.date.today() - dt.timedelta(days=1)).isoformat()   # "yesterday's recordings"
     calls = out / "calls"
     env = {**os.environ, "HOTLINE_DATA_DIR": str(out)}
     env.setdefault("HOTLINE_DB_URL", f"sqlite:///{out / 'hotline.db'}")
     steps = [
         [sys.executable, str(ROOT / "scripts/make_calls.py"), "--out", str(calls), "--n", str(args.n),
-         "--lang", "en", "--stereo-ratio", "0.25", "--seed", "7"],
+         "--lang", "en", "--stereo-ratio", "0.25", "--seed", "7", "--date", day],
         [BIN / "hotline", "batch", str(calls), "--workers", "1"],
         [BIN / "hotline", "status"],
         [BIN / "hotline", "search", "refund"],
@@ -48,20 +47,12 @@ def main() -> int:
             return 1
         if not first and calls.exists():
             first = sorted(calls.glob("*.wav"))[:1]
-    _run([BIN / "hotline", "report", "--date", _busiest_day(calls), "--out", str(out / "report.html")], env)
+    _run([BIN / "hotline", "report", "--date", day, "--out", str(out / "report.html")], env)
     if first:
         _run([BIN / "hotline", "transcribe", str(first[0]), "--json", str(out / "call.json")], env)
     print(f"\nDemo done. Store: {env['HOTLINE_DB_URL']}\nReport: {out / 'report.html'}\n"
           f"Serve the QA pages and agent sidebar with: {BIN / 'hotline'} serve")
     return 0
-
-
-def _busiest_day(calls: Path) -> str:
-    """The date most of the generated calls carry (their sidecar metadata), for the report."""
-    dates = Counter(json.loads(p.read_text()).get("metadata", {}).get("date", "")
-                    for p in calls.glob("*.json"))
-    dates.pop("", None)
-    return dates.most_common(1)[0][0] if dates else dt.date.today().isoformat()
 
 
 def _run(cmd: list, env: dict) -> bool:

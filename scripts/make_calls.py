@@ -36,6 +36,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--encoding", choices=("pcm16", "ulaw"), default="pcm16",
                     help="WAV sample format (ulaw = G.711 mu-law)")
     ap.add_argument("--text-only", action="store_true", help="write truth JSON only, no audio")
+    ap.add_argument("--date", default=None, help="YYYY-MM-DD for every call (a day of recordings); "
+                    "default: dates spread over November 2026")
     args = ap.parse_args(argv)
     langs = tuple(x.strip() for x in args.lang.split(",") if x.strip())
     kinds = None
@@ -47,6 +49,9 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as e:
         print(f"make_calls: {e}", file=sys.stderr)
         return 2
+    if args.date:
+        for call in calls:
+            call["metadata"]["date"] = args.date
     os.makedirs(args.out, exist_ok=True)
     t0 = time.perf_counter()
     if args.text_only:

@@ -138,6 +138,10 @@ def test_make_calls_cli(tmp_path):
     truths = [load_truth(p) for p in sorted((tmp_path / "a").glob("*.json"))]
     assert len(truths) == 2 and all(t["channels"] == 2 and t["language"] == "zh" for t in truths)
     assert main(["--out", str(tmp_path / "b"), "--kinds", "nonsense"]) == 2
+    # --date: a whole day of recordings (what `make demo` reports on)
+    assert main(["--out", str(tmp_path / "d"), "--n", "5", "--text-only", "--date", "2026-11-21"]) == 0
+    days = {load_truth(p)["metadata"]["date"] for p in (tmp_path / "d").glob("*.json")}
+    assert days == {"2026-11-21"}
 
 
 def test_mulaw_encoding(tmp_path):
