@@ -282,6 +282,15 @@ def _png(fig: Any) -> str:
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
+def _finish(fig: Any, ax: Any, title: str, integer_axis: str | None = None) -> str:
+    """One look for every plot: small left-aligned title, small ticks, whole-number counts."""
+    ax.set_title(title, fontsize=10, loc="left")
+    ax.tick_params(labelsize=8)
+    if integer_axis:
+        getattr(ax, f"{integer_axis}axis").get_major_locator().set_params(integer=True)
+    return _png(fig)
+
+
 def _figure(width: float = 5.2, height: float = 2.8) -> tuple[Any, Any]:
     from matplotlib.figure import Figure  # no pyplot: no global state, no GUI backend
 
@@ -300,10 +309,7 @@ def _barh(items: list[tuple[str, int]], title: str, color: str = "#3b6ea8") -> s
     ax.barh(labels, values, color=color)
     for y, v in enumerate(values):
         ax.text(v, y, f" {v}", va="center", fontsize=8)
-    ax.set_title(title, fontsize=10, loc="left")
-    ax.tick_params(labelsize=8)
-    ax.xaxis.get_major_locator().set_params(integer=True)
-    return _png(fig)
+    return _finish(fig, ax, title, integer_axis="x")
 
 
 def plot_trend(rep: DailyReport) -> str | None:
@@ -313,11 +319,8 @@ def plot_trend(rep: DailyReport) -> str | None:
     days = [d[5:] for d, _ in rep.trend]
     colors = ["#3b6ea8" if d != rep.date[5:] else "#d64545" for d in days]
     ax.bar(days, [n for _, n in rep.trend], color=colors)
-    ax.set_title(f"Calls per day (last {REPEAT_WINDOW_DAYS} days + report day)", fontsize=10,
-                 loc="left")
-    ax.tick_params(labelsize=8)
-    ax.yaxis.get_major_locator().set_params(integer=True)
-    return _png(fig)
+    return _finish(fig, ax, f"Calls per day (last {REPEAT_WINDOW_DAYS} days + report day)",
+                   integer_axis="y")
 
 
 def plot_durations(rep: DailyReport) -> str | None:
@@ -330,10 +333,7 @@ def plot_durations(rep: DailyReport) -> str | None:
         ax.axvline(value / 60.0, color="#d64545", linestyle=style, linewidth=1)
         ax.text(value / 60.0, ax.get_ylim()[1] * 0.95, f" {name}", color="#d64545", fontsize=8)
     ax.set_xlabel("handle time (minutes)", fontsize=8)
-    ax.yaxis.get_major_locator().set_params(integer=True)
-    ax.set_title("Handle time distribution", fontsize=10, loc="left")
-    ax.tick_params(labelsize=8)
-    return _png(fig)
+    return _finish(fig, ax, "Handle time distribution", integer_axis="y")
 
 
 def plot_emotions(rep: DailyReport) -> str | None:
@@ -349,9 +349,7 @@ def plot_emotions(rep: DailyReport) -> str | None:
         left += n
     ax.set_yticks([])
     ax.set_xlim(0, total)
-    ax.set_title("Customer emotion per call", fontsize=10, loc="left")
-    ax.tick_params(labelsize=8)
-    return _png(fig)
+    return _finish(fig, ax, "Customer emotion per call")
 
 
 def plot_agents(rep: DailyReport) -> str | None:
@@ -368,10 +366,7 @@ def plot_agents(rep: DailyReport) -> str | None:
         ax.barh(names, values, left=left, color=cmap[rule], label=rule)
         left = [x + v for x, v in zip(left, values, strict=True)]
     ax.legend(fontsize=7, frameon=False, loc="lower right")
-    ax.set_title("Violations by agent and rule", fontsize=10, loc="left")
-    ax.tick_params(labelsize=8)
-    ax.xaxis.get_major_locator().set_params(integer=True)
-    return _png(fig)
+    return _finish(fig, ax, "Violations by agent and rule", integer_axis="x")
 
 
 def _rule_colors(rules: list[str]) -> dict[str, str]:
