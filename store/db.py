@@ -9,11 +9,14 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 from hotline.errors import ConfigError
+
+SQLITE_BUSY_S = 30.0   # how long a SQLite connection waits for another writer before failing
 
 
 class Database:
@@ -49,6 +52,11 @@ class Database:
         with self._lock:
             cur = self._conn.cursor()
             try:
+                if self.dialect == "sqlite":
+                    # Take the write lock up front: a deferred transaction that read first and
+                    # then writes gets SQLITE_BUSY at once (no busy wait) when another
+                    # connection writes, e.g. several workers creating the schema together.
+                    cur.execute("BEGIN IMMEDIATE")
                 yield _Cursor(cur, self)
                 self._conn.commit()
             except BaseException:
@@ -88,11 +96,25 @@ def _rows(cur: Any) -> list[dict[str, Any]]:
 def _open_sqlite(path: str) -> sqlite3.Connection:
     if path != ":memory:":
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    conn = sqlite3.connect(path, timeout=30, check_same_thread=False)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA busy_timeout=30000")
+    conn = sqlite3.connect(path, timeout=SQLITE_BUSY_S, check_same_thread=False)
+    _enable_wal(conn)
     conn.execute("PRAGMA synchronous=NORMAL")
     return conn
+
+
+def _enable_wal(conn: sqlite3.Connection) -> None:
+    """Switch to WAL (readers never block the writer). SQLite answers "database is locked" at
+    once, without its busy handler, when several connections switch a new file together, so
+    retry for as long as the busy timeout would have waited."""
+    deadline = time.monotonic() + SQLITE_BUSY_S
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 def _open_postgres(url: str) -> Any:

@@ -117,8 +117,7 @@ class ResultsStore:
         """
         now = time.time()
         meta = doc.metadata or {}
-        _run(
-            self.db,
+        self.db.execute(
             f"""INSERT INTO {TABLE} (call_id, pipeline_version, source, status, attempts, error,
                     document, duration, timings, worker_id, call_date, agent_id, created_at,
                     updated_at, started_at, finished_at)
@@ -150,7 +149,7 @@ class ResultsStore:
         if pipeline_version:
             sql += " AND pipeline_version = ?"
             params.append(pipeline_version)
-        rows = _run(self.db, sql + " ORDER BY finished_at DESC LIMIT 1", params)
+        rows = self.db.execute(sql + " ORDER BY finished_at DESC LIMIT 1", params)
         return CallDocument.from_dict(json.loads(rows[0]["document"])) if rows else None
 
     def iter_documents(
@@ -169,7 +168,7 @@ class ResultsStore:
         if until:
             sql += " AND call_date <= ?"
             params.append(until)
-        rows = _run(self.db, sql + " ORDER BY call_date, call_id, finished_at DESC", params)
+        rows = self.db.execute(sql + " ORDER BY call_date, call_id, finished_at DESC", params)
         last = None
         for row in rows:
             if row["call_id"] != last:
@@ -217,8 +216,7 @@ class ResultsStore:
         return JobRow.from_row(rows[0])
 
     def get(self, call_id: str) -> JobRow | None:
-        rows = _run(
-            self.db,
+        rows = self.db.execute(
             f"SELECT {_COLUMNS} FROM {TABLE} WHERE call_id = ? AND pipeline_version = ?",
             (call_id, self.pipeline_version),
         )
@@ -229,16 +227,14 @@ class ResultsStore:
 
         Leaves `updated_at` alone: on a processing row that is the worker's lease.
         """
-        _run(
-            self.db,
+        self.db.execute(
             f"UPDATE {TABLE} SET job_id = ? WHERE call_id = ? AND pipeline_version = ?",
             (job_id, call_id, self.pipeline_version),
         )
 
     def heartbeat(self, call_id: str, worker_id: str) -> bool:
         """Renew a worker's lease on the row it is processing; False if it is no longer its."""
-        rows = _run(
-            self.db,
+        rows = self.db.execute(
             f"""UPDATE {TABLE} SET updated_at = ?
                 WHERE call_id = ? AND pipeline_version = ? AND status = 'processing'
                   AND worker_id = ? RETURNING call_id""",
@@ -331,8 +327,7 @@ class ResultsStore:
 
     def requeue(self, call_id: str) -> None:
         """Put a stuck row back to pending (the reconciler enqueues it again)."""
-        _run(
-            self.db,
+        self.db.execute(
             f"""UPDATE {TABLE} SET status = 'pending', updated_at = ?
                 WHERE call_id = ? AND pipeline_version = ? AND status IN ('pending', 'processing')""",
             (time.time(), call_id, self.pipeline_version),
@@ -340,8 +335,7 @@ class ResultsStore:
 
     def stuck(self, older_than_s: float = defaults.STUCK_AFTER_S) -> list[JobRow]:
         """Rows pending or processing without progress for longer than `older_than_s`."""
-        rows = _run(
-            self.db,
+        rows = self.db.execute(
             f"""SELECT {_COLUMNS} FROM {TABLE}
                 WHERE pipeline_version = ? AND status IN ('pending', 'processing')
                   AND updated_at < ? ORDER BY updated_at""",
@@ -355,15 +349,14 @@ class ResultsStore:
         if status:
             sql += " AND status = ?"
             params.append(status)
-        return [JobRow.from_row(r) for r in _run(self.db, sql + " ORDER BY created_at", params)]
+        return [JobRow.from_row(r) for r in self.db.execute(sql + " ORDER BY created_at", params)]
 
     def statuses(self, call_ids: list[str]) -> dict[str, str]:
         """call_id -> status for the given calls (chunked: a day can hold many thousands)."""
         out: dict[str, str] = {}
         for i in range(0, len(call_ids), 2000):
             chunk = call_ids[i : i + 2000]
-            rows = _run(
-                self.db,
+            rows = self.db.execute(
                 f"""SELECT call_id, status FROM {TABLE}
                     WHERE pipeline_version = ? AND call_id IN ({", ".join("?" * len(chunk))})""",
                 [self.pipeline_version, *chunk],
@@ -378,8 +371,7 @@ class ResultsStore:
             for status in self.statuses(call_ids).values():
                 counts[status] = counts.get(status, 0) + 1
             return counts
-        rows = _run(
-            self.db,
+        rows = self.db.execute(
             f"SELECT status, COUNT(*) AS n FROM {TABLE} WHERE pipeline_version = ? GROUP BY status",
             (self.pipeline_version,),
         )
@@ -389,8 +381,7 @@ class ResultsStore:
 
     def failures(self) -> list[dict[str, Any]]:
         """Every failed recording with its (redacted) reason, oldest first."""
-        rows = _run(
-            self.db,
+        rows = self.db.execute(
             f"""SELECT call_id, source, error, attempts, permanent FROM {TABLE}
                 WHERE pipeline_version = ? AND status = 'failed' ORDER BY finished_at""",
             (self.pipeline_version,),
@@ -410,7 +401,7 @@ class ResultsStore:
         if since is not None:
             sql += " AND finished_at >= ?"
             params.append(since)
-        row = _run(self.db, sql, params)[0]
+        row = self.db.execute(sql, params)[0]
         audio = float(row["audio"] or 0.0)
         start = since if since is not None else row["t0"]
         wall = max(float(row["t1"] or 0.0) - float(start or 0.0), 0.0) if row["t1"] else 0.0
@@ -421,15 +412,6 @@ class ResultsStore:
             "audio_hours_per_hour": audio / wall if wall > 0 else 0.0,
         }
 
-
-def _run(db: Database, sql: str, params: Any = ()) -> list[dict[str, Any]]:
-    """One statement in its own transaction, rows back.
-
-    Goes through `transaction()` because `Database.execute` fetches the rows twice (its
-    `_Cursor.execute` already consumed them), so SELECTs through it come back empty.
-    """
-    with db.transaction() as cur:
-        return cur.execute(sql, params)
 
 
 def call_date_of(metadata: dict[str, Any], source: str) -> str:
