@@ -11,10 +11,10 @@ import time
 from collections.abc import Hashable
 from typing import Any
 
-from analytics.context import CallContext
-from analytics.emotion import EmotionScorer, summarize
-from analytics.metrics import compute_metrics
-from analytics.rulebook import Reminder, Rulebook, load_rulebook
+from hotline.analytics.context import CallContext
+from hotline.analytics.emotion import EmotionScorer, summarize
+from hotline.analytics.metrics import compute_metrics
+from hotline.analytics.rulebook import Reminder, Rulebook, load_rulebook
 from hotline.document import CallDocument, Turn, Violation
 
 

@@ -24,10 +24,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def rules_test(args: argparse.Namespace) -> int:
-    from analytics.rulebook import load_rulebook
+    from hotline.analytics.rulebook import load_rulebook
     from hotline.config import load_settings
-    from store.db import Database
-    from store.results import ResultsStore
+    from hotline.store.db import Database
+    from hotline.store.results import ResultsStore
 
     book = load_rulebook(None if args.rulebook == "default" else args.rulebook)
     settings = load_settings()
@@ -47,7 +47,7 @@ def backtest(book: Any, docs: Any, examples: int = 3) -> dict[str, Any]:
 
     Stored turn emotions are reused (they came from audio); turns without one get a text score.
     """
-    from analytics.emotion import EmotionScorer, fuse
+    from hotline.analytics.emotion import EmotionScorer, fuse
 
     scorer: EmotionScorer | None = None
     stats = {r.id: {"rule": r.id, "severity": r.severity, "hits": 0, "calls": 0, "stored_calls": 0,

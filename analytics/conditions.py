@@ -28,8 +28,8 @@ from typing import Any
 
 import numpy as np
 
-from analytics.context import CallContext, Unit
-from analytics.text import find_phrase, has_cjk, normalize
+from hotline.analytics.context import CallContext, Unit
+from hotline.analytics.text import find_phrase, has_cjk, normalize
 from hotline.document import EMOTIONS
 from hotline.errors import ConfigError
 

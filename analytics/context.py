@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from analytics.text import count_words, has_cjk, normalize, text_language
+from hotline.analytics.text import count_words, has_cjk, normalize, text_language
 from hotline.document import CallDocument, Emotion, Turn, Word
 
 SPLIT_PAUSE_S = 5.0       # a pause this long inside a turn splits it into two units

@@ -16,9 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from analytics import acoustic
-from analytics.lexicon import LexiconScorer, TextEmotion
-from analytics.text import count_words, text_language, zh_words
+from hotline.analytics import acoustic
+from hotline.analytics.lexicon import LexiconScorer, TextEmotion
+from hotline.analytics.text import count_words, text_language, zh_words
 from hotline.document import EMOTIONS, CallDocument, Emotion, Turn
 from hotline.errors import ConfigError
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from analytics.context import CallContext
+from hotline.analytics.context import CallContext
 
 
 def _union(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:

@@ -28,10 +28,10 @@ from typing import Any
 
 import yaml
 
-from analytics.conditions import Compiler, Phrases, Pred, Where
-from analytics.context import CallContext, Unit
-from analytics.semantic import Embedder
 from hotline import defaults
+from hotline.analytics.conditions import Compiler, Phrases, Pred, Where
+from hotline.analytics.context import CallContext, Unit
+from hotline.analytics.semantic import Embedder
 from hotline.document import Violation
 from hotline.errors import ConfigError
 
@@ -117,7 +117,7 @@ class Rule:
         return [((self.id,), self._violation(first, lo, hi, evidence))]
 
     def _span(self, ctx: CallContext, missing: list[int]) -> tuple[float, float]:
-        from analytics.conditions import All, Window
+        from hotline.analytics.conditions import All, Window
 
         duration = ctx.duration if ctx.duration is not None else ctx.now
         for k in missing:

@@ -6,9 +6,9 @@ from typing import Any
 
 import numpy as np
 
-from asr.options import ASROptions
-from asr.transcript import Segment, Transcript, build_transcript, empty_transcript, tighten
 from hotline import defaults
+from hotline.asr.options import ASROptions
+from hotline.asr.transcript import Segment, Transcript, build_transcript, empty_transcript, tighten
 from hotline.audio import SAMPLE_RATE, as_mono, rms
 from hotline.document import Word
 from hotline.errors import ConfigError
@@ -60,7 +60,7 @@ class FasterWhisperTranscriber:
 
 
 def transcribe_kwargs(options: ASROptions, language: str | None) -> dict:
-    """ASROptions as `WhisperModel.transcribe` keyword arguments (also used by asr.bench)."""
+    """ASROptions as `WhisperModel.transcribe` keyword arguments (also used by tests.support.asr_bench)."""
     return dict(
         language=language,
         beam_size=options.beam_size,

@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from asr.faster import FasterWhisperTranscriber, check_language
-from asr.openai_backend import OpenAIWhisperTranscriber
-from asr.transcript import Transcriber
+from hotline.asr.faster import FasterWhisperTranscriber, check_language
+from hotline.asr.openai_backend import OpenAIWhisperTranscriber
+from hotline.asr.transcript import Transcriber
 from hotline.errors import ConfigError
 
 COMPUTE_TYPES = (

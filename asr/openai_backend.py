@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from asr.faster import prepare_input
-from asr.options import ASROptions
-from asr.transcript import Segment, Transcript, build_transcript, empty_transcript, tighten
+from hotline.asr.faster import prepare_input
+from hotline.asr.options import ASROptions
+from hotline.asr.transcript import Segment, Transcript, build_transcript, empty_transcript, tighten
 from hotline.audio import SAMPLE_RATE
 from hotline.document import Word
 

@@ -7,7 +7,7 @@ from typing import Protocol
 
 import numpy as np
 
-from asr.options import ASROptions
+from hotline.asr.options import ASROptions
 from hotline.document import Word
 
 
@@ -79,7 +79,7 @@ def tighten(transcript: Transcript, samples: np.ndarray, options: ASROptions) ->
     """Energy-tightened word times (asr/align.py); segments then span exactly their words."""
     if not (options.word_timestamps and options.tighten_word_times and transcript.words):
         return transcript
-    from asr.align import tighten_words
+    from hotline.asr.align import tighten_words
 
     tighten_words(transcript.words, samples)
     for seg in transcript.segments:

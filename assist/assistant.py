@@ -16,11 +16,11 @@ from typing import Any
 
 import numpy as np
 
-from assist import text as T
-from assist.bm25 import BM25
-from assist.embed import Embedder, cached_encode
-from assist.facts import FactsStore
-from assist.graph import KnowledgeGraph, Node
+from hotline.assist import text as T
+from hotline.assist.bm25 import BM25
+from hotline.assist.embed import Embedder, cached_encode
+from hotline.assist.facts import FactsStore
+from hotline.assist.graph import KnowledgeGraph, Node
 
 # Tunables (documented in docs/README_assist.md).
 WEIGHT_SEM = {"en": 0.65, "zh": 0.30}   # semantic share of the blend per language
@@ -86,7 +86,7 @@ class Assistant:
     @classmethod
     def load(cls, settings: Any, with_facts: bool = True, threads: int | None = None) -> Assistant:
         """Graph from settings.knowledge_dir (or the bundled one), MiniLM, facts from the DB."""
-        from store.db import Database
+        from hotline.store.db import Database
 
         graph = KnowledgeGraph.load(getattr(settings, "knowledge_dir", "") or None)
         facts = FactsStore(Database(settings.db_url)) if with_facts else None

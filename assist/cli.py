@@ -32,7 +32,7 @@ def assist(args: argparse.Namespace) -> int:
     if not args.text and not args.file:
         print("hotline assist: give TEXT or --file FILE", file=sys.stderr)
         return 2
-    from assist.assistant import Assistant
+    from hotline.assist.assistant import Assistant
     from hotline.config import load_settings
     from hotline.errors import MissingFile
 
@@ -75,9 +75,9 @@ def _pretty(out: dict) -> None:
 
 
 def facts_load(args: argparse.Namespace) -> int:
-    from assist.facts import FactsStore
+    from hotline.assist.facts import FactsStore
     from hotline.config import load_settings
-    from store.db import Database
+    from hotline.store.db import Database
 
     store = FactsStore(Database(load_settings().db_url))
     n = store.load_feed(args.file)
@@ -86,9 +86,9 @@ def facts_load(args: argparse.Namespace) -> int:
 
 
 def facts_show(args: argparse.Namespace) -> int:
-    from assist.facts import FactsStore
+    from hotline.assist.facts import FactsStore
     from hotline.config import load_settings
-    from store.db import Database
+    from hotline.store.db import Database
 
     store = FactsStore(Database(load_settings().db_url))
     rows = store.for_area(args.area) if args.area else store.all()

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from hotline.errors import HotlineError
-from store.db import Database
+from hotline.store.db import Database
 
 
 class FeedRejected(HotlineError):

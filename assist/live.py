@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from assist.assistant import ANGER_CUES, Assistant
+from hotline.assist.assistant import ANGER_CUES, Assistant
 from hotline.document import Emotion, Turn
 
 log = logging.getLogger("hotline.live")
@@ -202,7 +202,7 @@ class LiveEngine:
         assistant = Assistant.load(settings, threads=1)
         transcriber = options = None
         if with_asr:
-            from asr import ASROptions, load_transcriber
+            from hotline.asr import ASROptions, load_transcriber
 
             transcriber = load_transcriber(settings)
             lang = "en" if not getattr(transcriber, "multilingual", False) else settings.language
@@ -393,9 +393,9 @@ def _cue_emotion(text: str) -> Emotion:
 def _rules_factory(settings: Any) -> Callable[[str], Any] | None:
     """Analytics' incremental rule engine (rulebook + emotion scorer loaded once), if present."""
     try:
-        from analytics.analyzer import LiveRules
-        from analytics.emotion import EmotionScorer
-        from analytics.rulebook import load_rulebook
+        from hotline.analytics.analyzer import LiveRules
+        from hotline.analytics.emotion import EmotionScorer
+        from hotline.analytics.rulebook import load_rulebook
     except ImportError:
         return None
     rulebook = load_rulebook(getattr(settings, "rulebook", "") or None)

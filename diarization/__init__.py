@@ -1,10 +1,10 @@
 """Who spoke when: stereo channel split, embedded mono diarizer, pyannote backend, roles."""
 
-from diarization.loader import load_diarizer
-from diarization.roles import assign_roles, cue_scores
-from diarization.stereo import channel_speakers, channel_turns, diarize_stereo, is_dual_mono
-from diarization.turns import join_words, words_to_turns
-from diarization.types import (
+from hotline.diarization.loader import load_diarizer
+from hotline.diarization.roles import assign_roles, cue_scores
+from hotline.diarization.stereo import channel_speakers, channel_turns, diarize_stereo, is_dual_mono
+from hotline.diarization.turns import join_words, words_to_turns
+from hotline.diarization.types import (
     DUAL_MONO_CORRELATION,
     TURN_SPLIT_GAP_S,
     Diarization,

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from diarization.types import Diarization, SpeakerSegment
-from diarization.vad import VAD_FRAME, load_vad_model, speech_mask, speech_probabilities
 from hotline.audio import as_mono
+from hotline.diarization.types import Diarization, SpeakerSegment
+from hotline.diarization.vad import VAD_FRAME, load_vad_model, speech_mask, speech_probabilities
 from hotline.document import Word
 
 SAMPLE_RATE = 16_000
@@ -138,7 +138,7 @@ def _torch_threads(n: int):
     """
     import torch
 
-    from asr.loader import cpu_threads
+    from hotline.asr.loader import cpu_threads
 
     n = cpu_threads(n)
     before = torch.get_num_threads()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from diarization.types import Diarizer
+from hotline.diarization.types import Diarizer
 
 
 def load_diarizer(settings: Any) -> Diarizer:
@@ -12,10 +12,10 @@ def load_diarizer(settings: Any) -> Diarizer:
     backend = getattr(settings, "diarization_backend", "embedded")
     num_speakers = int(getattr(settings, "num_speakers", 2))
     if backend == "pyannote":
-        from diarization.pyannote_backend import PyannoteDiarizer, load_pyannote_pipeline
+        from hotline.diarization.pyannote_backend import PyannoteDiarizer, load_pyannote_pipeline
 
         return PyannoteDiarizer(load_pyannote_pipeline(settings.pyannote_path), num_speakers)
-    from diarization.embedded import EmbeddedDiarizer, load_encoder
-    from diarization.vad import load_vad_model
+    from hotline.diarization.embedded import EmbeddedDiarizer, load_encoder
+    from hotline.diarization.vad import load_vad_model
 
     return EmbeddedDiarizer(load_encoder("cpu"), num_speakers, load_vad_model())

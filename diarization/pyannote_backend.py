@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from diarization.types import Diarization, SpeakerSegment
 from hotline.audio import as_mono
+from hotline.diarization.types import Diarization, SpeakerSegment
 from hotline.document import Word
 from hotline.errors import ConfigError
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from diarization.turns import group_turns
-from diarization.types import (
+from hotline.diarization.turns import group_turns
+from hotline.diarization.types import (
     DUAL_MONO_CORRELATION,
     TURN_SPLIT_GAP_S,
     Diarization,
@@ -101,7 +101,12 @@ def diarize_stereo(samples: np.ndarray, vad_model=None, onset: float = 0.5,
     Exact by construction (no clustering): each channel's VAD speech is its own speaker; both
     may overlap in time (real overtalk).
     """
-    from diarization.vad import load_vad_model, speech_mask, speech_probabilities, speech_regions
+    from hotline.diarization.vad import (
+        load_vad_model,
+        speech_mask,
+        speech_probabilities,
+        speech_regions,
+    )
 
     x = np.asarray(samples, dtype=np.float32)
     if x.ndim != 2 or x.shape[0] != 2:

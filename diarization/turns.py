@@ -5,7 +5,7 @@ from __future__ import annotations
 import bisect
 import unicodedata
 
-from diarization.types import TURN_SPLIT_GAP_S, Diarization, SpeakerSegment
+from hotline.diarization.types import TURN_SPLIT_GAP_S, Diarization, SpeakerSegment
 from hotline.document import Turn, Word
 
 

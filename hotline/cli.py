@@ -16,12 +16,12 @@ from hotline.errors import ConfigError, HotlineError, RecordingRejected
 # Modules that contribute sub-commands, in help order.
 COMMAND_MODULES = (
     "hotline.transcribe_cli",
-    "worker.cli",
-    "search.cli",
-    "assist.cli",
-    "web.cli",
-    "qa.cli",
-    "analytics.cli",
+    "hotline.worker.cli",
+    "hotline.search.cli",
+    "hotline.assist.cli",
+    "hotline.web.cli",
+    "hotline.report.cli",
+    "hotline.analytics.cli",
 )
 
 

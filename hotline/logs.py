@@ -11,7 +11,7 @@ FORMAT = "%(asctime)s %(processName)s %(name)s %(levelname)s %(message)s"
 
 def configure_logging(level: str | None = None) -> None:
     """Idempotent: root handler(s) get the RedactingFilter once."""
-    from qa.redact import RedactingFilter
+    from hotline.privacy.redact import RedactingFilter
 
     logging.basicConfig(level=level or os.environ.get("HOTLINE_LOG_LEVEL", "WARNING"), format=FORMAT)
     for handler in logging.getLogger().handlers:

@@ -57,17 +57,17 @@ class Pipeline:
     def load(cls, settings: Settings, progress: ProgressHook | None = None,
              analytics: bool = True, intents: bool = True) -> Pipeline:
         """Load ASR, diarizer, analyzer and assistant once."""
-        from asr import load_transcriber
-        from diarization import load_diarizer
+        from hotline.asr import load_transcriber
+        from hotline.diarization import load_diarizer
 
         models = PipelineModels(transcriber=load_transcriber(settings),
                                 diarizer=load_diarizer(settings))
         if analytics:
-            from analytics.analyzer import CallAnalyzer
+            from hotline.analytics.analyzer import CallAnalyzer
 
             models.analyzer = CallAnalyzer.load(settings)
         if intents:
-            from assist.assistant import Assistant
+            from hotline.assist.assistant import Assistant
 
             models.assistant = Assistant.load(settings)
         return cls(settings, models, progress)
@@ -81,7 +81,7 @@ class Pipeline:
         before loading any model).
         """
         from hotline.audio import content_id, decode_audio
-        from qa.redact import redact_document
+        from hotline.privacy.redact import redact_document
 
         timings: dict[str, float] = {}
         with _timed(timings, "decode"), self._stage("decode"):
@@ -104,8 +104,8 @@ class Pipeline:
 
     def _speech(self, audio: Any, stereo_agent: str, language: str,
                 timings: dict[str, float]) -> TurnsResult:
-        from asr.options import ASROptions
-        from diarization import is_dual_mono
+        from hotline.asr.options import ASROptions
+        from hotline.diarization import is_dual_mono
 
         options = ASROptions(language=language, hotwords=self.settings.hotwords)
         if audio.samples.shape[0] == 2 and not is_dual_mono(audio.samples):
@@ -115,7 +115,7 @@ class Pipeline:
     def _stereo(self, audio: Any, stereo_agent: str, options: Any,
                 timings: dict[str, float]) -> TurnsResult:
         """Each channel is one speaker: transcribe them separately, exact attribution."""
-        from diarization import channel_speakers, channel_turns
+        from hotline.diarization import channel_speakers, channel_turns
 
         words_by_speaker: dict[str, list[Word]] = {}
         language: str | None = None
@@ -129,7 +129,7 @@ class Pipeline:
         return TurnsResult(turns, channel_speakers(stereo_agent), _language(language))
 
     def _mono(self, audio: Any, options: Any, timings: dict[str, float]) -> TurnsResult:
-        from diarization import words_to_turns
+        from hotline.diarization import words_to_turns
 
         mono = audio.mono
         with _timed(timings, "asr"), self._stage("asr"):
@@ -152,7 +152,7 @@ class Pipeline:
         """A copy with the redacted spans muted, for playback by roles that must not hear PII."""
         if not (self.settings.redacted_audio and doc.redactions):
             return
-        from qa.audio_redact import export_redacted_audio
+        from hotline.privacy.audio_redact import export_redacted_audio
 
         out = Path(self.settings.data_dir) / "redacted_audio" / f"{doc.call_id}.wav"
         doc.metadata["redacted_audio"] = export_redacted_audio(path, doc, out, audio=audio)
@@ -175,7 +175,7 @@ class Pipeline:
 
 
 def _assign_roles(result: TurnsResult) -> list:
-    from diarization import assign_roles
+    from hotline.diarization import assign_roles
 
     return assign_roles(result.turns, result.channel_roles)
 

@@ -30,7 +30,7 @@ def pct(values: list[float], q: float) -> float:
 
 
 def accuracy(results: list) -> dict:
-    from synth.scenarios import RULE_IDS
+    from hotline.synth.scenarios import RULE_IDS
 
     tp = fp = fn = 0
     per_rule = {r: [0, 0, 0] for r in RULE_IDS}
@@ -67,7 +67,7 @@ def accuracy(results: list) -> dict:
 def time_calls(analyzer, docs_audio: list) -> tuple[float, float, list[float]]:
     """(wall s per call-hour, CPU s per call-hour, wall s per call). The machine may be shared:
     CPU time is what the analytics itself costs, wall time includes waiting for a core."""
-    from analytics.text import zh_words
+    from hotline.analytics.text import zh_words
 
     per_call, cpu, total_audio = [], 0.0, 0.0
     for doc, audio in docs_audio:
@@ -88,11 +88,11 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
 
-    from analytics.analyzer import CallAnalyzer, LiveRules
-    from analytics.emotion import EmotionScorer
-    from analytics.rulebook import load_rulebook
-    from synth.scenarios import KINDS, build_scenarios
-    from synth.truth import to_call_document
+    from hotline.analytics.analyzer import CallAnalyzer, LiveRules
+    from hotline.analytics.emotion import EmotionScorer
+    from hotline.analytics.rulebook import load_rulebook
+    from hotline.synth.scenarios import KINDS, build_scenarios
+    from hotline.synth.truth import to_call_document
 
     t0 = time.perf_counter()
     book = load_rulebook()
@@ -141,9 +141,9 @@ def main() -> int:
 
 def audio_bench(analyzer, args) -> None:
     from hotline.audio import decode_audio
-    from synth import render
-    from synth.scenarios import build_scenarios
-    from synth.truth import to_call_document
+    from hotline.synth import render
+    from hotline.synth.scenarios import build_scenarios
+    from hotline.synth.truth import to_call_document
 
     if not render.espeak_available():
         print("\naudio: espeak-ng not installed, skipped")

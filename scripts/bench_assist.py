@@ -48,9 +48,9 @@ def pct(xs: list[float], q: float) -> float:
 def bench_text(n_rounds: int = 2) -> dict:
     import yaml
 
-    from assist.assistant import Assistant
-    from assist.embed import Embedder
-    from assist.graph import KnowledgeGraph
+    from hotline.assist.assistant import Assistant
+    from hotline.assist.embed import Embedder
+    from hotline.assist.graph import KnowledgeGraph
 
     t0 = time.perf_counter()
     assistant = Assistant(KnowledgeGraph.load(), Embedder(threads=1), None, cache_dir=tempfile.mkdtemp())
@@ -96,8 +96,8 @@ SERVER = """
 import sys, uvicorn
 from fastapi import FastAPI
 from hotline.config import load_settings
-from assist.live import LiveEngine
-from web.live import make_router
+from hotline.assist.live import LiveEngine
+from hotline.web.live import make_router
 settings = load_settings(language="en")
 engine = LiveEngine.load(settings)
 app = FastAPI(); app.include_router(make_router(settings, engine=engine))
@@ -106,7 +106,7 @@ uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning")
 
 
 def start_server(data_dir: str) -> tuple[subprocess.Popen, str]:
-    from hotline.localnet import free_port, wait_for_port
+    from tests.support.localnet import free_port, wait_for_port
 
     port = free_port()
     env = {**os.environ, "HOTLINE_DATA_DIR": data_dir, "HF_HUB_OFFLINE": "1"}

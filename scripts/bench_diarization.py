@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 def _stage_timer(diarizer):
     """Wrap the diarizer's stages to collect per-stage seconds."""
-    import diarization.embedded as E
+    import hotline.diarization.embedded as E
 
     times: dict[str, float] = {}
 
@@ -55,14 +55,14 @@ def main() -> None:
     sys.path.insert(0, str(ROOT / "tests" / "diarization"))
     from conftest import der, load_wav, read_rttm, transcribe_words  # type: ignore
 
-    from diarization.embedded import EmbeddedDiarizer
+    from hotline.diarization.embedded import EmbeddedDiarizer
 
     data = ROOT / "tests" / "data"
     items = [("ami_sample", load_wav(data / "ami_sample.wav")[0],
               read_rttm(data / "ami_sample.rttm"))]
     if args.calls:
-        from synth.render import render_call
-        from synth.scenarios import build_scenarios
+        from hotline.synth.render import render_call
+        from hotline.synth.scenarios import build_scenarios
 
         out = Path(tempfile.mkdtemp(prefix="bench_diar_"))
         for sc in build_scenarios(seed=7, n=args.calls, languages=("en",)):

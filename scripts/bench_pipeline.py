@@ -28,10 +28,10 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=1)
     args = parser.parse_args()
 
-    from asr.bench import bare_faster_whisper_seconds
-    from asr.options import ASROptions
+    from hotline.asr.options import ASROptions
     from hotline.config import load_settings
     from hotline.pipeline import Pipeline
+    from tests.support.asr_bench import bare_faster_whisper_seconds
 
     with tempfile.TemporaryDirectory() as tmp:
         settings = load_settings(data_dir=tmp)
@@ -49,8 +49,8 @@ def main() -> int:
 
 
 def _synthetic(out: Path, n: int) -> list[tuple[Path, dict]]:
-    from synth.render import render_call
-    from synth.scenarios import build_scenarios
+    from hotline.synth.render import render_call
+    from hotline.synth.scenarios import build_scenarios
 
     scenarios = build_scenarios(seed=3, n=n, languages=("en",),
                                 kinds=["clean", "angry", "empathy.missing", "pii"])

@@ -29,12 +29,12 @@ def _fill(db_url: str, n: int, audio: str) -> list[str]:
     import datetime as dt
 
     from hotline.document import Emotion
-    from qa.redact import redact_document
-    from search.index import SearchIndex
-    from store.db import Database
-    from store.results import ResultsStore
-    from synth.scenarios import build_scenarios
-    from synth.truth import to_call_document
+    from hotline.privacy.redact import redact_document
+    from hotline.search.index import SearchIndex
+    from hotline.store.db import Database
+    from hotline.store.results import ResultsStore
+    from hotline.synth.scenarios import build_scenarios
+    from hotline.synth.truth import to_call_document
 
     db = Database(db_url)
     store, index = ResultsStore(db), SearchIndex(db, None)
@@ -65,11 +65,11 @@ def main() -> int:
     from fastapi.testclient import TestClient
 
     from hotline.config import Settings
-    from qa.auth import AuthStore
-    from qa.report import build_report, render_html
-    from store.db import Database
-    from store.results import ResultsStore
-    from web.app import create_app
+    from hotline.report.daily import build_report, render_html
+    from hotline.store.db import Database
+    from hotline.store.results import ResultsStore
+    from hotline.web.app import create_app
+    from hotline.web.auth import AuthStore
 
     tmp = Path(tempfile.mkdtemp(prefix="bench_qa_"))
     db_url = f"sqlite:///{tmp / 'hotline.db'}"

@@ -56,7 +56,7 @@ def main() -> int:
 
 # --- infrastructure ---------------------------------------------------------------------------
 def start_redis(tmp: Path) -> tuple[subprocess.Popen, str]:
-    from hotline.localnet import start_redis as start
+    from tests.support.localnet import start_redis as start
 
     proc, port = start(tmp)
     return proc, f"redis://127.0.0.1:{port}/0"
@@ -118,7 +118,7 @@ def bench_overhead(url: str, tmp: Path, n: int) -> dict[str, float]:
     from rq import Queue
     from rq.serializers import JSONSerializer
 
-    env = env_for(f"sqlite:///{tmp / 'noop.db'}", HOTLINE_PIPELINE_FACTORY="worker.standin:load")
+    env = env_for(f"sqlite:///{tmp / 'noop.db'}", HOTLINE_PIPELINE_FACTORY="tests.support.standin:load")
     procs = start_workers(1, url, env, tmp, "noop")
     try:
         wait_ready(url, 1)
@@ -126,7 +126,7 @@ def bench_overhead(url: str, tmp: Path, n: int) -> dict[str, float]:
         queue = Queue("hotline", connection=conn, serializer=JSONSerializer)
         latency, wait_ms, run_ms = [], [], []
         for i in range(min(n, 200)):           # one at a time: the latency a job pays
-            job = queue.enqueue("worker.standin.noop", i)
+            job = queue.enqueue("tests.support.standin.noop", i)
             while job.get_status() != "finished":
                 time.sleep(0.001)
             job.refresh()
@@ -134,7 +134,7 @@ def bench_overhead(url: str, tmp: Path, n: int) -> dict[str, float]:
             wait_ms.append((job.started_at - job.enqueued_at).total_seconds() * 1000)
             run_ms.append((job.ended_at - job.started_at).total_seconds() * 1000)
         start = time.perf_counter()             # many at once: the throughput cost per job
-        jobs = [queue.enqueue("worker.standin.noop", i) for i in range(n)]
+        jobs = [queue.enqueue("tests.support.standin.noop", i) for i in range(n)]
         while jobs[-1].get_status() != "finished":
             time.sleep(0.005)
         per_job = (time.perf_counter() - start) * 1000 / n
@@ -152,8 +152,8 @@ def bench_overhead(url: str, tmp: Path, n: int) -> dict[str, float]:
 
 # --- 3. throughput with the real pipeline -----------------------------------------------------
 def render_day(out: Path, n: int) -> Path:
-    from synth.render import render_call
-    from synth.scenarios import build_scenarios
+    from hotline.synth.render import render_call
+    from hotline.synth.scenarios import build_scenarios
 
     for scenario in build_scenarios(seed=5, n=n, languages=("en",)):
         render_call(scenario, out)
@@ -192,8 +192,8 @@ def model_loads(url: str, db_url: str) -> list[int]:
     from rq.job import Job
     from rq.serializers import JSONSerializer
 
-    from store.db import Database
-    from store.results import ResultsStore
+    from hotline.store.db import Database
+    from hotline.store.results import ResultsStore
 
     conn = redis.Redis.from_url(url)
     per_worker: dict[str, int] = {}

@@ -55,9 +55,9 @@ QUERIES = [
 def build_docs(target_turns: int, seed: int = 5) -> list:
     """Redacted synthetic documents cloned up to `target_turns` turns."""
     from hotline.document import Emotion
-    from qa.redact import redact_document
-    from synth.scenarios import build_scenarios
-    from synth.truth import to_call_document
+    from hotline.privacy.redact import redact_document
+    from hotline.synth.scenarios import build_scenarios
+    from hotline.synth.truth import to_call_document
 
     base = []
     for truth in build_scenarios(seed=seed, n=400):
@@ -84,7 +84,7 @@ def _bench_similar(idx, embed_calls: int) -> dict:
     every call (the rest filled with random unit vectors: brute-force cost is the same)."""
     import numpy as np
 
-    from search.embed import load_embedder
+    from hotline.search.embed import load_embedder
 
     idx.embedder = load_embedder()
     ids = [r["call_id"] for r in idx._q("SELECT call_id FROM search_calls ORDER BY call_id")]
@@ -109,8 +109,8 @@ def _bench_similar(idx, embed_calls: int) -> dict:
 
 
 def bench(url: str, docs: list, repeats: int, embed_calls: int = 0) -> dict:
-    from search.index import SearchIndex
-    from store.db import Database
+    from hotline.search.index import SearchIndex
+    from hotline.store.db import Database
 
     db = Database(url)
     idx = SearchIndex(db)

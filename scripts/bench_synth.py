@@ -15,8 +15,8 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from synth.render import render_call  # noqa: E402
-from synth.scenarios import build_scenarios  # noqa: E402
+from hotline.synth.render import render_call  # noqa: E402
+from hotline.synth.scenarios import build_scenarios  # noqa: E402
 
 
 def main() -> None:

@@ -17,8 +17,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from synth import scenarios  # noqa: E402
-from synth.truth import save_truth  # noqa: E402
+from hotline.synth import scenarios  # noqa: E402
+from hotline.synth.truth import save_truth  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
             save_truth(call, os.path.join(args.out, f"{call['name']}.json"))
         truths = calls
     else:
-        from synth.render import espeak_available, render_calls
+        from hotline.synth.render import espeak_available, render_calls
         if not espeak_available():
             print("make_calls: espeak-ng not found (install espeak-ng or use --text-only)",
                   file=sys.stderr)

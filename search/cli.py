@@ -70,8 +70,8 @@ def _positive(value: str) -> int:
 
 def run(args: argparse.Namespace) -> int:
     from hotline.config import load_settings
-    from search.index import SearchFilters, SearchIndex
-    from store.db import Database
+    from hotline.search.index import SearchFilters, SearchIndex
+    from hotline.store.db import Database
 
     filters = SearchFilters(role=args.role, date_from=args.date_from, date_to=args.date_to,
                             agent=args.agent, emotion=args.emotion, rule=args.rule,
@@ -82,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
         if args.reindex:
             return _reindex(db, args)
         if args.similar:
-            from search.embed import load_embedder
+            from hotline.search.embed import load_embedder
 
             index = SearchIndex(db, embedder=load_embedder())
             results = index.similar(args.similar, k=args.limit, filters=filters)
@@ -100,8 +100,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _reindex(db: Any, args: argparse.Namespace) -> int:
-    from search.index import SearchIndex
-    from store.results import ResultsStore
+    from hotline.search.index import SearchIndex
+    from hotline.store.results import ResultsStore
 
     index = SearchIndex(db)
     done, refused = index.rebuild(ResultsStore(db).iter_documents(args.date_from, args.date_to))

@@ -10,7 +10,7 @@ Tables (created if missing, same database as the results store):
   `to_tsvector('simple', seg)` column with a GIN index and a pg_trgm GIN index on `norm`.
 
 Only redacted documents get in: `index_call` refuses a document that still holds card numbers,
-IDs, phones or e-mails (`qa.redact.assert_redacted`).
+IDs, phones or e-mails (`hotline.privacy.redact.assert_redacted`).
 """
 
 from __future__ import annotations
@@ -25,9 +25,9 @@ from typing import Any
 import numpy as np
 
 from hotline.document import CallDocument
-from qa.redact import assert_redacted
-from search import text as T
-from store.db import Database
+from hotline.privacy.redact import assert_redacted
+from hotline.search import text as T
+from hotline.store.db import Database
 
 log = logging.getLogger(__name__)
 
@@ -261,7 +261,7 @@ class SearchIndex:
     def rebuild(self, documents: Iterable[CallDocument]) -> tuple[int, list[str]]:
         """(Re)index stored documents, e.g. `ResultsStore.iter_documents()`; a document that
         still holds PII is skipped and its call id returned, never indexed."""
-        from qa.redact import RedactionFailed
+        from hotline.privacy.redact import RedactionFailed
 
         done, refused = 0, []
         for doc in documents:
@@ -597,7 +597,7 @@ def _date(meta: dict[str, Any], source: str = "") -> str | None:
     if day:
         return str(day)[:10]
     try:
-        from store.results import call_date_of
+        from hotline.store.results import call_date_of
     except ImportError:
         return None
     return call_date_of(meta, source)

@@ -20,7 +20,7 @@ from typing import Any
 
 from hotline import defaults
 from hotline.document import CallDocument
-from store.db import Database
+from hotline.store.db import Database
 
 STATUSES = ("pending", "processing", "done", "failed")
 _DDL_LOCK = 0x686F746C696E65  # "hotline": advisory lock id for schema creation

@@ -21,8 +21,8 @@ import numpy as np
 import soundfile as sf
 from scipy.signal import resample_poly
 
-from synth import scenarios as S
-from synth.truth import expected_violations, save_truth
+from hotline.synth import scenarios as S
+from hotline.synth.truth import expected_violations, save_truth
 
 ESPEAK_RATE = 22050
 TRIM_THRESHOLD = 0.005       # fraction of the utterance peak that counts as speech (-46 dB)

@@ -15,8 +15,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from synth import content as C
-from synth import pii
+from hotline.synth import content as C
+from hotline.synth import pii
 
 RULE_IDS = ("greeting.missing", "closing.missing", "verification.missing", "empathy.missing",
             "language.forbidden", "hold.no_notice", "interruption.excessive")

@@ -9,7 +9,7 @@ import re
 from typing import Any
 
 from hotline.document import CallDocument, Speaker, Turn, Violation, Word
-from synth import content as C
+from hotline.synth import content as C
 
 TOKEN_RE = re.compile(r"[\u4e00-\u9fff]|[A-Za-z0-9@._'\-]+")
 SYNTH_VERSION = "synth-truth-1"

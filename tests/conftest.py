@@ -27,7 +27,7 @@ def data_dir() -> Path:
 @pytest.fixture(scope="session")
 def redis_server(tmp_path_factory):
     """A private redis-server on a free port, started for this test session."""
-    from hotline.localnet import start_redis
+    from tests.support.localnet import start_redis
 
     if not shutil.which("redis-server"):
         pytest.fail("redis-server is not installed (make test installs it)")
@@ -58,7 +58,7 @@ def scratch_pg():
     """Yield a scratch database URL; a clear failure when PostgreSQL is not reachable."""
     import psycopg
 
-    from hotline.localnet import scratch_postgres
+    from tests.support.localnet import scratch_postgres
 
     try:
         with scratch_postgres(PG_ADMIN_URL) as url:

@@ -9,7 +9,7 @@ from hotline.config import Settings
 
 def create_app(settings: Settings) -> FastAPI:
     """Build the app; each router loads its own resources lazily, once, on first use."""
-    from web import live, qa
+    from hotline.web import live, qa
 
     app = FastAPI(title="hotline", version="0.1.0",
                   description="Call-center voice analytics and live agent assist")

@@ -16,7 +16,7 @@ def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from hotline.config import load_settings
-    from web.app import create_app
+    from hotline.web.app import create_app
 
     uvicorn.run(create_app(load_settings()), host=args.host, port=args.port, log_level="info")
     return 0

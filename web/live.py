@@ -27,7 +27,7 @@ import numpy as np
 from fastapi import APIRouter, HTTPException, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 
-from assist.live import PRIO_AGENT, PRIO_CUSTOMER, PRIO_PARTIAL
+from hotline.assist.live import PRIO_AGENT, PRIO_CUSTOMER, PRIO_PARTIAL
 from hotline.config import Settings
 from hotline.errors import HotlineError
 
@@ -58,7 +58,7 @@ class _Lazy:
     def engine_sync(self) -> Any:
         with self._lock:
             if self._engine is None:
-                from assist.live import LiveEngine
+                from hotline.assist.live import LiveEngine
 
                 self._engine = LiveEngine.load(self.settings)
             return self._engine
@@ -71,8 +71,8 @@ class _Lazy:
     def facts(self) -> Any:
         with self._lock:
             if self._facts is None:
-                from assist.facts import FactsStore
-                from store.db import Database
+                from hotline.assist.facts import FactsStore
+                from hotline.store.db import Database
 
                 self._facts = FactsStore(Database(self.settings.db_url))
             return self._facts
@@ -82,7 +82,7 @@ class _Stream:
     """One audio channel of a call: decode -> endpoint -> ASR worker -> engine.add_turn."""
 
     def __init__(self, engine: Any, call_id: str, msg: dict[str, Any]):
-        from assist.live import ROLES, Endpointer
+        from hotline.assist.live import ROLES, Endpointer
         from hotline.audio import PcmStream
 
         role = msg.get("role", "customer")
@@ -212,7 +212,7 @@ def make_router(settings: Settings, engine: Any = None) -> APIRouter:
 
     @router.post("/api/live/facts")
     async def post_facts(request: Request) -> JSONResponse:
-        from assist.facts import parse_feed
+        from hotline.assist.facts import parse_feed
 
         body = (await request.body()).decode("utf-8", errors="replace")
         store = await asyncio.to_thread(lazy.facts)

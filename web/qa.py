@@ -1,7 +1,7 @@
 """QA pages and JSON API: search stored calls, open a call (audio + transcript + emotion timeline
 + violations), similar calls, and the audit log.
 
-Access is by API token (`qa.auth`): `Authorization: Bearer <token>` for the API, or a cookie set
+Access is by API token (`hotline.web.auth`): `Authorization: Bearer <token>` for the API, or a cookie set
 by the login form / `?token=` for the pages (the pages' own fetches and the <audio> element ride
 on the cookie). An agent token sees only calls whose `metadata.agent_id` is its own — in search,
 call view, audio and similar; any other call answers 404 as if it did not exist. Every search,
@@ -27,7 +27,7 @@ from pydantic import BaseModel, Field
 from hotline.config import Settings
 from hotline.document import CallDocument
 from hotline.errors import HotlineError
-from qa.auth import AuthStore, Principal
+from hotline.web.auth import AuthStore, Principal
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
@@ -119,8 +119,8 @@ class QAService:
             return
         with self._lock:
             if self._db is None:
-                from store.db import Database
-                from store.results import ResultsStore
+                from hotline.store.db import Database
+                from hotline.store.results import ResultsStore
 
                 db = Database(self.settings.db_url)
                 self._store = ResultsStore(db)
@@ -144,7 +144,7 @@ class QAService:
         self._open()
         with self._lock:
             if self._index is None:
-                from search.index import SearchIndex
+                from hotline.search.index import SearchIndex
 
                 self._index = SearchIndex(self._db, None)
         return self._index
@@ -156,7 +156,7 @@ class QAService:
         index = self.index
         with self._embed_lock:
             if index.embedder is None:
-                from search.embed import load_embedder
+                from hotline.search.embed import load_embedder
 
                 index.embedder = load_embedder()
         return index
@@ -345,7 +345,7 @@ def call_view_model(doc: CallDocument) -> dict[str, Any]:
 def _customer_mood(doc: CallDocument) -> dict[str, Any]:
     """How the customer felt: the call's label (as the daily report counts it), how the last
     customer turn ended, whether they turned angry and whether it got worse."""
-    from qa.report import customer_emotion, emotion_escalated, emotion_worsened
+    from hotline.report.daily import customer_emotion, emotion_escalated, emotion_worsened
 
     last = next((t.emotion.label for t in reversed(doc.turns)
                  if t.role == "customer" and t.emotion), None)

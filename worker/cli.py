@@ -61,9 +61,9 @@ def batch(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from hotline.errors import ConfigError
-    from worker.config import BatchConfig
-    from worker.progress import print_summary
-    from worker.recordings import discover
+    from hotline.worker.config import BatchConfig
+    from hotline.worker.progress import print_summary
+    from hotline.worker.recordings import discover
 
     _logging()
     if args.workers < 1:
@@ -74,7 +74,7 @@ def batch(args: argparse.Namespace) -> int:
     url = _redis_url(args.redis)
     conn = None
     if url:
-        from worker.queue import connect
+        from hotline.worker.queue import connect
 
         conn = connect(url)  # fail fast, before hashing a day of audio
     recordings = discover(args.dir)
@@ -84,7 +84,7 @@ def batch(args: argparse.Namespace) -> int:
         if summary is None:
             return 0
     else:
-        from worker.embedded import run_embedded
+        from hotline.worker.embedded import run_embedded
 
         summary = run_embedded(recordings, settings, config, args.workers, console)
     print_summary(summary, console)
@@ -95,10 +95,10 @@ def batch(args: argparse.Namespace) -> int:
 
 def _batch_redis(conn: Any, recordings: list, settings: Any, config: Any, console: Any,
                  no_follow: bool) -> Any:
-    from store.db import Database
-    from store.results import ResultsStore
-    from worker.progress import follow
-    from worker.queue import make_queue, reconcile_once, submit
+    from hotline.store.db import Database
+    from hotline.store.results import ResultsStore
+    from hotline.worker.progress import follow
+    from hotline.worker.queue import make_queue, reconcile_once, submit
 
     store = ResultsStore(Database(settings.db_url))
     queue = make_queue(conn, settings.queue)
@@ -125,9 +125,9 @@ def _batch_redis(conn: Any, recordings: list, settings: Any, config: Any, consol
 def worker(args: argparse.Namespace) -> int:
     import socket
 
-    from worker import jobs
-    from worker.config import BatchConfig
-    from worker.queue import connect, make_queue, safe_url, worker_class
+    from hotline.worker import jobs
+    from hotline.worker.config import BatchConfig
+    from hotline.worker.queue import connect, make_queue, safe_url, worker_class
 
     _logging()
     logging.getLogger("rq.worker").setLevel(logging.INFO)
@@ -156,8 +156,8 @@ def worker(args: argparse.Namespace) -> int:
 
 # --- status -----------------------------------------------------------------------------------
 def status(args: argparse.Namespace) -> int:
-    from store.db import Database
-    from store.results import ResultsStore
+    from hotline.store.db import Database
+    from hotline.store.results import ResultsStore
 
     settings = _settings(queue=args.queue)
     store = ResultsStore(Database(settings.db_url))
@@ -181,7 +181,7 @@ def status(args: argparse.Namespace) -> int:
 def _queue_status(url: str, name: str) -> dict[str, Any]:
     from rq import Worker
 
-    from worker.queue import connect, make_queue
+    from hotline.worker.queue import connect, make_queue
 
     conn = connect(url)
     queue = make_queue(conn, name)

@@ -20,17 +20,17 @@ from typing import Any
 
 from hotline.config import Settings
 from hotline.errors import HotlineError
-from worker.config import BatchConfig
-from worker.progress import BatchSummary, follow
-from worker.recordings import Recording
+from hotline.worker.config import BatchConfig
+from hotline.worker.progress import BatchSummary, follow
+from hotline.worker.recordings import Recording
 
 log = logging.getLogger(__name__)
 
 
 def run_embedded(recordings: list[Recording], settings: Settings, config: BatchConfig,
                  workers: int, console: Any = None) -> BatchSummary:
-    from store.db import Database
-    from store.results import ResultsStore
+    from hotline.store.db import Database
+    from hotline.store.results import ResultsStore
 
     db = Database(settings.db_url)
     store = ResultsStore(db)
@@ -142,7 +142,7 @@ class _Pool:
 def serve(settings: Settings, config: BatchConfig, tasks: Any, events: Any) -> None:
     """Child process: load the pipeline once, then process until the sentinel (None)."""
     from hotline.logs import configure_logging
-    from worker import jobs
+    from hotline.worker import jobs
 
     configure_logging()
     pid = os.getpid()
@@ -172,8 +172,8 @@ def serve(settings: Settings, config: BatchConfig, tasks: Any, events: Any) -> N
 
 def _heartbeat(ctx: Any, current: dict[str, str | None], stop: threading.Event) -> None:
     """Renew the lease on the row being processed (the job itself may run for minutes)."""
-    from store.db import Database
-    from store.results import ResultsStore
+    from hotline.store.db import Database
+    from hotline.store.results import ResultsStore
 
     store = ResultsStore(Database(ctx.settings.db_url))
     while not stop.wait(ctx.config.heartbeat_s):

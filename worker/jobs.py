@@ -24,7 +24,7 @@ from typing import Any
 
 from hotline.config import Settings, load_settings
 from hotline.errors import HotlineError, TransientError
-from worker.config import BatchConfig
+from hotline.worker.config import BatchConfig
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +51,8 @@ class JobContext:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def open(self) -> JobContext:
-        from store.db import Database
-        from store.results import ResultsStore
+        from hotline.store.db import Database
+        from hotline.store.results import ResultsStore
 
         if self.store is None:
             self.db = Database(self.settings.db_url)
@@ -168,7 +168,7 @@ def _align_key(doc: Any, call_id: str, pipeline_version: str) -> None:
 def _embedder(settings: Settings) -> Any:
     """The MiniLM call embedder (for "similar calls"), once per process; None if missing."""
     try:
-        from search.embed import load_embedder
+        from hotline.search.embed import load_embedder
 
         device = settings.asr_device
         if device == "auto":
@@ -185,7 +185,7 @@ def _index(ctx: JobContext, doc: Any) -> bool:
     """Add the call to the search index when the search package is there; log otherwise."""
     if ctx.index is None and ctx.index_error is None:
         try:
-            from search.index import SearchIndex
+            from hotline.search.index import SearchIndex
         except ImportError as exc:  # the search package is not installed: store only
             ctx.index_error = describe(exc)
             log.warning("search index unavailable, calls are stored but not indexed: %s",
@@ -240,9 +240,9 @@ def describe(exc: BaseException) -> str:
 
 
 def redact(text: str) -> str:
-    """qa.redact.redact_text; without it, mask every run of 4+ digits (fail closed)."""
+    """hotline.privacy.redact.redact_text; without it, mask every run of 4+ digits (fail closed)."""
     try:
-        from qa.redact import redact_text
+        from hotline.privacy.redact import redact_text
     except ImportError:
         import re
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from worker.recordings import Recording
+from hotline.worker.recordings import Recording
 
 log = logging.getLogger(__name__)
 

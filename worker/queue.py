@@ -22,11 +22,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from hotline.errors import ConfigError
-from worker.config import BatchConfig
+from hotline.worker.config import BatchConfig
 
 log = logging.getLogger(__name__)
 
-JOB_FUNC = "worker.jobs.process_recording"
+JOB_FUNC = "hotline.worker.jobs.process_recording"
 ACTIVE_STATES = {"queued", "scheduled", "deferred", "started", "created", "rate_limited"}
 RESULT_TTL_S = 7 * 86400        # outcomes are tiny (a dict); keep a week for `rq info`
 FAILURE_TTL_S = 30 * 86400
@@ -131,7 +131,7 @@ def submit(queue: Any, store: Any, rec: Any, config: BatchConfig) -> str:
 
     Returns what happened: enqueued | queued (a live job carries it) | done | failed.
     """
-    from worker.recordings import timeout_duration
+    from hotline.worker.recordings import timeout_duration
 
     row = store.register(rec.call_id, rec.path, duration=rec.duration)
     if row.status in ("done", "failed"):
@@ -248,8 +248,8 @@ def worker_class() -> type:
         def _keep(self) -> None:
             from rq.scheduler import RQScheduler
 
-            from store.db import Database
-            from store.results import ResultsStore
+            from hotline.store.db import Database
+            from hotline.store.results import ResultsStore
 
             cfg = self.batch_config
             store = ResultsStore(Database(self.db_url)) if self.db_url else None

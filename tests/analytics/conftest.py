@@ -10,21 +10,21 @@ from hotline.document import CallDocument, Speaker, Turn
 @pytest.fixture(scope="session")
 def book():
     """The default telecom rulebook; its MiniLM embedder loads lazily, once per session."""
-    from analytics.rulebook import load_rulebook
+    from hotline.analytics.rulebook import load_rulebook
 
     return load_rulebook()
 
 
 @pytest.fixture(scope="session")
 def scorer():
-    from analytics.emotion import EmotionScorer
+    from hotline.analytics.emotion import EmotionScorer
 
     return EmotionScorer()
 
 
 @pytest.fixture(scope="session")
 def analyzer(book, scorer):
-    from analytics.analyzer import CallAnalyzer
+    from hotline.analytics.analyzer import CallAnalyzer
 
     return CallAnalyzer(book, scorer)
 

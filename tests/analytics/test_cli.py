@@ -7,10 +7,10 @@ import json
 import pytest
 
 from hotline.cli import main
-from store.db import Database
-from store.results import ResultsStore
-from synth.scenarios import build_scenarios
-from synth.truth import to_call_document
+from hotline.store.db import Database
+from hotline.store.results import ResultsStore
+from hotline.synth.scenarios import build_scenarios
+from hotline.synth.truth import to_call_document
 
 
 @pytest.fixture

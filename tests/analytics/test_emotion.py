@@ -9,7 +9,7 @@ import subprocess
 import numpy as np
 import pytest
 
-from analytics.emotion import EmotionScorer, TransformersEmotion, fuse, map_label
+from hotline.analytics.emotion import EmotionScorer, TransformersEmotion, fuse, map_label
 from hotline.config import Settings
 from hotline.document import Speaker
 from hotline.errors import ConfigError
@@ -146,9 +146,9 @@ def test_bad_model_path_is_a_config_error(tmp_path):
 def test_rendered_angry_calls_with_audio(tmp_path, analyzer):
     """synth-rendered calls (angry customers louder/faster/higher): audio path end to end."""
     from hotline.audio import decode_audio
-    from synth.render import render_call
-    from synth.scenarios import build_scenarios
-    from synth.truth import to_call_document
+    from hotline.synth.render import render_call
+    from hotline.synth.scenarios import build_scenarios
+    from hotline.synth.truth import to_call_document
 
     for i, scenario in enumerate(build_scenarios(seed=4, kinds=["angry"])):
         truth = render_call(scenario, tmp_path, stereo=bool(i % 2))

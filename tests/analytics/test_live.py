@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import copy
 
-from analytics.analyzer import LiveRules
-from analytics.rulebook import Reminder
+from hotline.analytics.analyzer import LiveRules
+from hotline.analytics.rulebook import Reminder
 from hotline.document import Violation
-from synth.scenarios import KINDS, build_scenarios
-from synth.truth import to_call_document
+from hotline.synth.scenarios import KINDS, build_scenarios
+from hotline.synth.truth import to_call_document
 
 GREETING = "Thank you for calling Skyline Mobile, my name is Emma. How can I help?"
 
@@ -69,7 +69,7 @@ def test_closing_is_only_decided_at_the_end(book, scorer, call):
 
 
 def test_event_dict_for_the_sidebar(book, scorer, call):
-    from analytics.analyzer import event_dict
+    from hotline.analytics.analyzer import event_dict
 
     live = LiveRules(book, scorer)
     events = live.add_turn(call([("customer", 0.0, 2.0, "Hello?")]).turns[0])

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from analytics.context import CallContext
-from analytics.metrics import compute_metrics
+from hotline.analytics.context import CallContext
+from hotline.analytics.metrics import compute_metrics
 
 
 def test_metrics_by_hand(call):

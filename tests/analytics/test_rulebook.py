@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from analytics.rulebook import load_rulebook, parse_rulebook
+from hotline.analytics.rulebook import load_rulebook, parse_rulebook
 from hotline.errors import ConfigError
 
 GOOD_GREETING = "Thank you for calling Skyline Mobile, my name is Emma. How can I help?"
@@ -173,7 +173,7 @@ def test_empathy_semantic_match_without_keywords(book, scorer, call):
     scorer.score_call(doc)
     assert rules_of(book, doc) == []
     # paraphrase with no empathy keyword at all: only the MiniLM condition can see it
-    from analytics.context import CallContext
+    from hotline.analytics.context import CallContext
 
     empathy = next(r for r in book.rules if r.id == "empathy.missing")
     keyword, semantic = empathy.expect.parts[1].parts  # role, any(keyword, semantic)
@@ -317,7 +317,7 @@ def test_after_within_seconds(tmp_path, call):
 
 
 def test_call_analyzer_load_uses_settings_rulebook(tmp_path, call):
-    from analytics.analyzer import CallAnalyzer
+    from hotline.analytics.analyzer import CallAnalyzer
     from hotline.config import Settings
 
     path = tmp_path / "mine.yaml"

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from synth.scenarios import KINDS, RULE_IDS, build_scenarios
-from synth.truth import to_call_document
+from hotline.synth.scenarios import KINDS, RULE_IDS, build_scenarios
+from hotline.synth.truth import to_call_document
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from asr import ASROptions, load_transcriber
+from hotline.asr import ASROptions, load_transcriber
 from hotline.audio import decode_audio
 from hotline.config import Settings
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 
-from asr import ASROptions
-from asr.bench import bare_faster_whisper_seconds, hotline_asr_seconds
+from hotline.asr import ASROptions
+from tests.support.asr_bench import bare_faster_whisper_seconds, hotline_asr_seconds
 
 
 def test_bench_helpers_time_real_transcription(transcriber, data_dir):

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from asr import ASROptions, Transcript
-from asr.wer import wer
 from hotline import defaults
+from hotline.asr import ASROptions, Transcript
+from hotline.asr.wer import wer
 from hotline.audio import decode_audio
 from hotline.errors import ConfigError
 

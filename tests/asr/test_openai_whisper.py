@@ -15,8 +15,8 @@ import dataclasses
 import numpy as np
 import pytest
 
-from asr import ASROptions, Transcript, load_transcriber
-from asr.openai_backend import OpenAIWhisperTranscriber, speech_clips
+from hotline.asr import ASROptions, Transcript, load_transcriber
+from hotline.asr.openai_backend import OpenAIWhisperTranscriber, speech_clips
 from hotline.config import Settings
 from hotline.document import Word
 from hotline.errors import ConfigError

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from asr import ASROptions, load_transcriber
-from asr.options import ZH_HOTWORDS
-from asr.wer import cer, normalize, wer
 from hotline import defaults
+from hotline.asr import ASROptions, load_transcriber
+from hotline.asr.options import ZH_HOTWORDS
+from hotline.asr.wer import cer, normalize, wer
 from hotline.config import Settings
 from hotline.errors import ConfigError
 

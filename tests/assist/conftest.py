@@ -27,22 +27,22 @@ def settings(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def graph():
-    from assist.graph import KnowledgeGraph
+    from hotline.assist.graph import KnowledgeGraph
 
     return KnowledgeGraph.load()
 
 
 @pytest.fixture(scope="session")
 def embedder():
-    from assist.embed import Embedder
+    from hotline.assist.embed import Embedder
 
     return Embedder()   # torch threads untouched: other areas may share this pytest process
 
 
 @pytest.fixture(scope="session")
 def facts(settings):
-    from assist.facts import FactsStore, parse_feed
-    from store.db import Database
+    from hotline.assist.facts import FactsStore, parse_feed
+    from hotline.store.db import Database
 
     store = FactsStore(Database(settings.db_url))
     store.upsert(parse_feed(FEED, "feed.csv"))
@@ -51,7 +51,7 @@ def facts(settings):
 
 @pytest.fixture(scope="session")
 def assistant(graph, embedder, facts, settings):
-    from assist.assistant import Assistant
+    from hotline.assist.assistant import Assistant
 
     return Assistant(graph, embedder, facts, cache_dir=settings.data_dir)
 
@@ -59,8 +59,8 @@ def assistant(graph, embedder, facts, settings):
 @pytest.fixture(scope="session")
 def engine(assistant, settings):
     """The live engine with the real tiny.en transcriber and analytics' live rules."""
-    from asr import ASROptions, load_transcriber
-    from assist.live import LiveEngine, _rules_factory, live_asr_options
+    from hotline.asr import ASROptions, load_transcriber
+    from hotline.assist.live import LiveEngine, _rules_factory, live_asr_options
 
     transcriber = load_transcriber(settings)
     options = live_asr_options(ASROptions, "en", assistant.graph)
@@ -74,8 +74,8 @@ def live_server(engine, settings):
     """A real uvicorn server (in a thread) with only the live router; yields the http URL."""
     from fastapi import FastAPI
 
-    from hotline.localnet import serve_in_thread
-    from web.live import make_router
+    from hotline.web.live import make_router
+    from tests.support.localnet import serve_in_thread
 
     app = FastAPI()
     app.include_router(make_router(settings, engine=engine))

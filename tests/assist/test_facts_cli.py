@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from assist.facts import FactsStore, FeedRejected, parse_feed
-from store.db import Database
+from hotline.assist.facts import FactsStore, FeedRejected, parse_feed
+from hotline.store.db import Database
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -39,7 +39,7 @@ def test_bad_feed_rows_are_rejected(sqlite_url, feed, needle):
 
 
 def _cli(*args: str, env: dict) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "assist.cli", *args], cwd=ROOT, env=env,
+    return subprocess.run([sys.executable, "-m", "hotline.assist.cli", *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=300)
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from assist.graph import DEFAULT_GRAPH_DIR, KnowledgeGraph
+from hotline.assist.graph import DEFAULT_GRAPH_DIR, KnowledgeGraph
 from hotline.errors import ConfigError
 
 CONTRACT_INTENTS = """network.weak_signal network.no_service network.slow_data network.call_drops

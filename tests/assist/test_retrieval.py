@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import yaml
 
-from assist.text import normalize
+from hotline.assist.text import normalize
 
 DATA = Path(__file__).parent / "data" / "utterances.yaml"
 

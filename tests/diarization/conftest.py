@@ -45,21 +45,21 @@ def der(reference: list[tuple[float, float, str]], diarization) -> dict:
 
 @pytest.fixture(scope="session")
 def encoder():
-    from diarization.embedded import load_encoder
+    from hotline.diarization.embedded import load_encoder
 
     return load_encoder("cpu")
 
 
 @pytest.fixture(scope="session")
 def vad_model():
-    from diarization.vad import load_vad_model
+    from hotline.diarization.vad import load_vad_model
 
     return load_vad_model()
 
 
 @pytest.fixture(scope="session")
 def diarizer(encoder, vad_model):
-    from diarization.embedded import EmbeddedDiarizer
+    from hotline.diarization.embedded import EmbeddedDiarizer
 
     return EmbeddedDiarizer(encoder, num_speakers=2, vad_model=vad_model)
 
@@ -90,8 +90,8 @@ def synthetic_calls(tmp_path_factory):
 
     if not shutil.which("espeak-ng"):
         pytest.fail("espeak-ng is not installed (make apt installs it)")
-    from synth.render import render_call
-    from synth.scenarios import build_scenarios
+    from hotline.synth.render import render_call
+    from hotline.synth.scenarios import build_scenarios
 
     out = tmp_path_factory.mktemp("calls")
     scenarios = build_scenarios(seed=7, n=3, languages=("en",),

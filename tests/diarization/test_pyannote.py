@@ -7,12 +7,12 @@ import os
 import pytest
 from pyannote.core import Annotation, Segment
 
-from diarization.pyannote_backend import (
+from hotline.config import Settings
+from hotline.diarization.pyannote_backend import (
     PyannoteDiarizer,
     annotation_to_diarization,
     load_pyannote_pipeline,
 )
-from hotline.config import Settings
 from hotline.errors import ConfigError
 
 
@@ -44,7 +44,7 @@ def test_loader_does_not_touch_env_at_import():
     # Importing the module must not set telemetry env vars; only loading does.
     import importlib
 
-    import diarization.pyannote_backend as backend
+    import hotline.diarization.pyannote_backend as backend
 
     saved = os.environ.pop("PYANNOTE_METRICS_ENABLED", None)
     try:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from diarization import assign_roles
+from hotline.diarization import assign_roles
 from hotline.document import Turn
 
 
@@ -99,7 +99,7 @@ def test_no_turns():
 def test_roles_on_synthetic_scenarios_en_zh_even_without_the_greeting():
     """60 text-only synth calls (EN + ZH): right roles with the agent first, and with the
     first one or two turns cut (agent then speaks second / greeting lost)."""
-    from synth.scenarios import build_scenarios
+    from hotline.synth.scenarios import build_scenarios
 
     scenarios = build_scenarios(seed=3, n=60, languages=("en", "zh"))
     assert {s["language"] for s in scenarios} == {"en", "zh"}

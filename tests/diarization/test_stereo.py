@@ -5,7 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from diarization import assign_roles, channel_speakers, channel_turns, diarize_stereo, is_dual_mono
+from hotline.diarization import (
+    assign_roles,
+    channel_speakers,
+    channel_turns,
+    diarize_stereo,
+    is_dual_mono,
+)
 
 from .conftest import load_wav, transcribe_words
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from diarization import assign_roles, words_to_turns
-from diarization.embedded import EmbeddedDiarizer
+from hotline.diarization import assign_roles, words_to_turns
+from hotline.diarization.embedded import EmbeddedDiarizer
 
 from .conftest import der, transcribe_words
 

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from diarization import TURN_SPLIT_GAP_S, Diarization, SpeakerSegment, join_words, words_to_turns
-from diarization.stereo import channel_turns
+from hotline.diarization import (
+    TURN_SPLIT_GAP_S,
+    Diarization,
+    SpeakerSegment,
+    join_words,
+    words_to_turns,
+)
+from hotline.diarization.stereo import channel_turns
 from hotline.document import Word
 
 

@@ -28,8 +28,8 @@ def synthetic_calls(tmp_path_factory):
     into repetition loops that the hallucination guard drops, which is missed speech for ASR,
     not a diarization error (scripts/bench_pipeline.py reports DER on those too).
     """
-    from synth.render import render_call
-    from synth.scenarios import build_scenarios
+    from hotline.synth.render import render_call
+    from hotline.synth.scenarios import build_scenarios
 
     out = tmp_path_factory.mktemp("calls")
     scenarios = build_scenarios(seed=11, n=3, languages=("en",),

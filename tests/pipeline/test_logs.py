@@ -21,7 +21,7 @@ def test_configured_logging_redacts_pii():
 
 def test_configure_logging_is_idempotent():
     from hotline.logs import configure_logging
-    from qa.redact import RedactingFilter
+    from hotline.privacy.redact import RedactingFilter
 
     configure_logging()
     configure_logging()

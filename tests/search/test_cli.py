@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from search import cli
+from hotline.search import cli
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -25,8 +25,8 @@ def _run(argv: list[str], capsys) -> str:
 
 @pytest.fixture
 def store_url(sqlite_url, monkeypatch):
-    from search.index import SearchIndex
-    from store.db import Database
+    from hotline.search.index import SearchIndex
+    from hotline.store.db import Database
 
     from .conftest import CORPUS, corpus_doc
 
@@ -77,8 +77,8 @@ def test_parse_day() -> None:
 
 def test_reindex_from_results_store(sqlite_url, monkeypatch, capsys) -> None:
     """`hotline search --reindex` rebuilds the index from the stored (redacted) documents."""
-    from store.db import Database
-    from store.results import ResultsStore
+    from hotline.store.db import Database
+    from hotline.store.results import ResultsStore
 
     from .conftest import CORPUS, corpus_doc
 

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from qa.redact import RedactionFailed, redact_document
-from search.index import SearchFilters, SearchIndex
+from hotline.privacy.redact import RedactionFailed, redact_document
+from hotline.search.index import SearchFilters, SearchIndex
 
 
 def hits(res) -> set[tuple[str, int]]:
@@ -151,7 +151,7 @@ def test_refuses_unredacted_documents(index, corpus_docs) -> None:
 
 
 def test_similar_calls_by_meaning(db_url, corpus_docs, embedder) -> None:
-    from store.db import Database
+    from hotline.store.db import Database
 
     db = Database(db_url)
     idx = SearchIndex(db, embedder=embedder)
@@ -181,8 +181,8 @@ def test_synthetic_calls_and_no_pii_in_database(db_url, synth_calls, caplog) -> 
     finds them and no table, snippet or log line holds a card, CVV, phone or ID number."""
     import logging
 
-    from store.db import Database
-    from synth.truth import to_call_document
+    from hotline.store.db import Database
+    from hotline.synth.truth import to_call_document
 
     db = Database(db_url)
     idx = SearchIndex(db)
@@ -228,7 +228,7 @@ def test_synthetic_calls_and_no_pii_in_database(db_url, synth_calls, caplog) -> 
 
 def test_old_index_layout_is_replaced(db_url, corpus_docs) -> None:
     """An index left by an older layout is dropped and recreated (it is derived data)."""
-    from store.db import Database
+    from hotline.store.db import Database
 
     db = Database(db_url)
     with db.transaction() as cur:
@@ -242,7 +242,7 @@ def test_old_index_layout_is_replaced(db_url, corpus_docs) -> None:
 
 def test_many_matches_are_listed_newest_first_on_postgres(ro_index, monkeypatch) -> None:
     """Above RANK_MAX_MATCHES PostgreSQL skips ranking: same hits and total, newest first."""
-    import search.index as si
+    import hotline.search.index as si
 
     ranked = ro_index.search("cancel")
     monkeypatch.setattr(si, "RANK_MAX_MATCHES", 2)

@@ -7,8 +7,8 @@ import threading
 import pytest
 
 from hotline.document import CallDocument, Turn
-from store.db import Database
-from store.results import ResultsStore
+from hotline.store.db import Database
+from hotline.store.results import ResultsStore
 
 
 def _doc(call_id: str, date: str = "2026-11-21", agent: str = "A1", version: str = "hotline-0.1") -> CallDocument:

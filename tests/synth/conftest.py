@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from synth.scenarios import build_scenarios, labelled_set
+from hotline.synth.scenarios import build_scenarios, labelled_set
 
 
 @pytest.fixture(scope="session")
@@ -20,7 +20,7 @@ def rendered(tmp_path_factory):
     stereo PII + noise with the agent on the right (zh)."""
     if not shutil.which("espeak-ng"):
         pytest.fail("espeak-ng is not installed (apt-get install espeak-ng)")
-    from synth.render import render_call
+    from hotline.synth.render import render_call
 
     out = tmp_path_factory.mktemp("synth_calls")
     calls = {c["kind"] + "/" + c["language"]: c for c in build_scenarios(

@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from synth.scenarios import KINDS, build_scenarios
-from synth.truth import expected_violations, load_truth, to_call_document
+from hotline.synth.scenarios import KINDS, build_scenarios
+from hotline.synth.truth import expected_violations, load_truth, to_call_document
 
 RATE = 8000
 
@@ -115,7 +115,7 @@ def test_noise_is_added_and_recorded(rendered):
 
 
 def test_render_speed(tmp_path):
-    from synth.render import render_call
+    from hotline.synth.render import render_call
 
     call = build_scenarios(seed=0, kinds=["clean"], languages=("en",))[0]
     render_call(call, tmp_path)                       # warm the page cache
@@ -145,7 +145,7 @@ def test_make_calls_cli(tmp_path):
 
 
 def test_mulaw_encoding(tmp_path):
-    from synth.render import render_call
+    from hotline.synth.render import render_call
 
     call = build_scenarios(seed=0, kinds=["clean"], languages=("zh",))[0]
     truth = render_call(call, tmp_path, encoding="ulaw")

@@ -7,10 +7,10 @@ import re
 from itertools import combinations
 
 from hotline.document import CallDocument
-from synth import content as C
-from synth import pii
-from synth.scenarios import KINDS, RULE_IDS, build_scenarios, estimate_duration, parse_kind
-from synth.truth import expected_violations, to_call_document
+from hotline.synth import content as C
+from hotline.synth import pii
+from hotline.synth.scenarios import KINDS, RULE_IDS, build_scenarios, estimate_duration, parse_kind
+from hotline.synth.truth import expected_violations, to_call_document
 
 
 def test_deterministic_by_seed():

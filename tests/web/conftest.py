@@ -75,8 +75,8 @@ def synthetic_document(truth: dict[str, Any], agent_id: str, date: str,
                        source: str | None = None) -> CallDocument:
     """A call document from synthetic ground truth with emotions and placed violations,
     redacted as the pipeline does before anything is stored."""
-    from qa.redact import redact_document
-    from synth.truth import to_call_document
+    from hotline.privacy.redact import redact_document
+    from hotline.synth.truth import to_call_document
 
     doc = to_call_document(truth, with_violations=True)
     for turn, t in zip(doc.turns, truth["turns"], strict=True):
@@ -93,14 +93,14 @@ def synthetic_document(truth: dict[str, Any], agent_id: str, date: str,
 def qa_world(tmp_path_factory) -> QAWorld:
     """Six synthetic calls (A1 and A2), the first rendered to real audio, and a live server."""
     from hotline.config import Settings
-    from hotline.localnet import serve_in_thread
-    from qa.auth import AuthStore
-    from search.index import SearchIndex
-    from store.db import Database
-    from store.results import ResultsStore
-    from synth.render import render_call
-    from synth.scenarios import build_scenarios
-    from web.app import create_app
+    from hotline.search.index import SearchIndex
+    from hotline.store.db import Database
+    from hotline.store.results import ResultsStore
+    from hotline.synth.render import render_call
+    from hotline.synth.scenarios import build_scenarios
+    from hotline.web.app import create_app
+    from hotline.web.auth import AuthStore
+    from tests.support.localnet import serve_in_thread
 
     root = tmp_path_factory.mktemp("qa_web")
     db_url = f"sqlite:///{root / 'hotline.db'}"

@@ -8,8 +8,8 @@ import re
 import httpx
 import pytest
 
-from qa.auth import AuthStore
-from store.db import Database
+from hotline.store.db import Database
+from hotline.web.auth import AuthStore
 
 OWN, OTHER = "A1", "A2"
 
@@ -194,7 +194,7 @@ def test_redacted_copy_is_played_by_default(qa_world, tmp_path):
     import numpy as np
     import soundfile as sf
 
-    from store.results import ResultsStore
+    from hotline.store.results import ResultsStore
 
     samples, rate = sf.read(qa_world.audio_path, dtype="float32")
     original = tmp_path / "call.wav"
@@ -230,7 +230,7 @@ def test_audio_found_through_the_registered_path_when_source_is_redacted(qa_worl
     store row keeps the path the batch registered, and playback uses it."""
     import dataclasses
 
-    from store.results import ResultsStore
+    from hotline.store.results import ResultsStore
 
     store = ResultsStore(Database(qa_world.db_url))
     doc = dataclasses.replace(qa_world.docs[qa_world.played.call_id], call_id="feedc0de00000001",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from qa.auth import AuthStore, Principal, hash_token
-from store.db import Database
+from hotline.store.db import Database
+from hotline.web.auth import AuthStore, Principal, hash_token
 
 
 def test_tokens_are_stored_hashed_and_verify(db_url):

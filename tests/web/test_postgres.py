@@ -10,12 +10,12 @@ pytestmark = pytest.mark.postgres
 
 def test_qa_api_on_postgres(pg_url, make_document, tmp_path):
     from hotline.config import Settings
-    from qa.auth import AuthStore
-    from search.index import SearchIndex
-    from store.db import Database
-    from store.results import ResultsStore
-    from synth.scenarios import build_scenarios
-    from web.app import create_app
+    from hotline.search.index import SearchIndex
+    from hotline.store.db import Database
+    from hotline.store.results import ResultsStore
+    from hotline.synth.scenarios import build_scenarios
+    from hotline.web.app import create_app
+    from hotline.web.auth import AuthStore
 
     db = Database(pg_url)
     store, index = ResultsStore(db), SearchIndex(db, None)

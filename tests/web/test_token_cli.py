@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from hotline.cli import main
-from qa.auth import AuthStore
-from store.db import Database
+from hotline.store.db import Database
+from hotline.web.auth import AuthStore
 
 
 def test_token_commands(tmp_path, monkeypatch, capsys):

@@ -25,8 +25,8 @@ def hotline_cmd() -> list[str]:
 @pytest.fixture(scope="session")
 def synth_day(tmp_path_factory) -> Path:
     """A "day" of 4 short synthetic calls in two folders (+ metadata sidecars), rendered once."""
-    from synth.render import espeak_available, render_call
-    from synth.scenarios import build_scenarios
+    from hotline.synth.render import espeak_available, render_call
+    from hotline.synth.scenarios import build_scenarios
 
     if not espeak_available():
         pytest.fail("espeak-ng is not installed (make test installs it)")

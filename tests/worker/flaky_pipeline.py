@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 
 from hotline.errors import TransientError
-from worker.standin import StandInPipeline
+from tests.support.standin import StandInPipeline
 
 
 class FlakyPipeline(StandInPipeline):

@@ -14,8 +14,8 @@ import zlib
 
 import pytest
 
-from store.db import Database
-from store.results import ResultsStore
+from hotline.store.db import Database
+from hotline.store.results import ResultsStore
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.slow]
 
@@ -84,7 +84,7 @@ def test_two_workers_survive_a_sigkill_and_rerun_adds_nothing(
     assert workers.log("w2").count("pipeline loaded") == 1
     # Payloads are JSON (RQ zlib-compresses them) with the content hash and path only.
     payload = json.loads(zlib.decompress(conn.hget(f"rq:job:{killed.job_id}", "data")))
-    assert payload == ["worker.jobs.process_recording", None, [killed.call_id, killed.source], {}]
+    assert payload == ["hotline.worker.jobs.process_recording", None, [killed.call_id, killed.source], {}]
 
     # Re-running the day: nothing enqueued, no rows added, same verdicts.
     again = kit.run("batch", str(day), "--redis", redis_url, "--json", env=env, timeout=120)

@@ -1,6 +1,6 @@
 """`hotline batch DIR --workers 2` without Redis: local processes, embedded SQLite store.
 
-Runs the model-free stand-in processor (`worker.standin`: real decoding, no models) to keep the
+Runs the model-free stand-in processor (`tests.support.standin`: real decoding, no models) to keep the
 suite inside its time budget; the real pipeline runs in test_batch_redis.py through the very
 same `run_recording`.
 """
@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 import shutil
 
-from store.db import Database
-from store.results import ResultsStore
+from hotline.store.db import Database
+from hotline.store.results import ResultsStore
 
 
 def test_embedded_batch_two_processes_then_rerun(synth_day, tmp_path, batch_env, kit):
@@ -19,7 +19,7 @@ def test_embedded_batch_two_processes_then_rerun(synth_day, tmp_path, batch_env,
     shutil.copytree(synth_day, day)
     bad = kit.corrupt(day)
     db_url = f"sqlite:///{tmp_path / 'embedded.db'}"
-    env = batch_env(db_url, HOTLINE_PIPELINE_FACTORY="worker.standin:load",
+    env = batch_env(db_url, HOTLINE_PIPELINE_FACTORY="tests.support.standin:load",
                     HOTLINE_BATCH_EMBED_CALLS="0")
     env.pop("HOTLINE_REDIS_URL", None)
 
@@ -56,7 +56,7 @@ def test_embedded_batch_survives_a_killed_process(synth_day, tmp_path, batch_env
     day = tmp_path / "day"
     shutil.copytree(synth_day, day)
     db_url = f"sqlite:///{tmp_path / 'killed.db'}"
-    env = batch_env(db_url, HOTLINE_PIPELINE_FACTORY="worker.standin:load",
+    env = batch_env(db_url, HOTLINE_PIPELINE_FACTORY="tests.support.standin:load",
                     HOTLINE_STANDIN_SECONDS="3", HOTLINE_BATCH_EMBED_CALLS="0")
     env.pop("HOTLINE_REDIS_URL", None)
     store = ResultsStore(Database(db_url))

@@ -1,6 +1,6 @@
 """Crash/blip recovery on a real redis-server: lost Redis writes, transient errors, bad URLs.
 
-These drills use the model-free stand-in processor (`worker.standin`, real audio decoding):
+These drills use the model-free stand-in processor (`tests.support.standin`, real audio decoding):
 they exercise the queue machinery, which does not depend on what the models say.
 """
 
@@ -11,12 +11,12 @@ import shutil
 
 import pytest
 
-from store.db import Database
-from store.results import ResultsStore
+from hotline.store.db import Database
+from hotline.store.results import ResultsStore
 
 pytestmark = [pytest.mark.redis]
 
-STANDIN = {"HOTLINE_PIPELINE_FACTORY": "worker.standin:load", "HOTLINE_BATCH_EMBED_CALLS": "0"}
+STANDIN = {"HOTLINE_PIPELINE_FACTORY": "tests.support.standin:load", "HOTLINE_BATCH_EMBED_CALLS": "0"}
 
 
 def _day(synth_day, tmp_path, n: int = 2):
@@ -99,7 +99,7 @@ def test_tls_and_password_urls_reach_a_real_server(redis_server, tmp_path):
     import redis
 
     from hotline.errors import ConfigError
-    from worker.queue import connect
+    from hotline.worker.queue import connect
 
     conn = redis.Redis.from_url(redis_server["url"])
     conn.acl_setuser("hotline", enabled=True, passwords=["+pw"], keys=["*"], commands=["+@all"],
@@ -121,7 +121,7 @@ def tls_redis(tmp_path):
     import shutil as sh
     import subprocess
 
-    from hotline.localnet import start_redis
+    from tests.support.localnet import start_redis
 
     if not sh.which("openssl"):
         pytest.fail("openssl is needed to make the test certificate")
@@ -156,8 +156,8 @@ def test_reconcile_decisions(redis_url, tmp_path):
 
     import redis
 
-    from worker.config import BatchConfig
-    from worker.queue import enqueue, job_state, make_queue, reconcile
+    from hotline.worker.config import BatchConfig
+    from hotline.worker.queue import enqueue, job_state, make_queue, reconcile
 
     cfg = BatchConfig(heartbeat_s=0.1, lease_s=0.5, max_attempts=2, backoff_s=(1,))
     store = ResultsStore(Database(f"sqlite:///{tmp_path / 'r.db'}"))

@@ -7,10 +7,10 @@ import shutil
 import pytest
 
 from hotline.errors import ConfigError, TransientError, UndecodableAudio
-from worker.config import BatchConfig
-from worker.jobs import describe, is_permanent
-from worker.queue import safe_url
-from worker.recordings import discover, probe_duration
+from hotline.worker.config import BatchConfig
+from hotline.worker.jobs import describe, is_permanent
+from hotline.worker.queue import safe_url
+from hotline.worker.recordings import discover, probe_duration
 
 
 def test_permanent_versus_transient():

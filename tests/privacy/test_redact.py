@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from qa.redact import (
+from hotline.privacy.redact import (
     RedactingFilter,
     RedactionFailed,
     assert_redacted,
@@ -251,7 +251,7 @@ def test_logging_filter_redacts(caplog) -> None:
 
 def test_synth_truth_documents(synth_pii_calls) -> None:
     """The test-data engineer's converter (words spread over turn times) redacts cleanly."""
-    from synth.truth import to_call_document
+    from hotline.synth.truth import to_call_document
 
     for truth in synth_pii_calls[:20]:
         out = redact_document(to_call_document(truth, with_violations=True))

@@ -1,6 +1,6 @@
 """A model-free processor with the Pipeline interface, for queue benchmarks and infra drills.
 
-`HOTLINE_PIPELINE_FACTORY=worker.standin:load` makes workers use it: it really decodes the
+`HOTLINE_PIPELINE_FACTORY=tests.support.standin:load` makes workers use it: it really decodes the
 audio (so corrupt files are rejected exactly as by the real pipeline) and returns a document
 without turns; `HOTLINE_STANDIN_SECONDS` adds a fixed amount of fake work per call (for
 rehearsing kills mid-job). It measures the batch machinery, not the models.

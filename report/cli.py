@@ -32,14 +32,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _database():
     from hotline.config import load_settings
-    from store.db import Database
+    from hotline.store.db import Database
 
     return Database(load_settings().db_url)
 
 
 def report(args: argparse.Namespace) -> int:
-    from qa.report import default_day, write_report
-    from store.results import ResultsStore
+    from hotline.report.daily import default_day, write_report
+    from hotline.store.results import ResultsStore
 
     day = args.date or default_day()
     out = args.out or f"hotline-report-{day}.html"
@@ -50,7 +50,7 @@ def report(args: argparse.Namespace) -> int:
 
 
 def token_create(args: argparse.Namespace) -> int:
-    from qa.auth import AuthStore
+    from hotline.web.auth import AuthStore
 
     if args.role == "agent" and not args.agent:
         print("hotline: an agent token needs --agent ID", file=sys.stderr)
@@ -64,7 +64,7 @@ def token_create(args: argparse.Namespace) -> int:
 
 
 def token_list(args: argparse.Namespace) -> int:
-    from qa.auth import AuthStore
+    from hotline.web.auth import AuthStore
 
     print(f"{'id':<14}{'role':<12}{'agent':<10}{'name':<24}{'created':<27}revoked")
     for t in AuthStore(_database()).list_tokens():
@@ -74,7 +74,7 @@ def token_list(args: argparse.Namespace) -> int:
 
 
 def token_revoke(args: argparse.Namespace) -> int:
-    from qa.auth import AuthStore
+    from hotline.web.auth import AuthStore
 
     if not AuthStore(_database()).revoke(args.id):
         print(f"hotline: no live token with id {args.id}", file=sys.stderr)

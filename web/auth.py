@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from store.db import Database
+from hotline.store.db import Database
 
 ROLES = ("qa", "supervisor", "admin", "agent")
 AUDIT_READERS = ("admin", "supervisor")

@@ -1,7 +1,7 @@
 """Timing helpers: hotline's ASR stage vs bare faster-whisper on the same file and options.
 
 `bare_faster_whisper_seconds(path)` is the reference the pipeline benchmark divides by
-(goal: pipeline <= 1.4x bare, >= 15x real time on 2 cores). Run `python -m asr.bench FILE...`.
+(goal: pipeline <= 1.4x bare, >= 15x real time on 2 cores). Run `python -m tests.support.asr_bench FILE...`.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ import statistics
 import time
 from typing import Any
 
-from asr.faster import transcribe_kwargs
-from asr.loader import bundled_model_path, cpu_threads
-from asr.options import ASROptions
+from hotline.asr.faster import transcribe_kwargs
+from hotline.asr.loader import bundled_model_path, cpu_threads
+from hotline.asr.options import ASROptions
 
 _MODELS: dict[tuple, Any] = {}   # filled on first call only; never at import
 
@@ -62,7 +62,7 @@ def hotline_asr_seconds(
     from hotline.audio import decode_audio
 
     if transcriber is None:
-        from asr.loader import load_faster_whisper
+        from hotline.asr.loader import load_faster_whisper
 
         transcriber = load_faster_whisper("bundled", "cpu", "int8")
     options = options or ASROptions()
@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--batch-size", type=int, default=None, help="0 = sequential")
     args = parser.parse_args(argv)
-    from asr.loader import load_faster_whisper
+    from hotline.asr.loader import load_faster_whisper
     from hotline.audio import decode_audio
 
     transcriber = load_faster_whisper("bundled", "cpu", "int8")

@@ -59,6 +59,6 @@ def synth_pii_calls():
     """40 synthetic calls (EN + ZH) that read out cards, CVVs, phones, IDs and e-mails."""
     if str(ROOT) not in sys.path:      # synth/ is a top-level dev package, not installed
         sys.path.insert(0, str(ROOT))
-    from synth.scenarios import build_scenarios
+    from hotline.synth.scenarios import build_scenarios
 
     return build_scenarios(seed=7, n=40, kinds=["pii"])

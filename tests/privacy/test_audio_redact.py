@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from hotline.document import Redaction
-from qa.audio_redact import export_redacted_audio, mute_spans
+from hotline.privacy.audio_redact import export_redacted_audio, mute_spans
 
 
 def test_mute_spans_on_real_audio(data_dir, tmp_path, make_doc) -> None:

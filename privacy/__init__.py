@@ -1,0 +1,1 @@
+"""Redaction of PII in text, words and audio: a pipeline stage."""

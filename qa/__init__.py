@@ -1,1 +1,0 @@
-"""QA workspace: PII redaction, daily report, access control and audit."""

@@ -1,0 +1,1 @@
+"""The daily QA report: service levels, violations and plots for one day."""

@@ -1,0 +1,1 @@
+"""Helpers for tests and benchmarks only (local services, stand-in worker, bare ASR timing)."""
