@@ -156,8 +156,7 @@ class SearchIndex:
             if self._outdated(cur):
                 log.warning("search index schema changed: dropping it; rebuild it with "
                             "`hotline search --reindex`")
-                for table in ("search_fts", "search_turns", "search_tags", "search_vocab",
-                              "search_vectors", "search_calls"):
+                for table in SEARCH_TABLES:
                     cur.execute(f"DROP TABLE IF EXISTS {table}")
             for sql in stmts:
                 cur.execute(sql)
@@ -172,12 +171,7 @@ class SearchIndex:
         row = cur.execute("SELECT value FROM search_meta WHERE key = 'schema'")
         if row:
             return row[0]["value"] != SCHEMA_VERSION
-        if self.pg:
-            exists = cur.execute("SELECT to_regclass('search_turns') IS NOT NULL AS e")[0]["e"]
-        else:
-            exists = bool(cur.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
-                                      "AND name = 'search_turns'"))
-        return bool(exists)
+        return _has_table(cur, "search_turns", self.pg)
 
     def _enable_trgm(self) -> bool:
         """pg_trgm for substring LIKE and fuzzy terms; without it both still work, slower."""
@@ -273,17 +267,10 @@ class SearchIndex:
         return done, refused
 
     def delete_call(self, call_id: str) -> None:
-        with self.db.transaction() as cur:
-            self._delete(cur, call_id)
+        delete_calls(self.db, [call_id])
 
     def _delete(self, cur: Any, call_id: str) -> None:
-        if not self.pg:
-            cur.execute("DELETE FROM search_fts WHERE rowid IN "
-                        "(SELECT id FROM search_turns WHERE call_id = ?)", (call_id,))
-        cur.execute("DELETE FROM search_turns WHERE call_id = ?", (call_id,))
-        cur.execute("DELETE FROM search_tags WHERE call_id = ?", (call_id,))
-        cur.execute("DELETE FROM search_vectors WHERE call_id = ?", (call_id,))
-        cur.execute("DELETE FROM search_calls WHERE call_id = ?", (call_id,))
+        _delete_rows(cur, [call_id], self.pg)
 
     def _turn_rows(self, doc: CallDocument) -> list[tuple]:
         meta = doc.metadata or {}
@@ -589,6 +576,67 @@ class SearchIndex:
         calls = self._q("SELECT COUNT(*) AS n FROM search_calls")[0]["n"]
         turns = self._q("SELECT COUNT(*) AS n FROM search_turns")[0]["n"]
         return {"calls": int(calls), "turns": int(turns)}
+
+
+SEARCH_TABLES = ("search_fts", "search_turns", "search_tags", "search_vocab", "search_vectors",
+                 "search_calls")
+DELETE_BATCH = 500            # call ids per DELETE ... IN (...) statement
+
+
+def delete_calls(db: Database, call_ids: Iterable[str], compact: bool = True) -> int:
+    """Remove every index row of `call_ids` (purge, right to be forgotten); returns how many of
+    them were indexed. Words only those calls used leave the fuzzy vocabulary too. With
+    `compact` on SQLite the FTS5 segments are merged, so deleted words do not linger in the
+    file (run `secure_delete` + a WAL checkpoint on the store afterwards); on PostgreSQL the
+    rows are gone at once and VACUUM reclaims their index entries. A store without a search
+    index answers 0."""
+    ids = sorted(set(call_ids))
+    pg = db.dialect == "postgresql"
+    with db.transaction() as cur:
+        if not _has_table(cur, "search_calls", pg) or not ids:
+            return 0
+        found, words = 0, set()
+        for i in range(0, len(ids), DELETE_BATCH):
+            part = ids[i:i + DELETE_BATCH]
+            marks = ",".join("?" * len(part))
+            found += int(cur.execute(f"SELECT COUNT(*) AS n FROM search_calls WHERE call_id IN "
+                                     f"({marks})", part)[0]["n"])
+            for r in cur.execute(f"SELECT seg FROM search_turns WHERE call_id IN ({marks})", part):
+                words.update(_vocab([r["seg"] or ""]))
+            _delete_rows(cur, part, pg)
+        _drop_unused_vocab(cur, sorted(words), pg)
+        if compact and not pg:
+            cur.execute("INSERT INTO search_fts (search_fts) VALUES ('optimize')")
+    return found
+
+
+def _delete_rows(cur: Any, call_ids: Sequence[str], pg: bool) -> None:
+    marks = ",".join("?" * len(call_ids))
+    if not pg:
+        cur.execute(f"DELETE FROM search_fts WHERE rowid IN (SELECT id FROM search_turns "
+                    f"WHERE call_id IN ({marks}))", call_ids)
+    for table in ("search_turns", "search_tags", "search_vectors", "search_calls"):
+        cur.execute(f"DELETE FROM {table} WHERE call_id IN ({marks})", call_ids)
+
+
+def _drop_unused_vocab(cur: Any, words: list[str], pg: bool) -> None:
+    """Vocabulary words no remaining turn holds (a deleted caller's name must not survive)."""
+    for word in words:
+        if pg:
+            used = cur.execute("SELECT 1 AS x FROM search_turns WHERE tsv @@ "
+                               "to_tsquery('simple', ?) LIMIT 1", (f"'{word}'",))
+        else:
+            used = cur.execute("SELECT 1 AS x FROM search_fts WHERE search_fts MATCH ? LIMIT 1",
+                               (f'seg : "{word}"',))
+        if not used:
+            cur.execute("DELETE FROM search_vocab WHERE term = ?", (word,))
+
+
+def _has_table(cur: Any, name: str, pg: bool) -> bool:
+    if pg:
+        return bool(cur.execute("SELECT to_regclass(?) IS NOT NULL AS e", (name,))[0]["e"])
+    return bool(cur.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?",
+                            (name,)))
 
 
 def _date(meta: dict[str, Any], source: str = "") -> str | None:
