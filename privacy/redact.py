@@ -27,6 +27,7 @@ from typing import Any
 
 from hotline.document import CallDocument, Redaction
 from hotline.errors import HotlineError
+from hotline.privacy.asks import answer_types
 
 DEFAULT_PII_SALT = "hotline-pii-salt-change-me"  # override with HOTLINE_PII_SALT in production
 SALT_ENV = "HOTLINE_PII_SALT"
@@ -50,7 +51,7 @@ class RedactionFailed(HotlineError):
 # --------------------------------------------------------------------------------------------
 # Tokens
 # --------------------------------------------------------------------------------------------
-_FULLWIDTH = str.maketrans("０１２３４５６７８９＋－，", "0123456789+-,")
+_FULLWIDTH = str.maketrans("０１２３４５６７８９＋－，（）．／", "0123456789+-,()./")
 _TOKEN_RE = re.compile(r"[A-Za-z0-9]+(?:'[A-Za-z]+)?|[\u3007\u4e00-\u9fff]|\s+|.", re.S)
 _EN_DIGITS = {
     "zero": "0", "oh": "0", "o": "0", "nought": "0", "one": "1", "two": "2", "three": "3",
@@ -69,22 +70,42 @@ _ZH_DIGITS = {
     "四": "4", "五": "5", "六": "6", "七": "7", "八": "8", "九": "9",
 }
 _MULTIPLIERS = {"double": 2, "triple": 3}
+# What ASR writes for a spoken digit ("five nine two eight three three" -> "5.928 free free").
+# Counted only in a customer's answer to an agent asking for a card, CVV, ID or phone number.
+_HOMOPHONES = {
+    "free": "3", "tree": "3", "for": "4", "fore": "4", "to": "2", "too": "2", "won": "1",
+    "ate": "8", "niner": "9", "nein": "9",
+}
 _FILLERS = {"uh", "um", "er", "erm", "ah", "hmm", "mm", "嗯", "呃", "啊", "额"}
 _COMMAS = set(",，、")
-_JOINERS = set("-–—") | _COMMAS | {"\u3000"}
+# Dots, slashes and brackets join digit groups too ("4111.1111...", "+1 (415) 555-2671"): a
+# joiner only ever sits *between* two number tokens, so a full stop after a number ends the run.
+_JOINERS = set("-–—./()") | _COMMAS | {"\u3000"}
 
 _CARD_CTX = re.compile(
     r"card|visa|master|amex|unionpay|credit|debit|卡号|银行卡|信用卡|借记卡|储蓄卡|卡的号", re.I)
 _PHONE_CTX = re.compile(
     r"phone|mobile|cell|number|call me|call back|reach me|contact|电话|手机|号码|联系", re.I)
+# Words that make a long number an ordinary reference, not PII ("order number 20261130").
+_NOT_PII_CTX = re.compile(
+    r"\b(?:order|ticket|tracking|track|reference|ref|case|invoice|receipt|booking|confirmation"
+    r"|parcel|shipment|waybill|serial|model|transaction|complaint number|work order)\b"
+    r"|工单|订单|单号|快递|物流|流水|编号|发票|运单|受理号|业务号|投诉号", re.I)
+# Context that names PII specifically (the generic "number" / 号码 is not enough to beat an
+# "order" said closer to the digits).
+_PII_NAMED_CTX = re.compile(
+    r"card|visa|master|amex|unionpay|credit|debit|phone|mobile|cell|call me|call back|reach me"
+    r"|contact|\bid\b|identity|passport|cvv|cvc|security code|卡号|银行卡|信用卡|电话|手机|联系"
+    r"|身份证|证件|安全码", re.I)
 _CVV_CTX = re.compile(
     r"cvv|cvc|cv2|security code|verification value|card code|three digits|3 digits|four digits"
     r"|digits on the back|back of the card|安全码|校验码|验证码|背面|后三位|末三位|后四位", re.I)
 _EMAIL_RE = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
+_DOT = r"(?:\s+(?:dot|点|point|period)\s+|\.)"
 _SPOKEN_EMAIL_RE = re.compile(
-    r"\b[A-Za-z0-9_]+(?:\s+(?:dot|underscore)\s+[A-Za-z0-9_]+)*\s+(?:at|艾特)\s+[A-Za-z0-9]+"
-    r"(?:\s+(?:dot|点)\s+[A-Za-z0-9]+)*\s+(?:dot|点)\s+(?:com|net|org|cn|edu|gov|io|co|uk)\b",
-    re.I)
+    r"(?<![\w.\-])[A-Za-z0-9][\w.\-]*(?:\s+(?:dot|underscore|dash|hyphen|period)\s+[\w.\-]+)*"
+    r"\s+(?:at|艾特)\s+[A-Za-z0-9\-]+(?:" + _DOT + r"[A-Za-z0-9\-]+)*" + _DOT
+    + r"(?:com|net|org|cn|edu|gov|io|co|uk|de|fr|jp|hk|tw|info|biz|me|us)\b", re.I)
 _ID_RE = re.compile(r"\d{17}[\dXx]")
 _MOBILE_RE = re.compile(r"(?:0086|86)?1[3-9]\d{9}")
 # Dates and clock times are masked before digit runs are built, so "2026-11-21 10:30" is not
@@ -100,6 +121,7 @@ class _Piece:
     start: int
     end: int
     comma_before: bool = False  # a comma (not just a space) separated it from the previous piece
+    weak: bool = False          # an ASR homophone ("free", "for"), not a number word
 
 
 @dataclass
@@ -121,6 +143,10 @@ class _Run:
     @property
     def end(self) -> int:
         return self.pieces[-1].end
+
+    @property
+    def strong_digits(self) -> int:
+        return sum(len(p.digits) for p in self.pieces if not p.weak)
 
     def split_at_commas(self) -> list[_Run]:
         """Sub-runs between commas: "10086, 10010" is a list of numbers, not one number."""
@@ -145,9 +171,12 @@ def _normalise(text: str) -> str:
     return text.translate(_FULLWIDTH)
 
 
-def _digit_token(tok: str) -> tuple[str, str] | None:
-    """(kind, digits) for a token that is a number, else None; kind in digit/tens/mult."""
+def _digit_token(tok: str, homophones: bool = False) -> tuple[str, str] | None:
+    """(kind, digits) for a token that is a number, else None; kind in digit/tens/mult/weak
+    (a homophone, only with `homophones`)."""
     low = tok.lower()
+    if homophones and low in _HOMOPHONES:
+        return "weak", _HOMOPHONES[low]
     if tok.isascii() and tok.isdigit():
         return "digit", tok
     if _ID_RE.fullmatch(tok):
@@ -169,7 +198,8 @@ def _is_joiner(tok: str) -> bool:
     return tok.isspace() or tok in _JOINERS or tok.lower() in _FILLERS
 
 
-def _runs(text: str, start: int = 0, end: int | None = None) -> list[_Run]:
+def _runs(text: str, start: int = 0, end: int | None = None, homophones: bool = False
+          ) -> list[_Run]:
     """Every digit run in `text[start:end]` (normalised, with e-mails and dates masked);
     offsets stay those of `text`."""
     end = len(text) if end is None else end
@@ -179,7 +209,7 @@ def _runs(text: str, start: int = 0, end: int | None = None) -> list[_Run]:
     plus_at = start if start > 0 and text[start - 1] == "+" else -2
     for m in _TOKEN_RE.finditer(text, start, end):
         tok, s, e = m.group(), m.start(), m.end()
-        kind = _digit_token(tok)
+        kind = _digit_token(tok, homophones)
         if kind is None:
             if _is_joiner(tok):
                 comma = comma or tok in _COMMAS
@@ -200,7 +230,7 @@ def _runs(text: str, start: int = 0, end: int | None = None) -> list[_Run]:
             last.digits, last.end, cur.tens_open = last.digits[:-1] + digits, e, False
             continue
         digits = (digits + "0" if what == "tens" else digits) * mult
-        piece = _Piece(digits, s, e, comma_before=comma and cur is not None)
+        piece = _Piece(digits, s, e, comma_before=comma and cur is not None, weak=what == "weak")
         if cur is None:
             cur = _Run([piece], plus=(plus_at == s))
         else:
@@ -216,20 +246,22 @@ _EN_NUMBER_WORDS = "|".join(sorted([*_EN_DIGITS, *_EN_TEENS, *_EN_TENS, *_MULTIP
                                    key=len, reverse=True))
 _DIGITISH = (rf"(?<![A-Za-z0-9'])(?:\d{{17}}[Xx]|\d+|{_EN_NUMBER_WORDS})(?![A-Za-z0-9'])"
              rf"|[{''.join(_ZH_DIGITS)}]")
-_JOINISH = (r"(?:\s|[-–—,，、\u3000]|[嗯呃啊额]"
+_JOINISH = (r"(?:\s|[-–—,，、\u3000./()]|[嗯呃啊额]"
             r"|(?<![A-Za-z0-9'])(?:uh|um|erm|er|ah|hmm|mm)(?![A-Za-z0-9']))")
 # A stretch of number tokens and joiners: only these go through the token-by-token scanner,
 # so ordinary prose costs one regex pass.
 _REGION_RE = re.compile(rf"(?:{_DIGITISH})(?:{_JOINISH}*(?:{_DIGITISH}))*", re.I)
+_ASK_DIGITISH = (rf"{_DIGITISH}|(?<![A-Za-z0-9'])(?:{'|'.join(_HOMOPHONES)})(?![A-Za-z0-9'])")
+_ASK_REGION_RE = re.compile(rf"(?:{_ASK_DIGITISH})(?:{_JOINISH}*(?:{_ASK_DIGITISH}))*", re.I)
 
 
 _ID_X_RE = re.compile(r"[\s\-]*(?:[Xx](?![A-Za-z0-9'])|叉)")
 
 
-def _candidate_runs(text: str) -> list[_Run]:
+def _candidate_runs(text: str, homophones: bool = False) -> list[_Run]:
     runs: list[_Run] = []
-    for m in _REGION_RE.finditer(text):
-        found = _runs(text, m.start(), m.end())
+    for m in (_ASK_REGION_RE if homophones else _REGION_RE).finditer(text):
+        found = _runs(text, m.start(), m.end(), homophones)
         x = _ID_X_RE.match(text, m.end())
         if found and x and len(found[-1].digits) == 17:   # an ID read out, "...002 X"
             found[-1].pieces.append(_Piece("X", x.end() - 1, x.end()))
@@ -246,10 +278,40 @@ def _id_checksum_ok(digits: str) -> bool:
     return "10X98765432"[total % 11] == digits[17].upper()
 
 
+def _luhn_ok(digits: str) -> bool:
+    """The card-number checksum (ISO/IEC 7812)."""
+    if not digits.isdigit():
+        return False
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch) * (2 if i % 2 else 1)
+        total += d - 9 if d > 9 else d
+    return total % 10 == 0
+
+
+_DATE_PREFIX_RE = re.compile(r"(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])")
+
+
+def _ordinary(run: _Run, before: str) -> bool:
+    """A reference number, not PII: an order/ticket/订单号 word said after any PII word, or a
+    date-stamped id (20261130..., 202611301234) with no PII word and no valid card checksum."""
+    d = run.digits
+    if run.plus or (len(d) == 18 and _id_checksum_ok(d)):
+        return False
+    named = [m.end() for m in _PII_NAMED_CTX.finditer(before)]
+    negative = [m.end() for m in _NOT_PII_CTX.finditer(before)]
+    if negative and (not named or negative[-1] > named[-1]):
+        return True
+    return (not named and len(d) >= 8 and bool(_DATE_PREFIX_RE.match(d))
+            and not _MOBILE_RE.fullmatch(d) and not (len(d) >= 13 and _luhn_ok(d)))
+
+
 def _classify(run: _Run, before: str, cvv_context: bool, after_card: bool) -> str | None:
     """The PII type of a digit run, or None for an ordinary number."""
     d = run.digits
     n = len(d)
+    if n >= 6 and _ordinary(run, before):
+        return None
     if n == 18 and _id_checksum_ok(d):
         return "id_number"
     if not d.isdigit() and n == 18:
@@ -285,10 +347,14 @@ def _mask(text: str, hits: list[_Hit]) -> str:
     return "".join(chars)
 
 
-def _scan(text: str, cvv_at: Callable[[int], bool] | None = None) -> list[_Hit]:
-    """All PII hits in one stream. `cvv_at(pos)` says whether a CVV question precedes `pos`."""
+def _scan(text: str, cvv_at: Callable[[int], bool] | None = None,
+          asked_at: Callable[[int], str | None] | None = None) -> list[_Hit]:
+    """All PII hits in one stream. `cvv_at(pos)` says whether a CVV question precedes `pos`;
+    `asked_at(pos)` which PII type the agent asked for, if `pos` lies in the answer."""
     text = _normalise(text)
     hits = _emails(text)
+    if asked_at is not None:
+        hits += _asked_emails(text, asked_at)
     masked = _mask(text, hits + [_Hit("date", m.start(), m.end())
                                  for m in _DATE_TIME_RE.finditer(text)])
     last_card_end = -10**9
@@ -302,7 +368,81 @@ def _scan(text: str, cvv_at: Callable[[int], bool] | None = None) -> list[_Hit]:
                 hits.append(_Hit("phone" if kind == "mobile" else kind, start, run.end))
                 if kind == "card_number":
                     last_card_end = run.end
-    return _merge_hits(hits)
+    if asked_at is None:
+        return _merge_hits(hits)
+    answers = _answer_hits(masked, asked_at)
+    merged = _merge_hits(hits + answers)
+    for h in merged:   # what the agent asked for names the span ("ID number?" -> [ID])
+        asked = [a.type for a in answers if a.start < h.end and h.start < a.end]
+        if asked and h.type != "email":
+            h.type = asked[0]
+    return merged
+
+
+_UNIT_AFTER_RE = re.compile(
+    r"\s*(?:yuan|rmb|dollars?|bucks|pounds?|euros?|cents?|gb|mb|gigs?|minutes?|mins?|hours?|days?"
+    r"|weeks?|months?|years?|times|percent|%|元|块|分钟|小时|天|个月|年|次|兆|g\b)", re.I)
+
+
+def _answer_hits(masked: str, asked_at: Callable[[int], str | None]) -> list[_Hit]:
+    """Digit-like content of an answer to "what's the card number?" (or CVV, ID, phone) goes,
+    however ASR spelled it: "It's 5.928 free free six, 96.73 free free" -> "It's [CARD]".
+    Amounts and durations ("128 yuan", "for 20 years") and reference numbers stay."""
+    hits = []
+    for run, kind in _split_by_answer(_candidate_runs(masked, homophones=True), asked_at):
+        if kind is None or kind == "email" or len(run.digits) < 3:
+            continue
+        if run.strong_digits < 3 and len(run.pieces) < 3:
+            continue
+        before = masked[max(0, run.start - CONTEXT_WINDOW):run.start]
+        if _UNIT_AFTER_RE.match(masked, run.end) or _ordinary(run, before):
+            continue
+        hits.append(_Hit(kind, run.start - 1 if run.plus else run.start, run.end))
+    return hits
+
+
+def _split_by_answer(runs: list[_Run], asked_at: Callable[[int], str | None]
+                     ) -> list[tuple[_Run, str | None]]:
+    """Runs cut where the question being answered changes (card digits, then the CVV)."""
+    out: list[tuple[_Run, str | None]] = []
+    for run in runs:
+        prev: str | None | bool = False
+        for piece in run.pieces:
+            kind = asked_at(piece.start)
+            if kind != prev:
+                out.append((_Run([], plus=run.plus and not out), kind))
+                prev = kind
+            out[-1][0].pieces.append(piece)
+    return out
+
+
+_EMAIL_STOP = {"my", "email", "e-mail", "mail", "address", "is", "it's", "its", "it", "sure",
+               "yes", "yeah", "ok", "okay", "so", "the", "that's", "and", "um", "uh", "oh", "well",
+               "是", "邮箱", "我的"}
+_AT_RE = re.compile(r"(?<![A-Za-z])(?:at|@|艾特)(?![A-Za-z])\s*", re.I)
+_DOMAIN_RE = re.compile(r"[A-Za-z0-9\-]+(?:\s*(?:\.|\bdot\b|\bpoint\b|点)\s*[A-Za-z0-9\-]+)+", re.I)
+_LOCAL_TOKEN_RE = re.compile(r"[A-Za-z0-9_.'\-]+|[\u4e00-\u9fff]")
+
+
+def _asked_emails(text: str, asked_at: Callable[[int], str | None]) -> list[_Hit]:
+    """A spelled-out e-mail in the answer to "what's your e-mail?": the words before "at"
+    (back to "my email is") and the dotted domain after it."""
+    hits = []
+    for at in _AT_RE.finditer(text):
+        if asked_at(at.start()) != "email":
+            continue
+        dom = _DOMAIN_RE.match(text, at.end())
+        if not dom:
+            continue
+        start = at.start()
+        for tok in reversed(list(_LOCAL_TOKEN_RE.finditer(text, max(0, at.start() - 80),
+                                                          at.start()))):
+            if tok.group().lower() in _EMAIL_STOP or text[tok.end():start].strip(" ,"):
+                break
+            start = tok.start()
+        if start < at.start():
+            hits.append(_Hit("email", start, dom.end()))
+    return hits
 
 
 def _merge_hits(hits: list[_Hit]) -> list[_Hit]:
@@ -402,7 +542,7 @@ def _speaker_key(turn: Any) -> str:
 def _cvv_checker(doc: CallDocument, stream: _Stream) -> Callable[[int], bool]:
     """True at a stream position when a CVV question came earlier in the same turn or in the
     `CVV_TURNS_AFTER_CONTEXT` turns just before (the agent asks, the customer answers)."""
-    texts = [_normalise(t.text or "") for t in doc.turns]
+    texts = [_TOKEN_MARK_RE.sub(" ", _normalise(t.text or "")) for t in doc.turns]
 
     def check(pos: int) -> bool:
         turn, turn_start = stream.turn_at(pos)
@@ -412,6 +552,12 @@ def _cvv_checker(doc: CallDocument, stream: _Stream) -> Callable[[int], bool]:
         return any(_CVV_CTX.search(texts[i]) for i in range(lo, turn))
 
     return check
+
+
+def _answer_checker(doc: CallDocument, stream: _Stream) -> Callable[[int], str | None]:
+    """The PII type asked for by the agent turn(s) just before the turn at a stream position."""
+    asked = answer_types(doc)
+    return lambda pos: asked[stream.turn_at(pos)[0]]
 
 
 def _streams(doc: CallDocument, by_words: bool) -> list[_Stream]:
@@ -433,7 +579,7 @@ def _redact_streams(doc: CallDocument, by_words: bool) -> list[tuple[str, int, f
     for stream in _streams(doc, by_words):
         if not stream.texts:
             continue
-        hits = _scan(stream.joined(), _cvv_checker(doc, stream))
+        hits = _scan(stream.joined(), _cvv_checker(doc, stream), _answer_checker(doc, stream))
         per_segment: dict[int, list[tuple[str, int, int]]] = {}
         for h in hits:
             pieces = stream.pieces(h.start, h.end)
