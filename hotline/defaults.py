@@ -70,3 +70,19 @@ AUDIO_EXTENSIONS = (".wav", ".mp3", ".flac", ".m4a", ".amr", ".opus", ".ogg", ".
 def default_db_url() -> str:
     """The embedded default store: SQLite under the data dir."""
     return f"sqlite:///{os.path.join(DATA_DIR, 'hotline.db')}"
+
+# --- daily QA report: the hotline's SLAs (../shared/DOMAIN.md unless marked "house") --------
+ANSWER_WITHIN_S = 15.0          # "hotline answer time <= 15 s"
+ANSWERED_WITHIN_TARGET = 0.80   # house: share of calls answered within ANSWER_WITHIN_S (80/15)
+FCR_TARGET = 0.90               # first-contact resolution >= 90 %
+FCR_WINDOW_DAYS = 7             # a call is first-contact resolved when its outcome is "resolved"
+                                # and the same caller does not call again within this many days
+REPEAT_COMPLAINT_TARGET = 0.05  # repeat complaints <= 5 %
+REPEAT_WINDOW_DAYS = 7          # a complaint repeats one from the same caller this many days back
+COMPLAINT_RESPOND_S = 3600.0    # complaints: respond within 1 h ...
+COMPLAINT_SOLVE_S = 24 * 3600.0  # ... solution within 24 h ...
+COMPLAINT_FOLLOW_UP_S = 72 * 3600.0  # ... follow-up call within 72 h
+COMPLAINT_TARGET = 1.0          # house: every complaint within its deadline
+VIOLATIONS_PER_100_TARGET = 10.0  # house: script violations per 100 calls an agent may have
+TREND_DAYS = 7                  # the report compares the day with the mean of this many days before
+REPORT_BASE_URL = "http://127.0.0.1:8080"  # where `hotline serve` runs: report links to its call pages

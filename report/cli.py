@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 
+from hotline import defaults
 from hotline.cli import iso_date
+from hotline.config import load_settings
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("report", help="daily QA report as one self-contained HTML file")
+    p = sub.add_parser("report", help="daily QA report: SLAs, agent scorecard, trend (HTML, "
+                       "--json, --csv)")
     p.add_argument("--date", type=iso_date, default=None,
-                   help="day to report (YYYY-MM-DD); default: yesterday")
-    p.add_argument("--out", default=None, help="output file (default: hotline-report-DATE.html)")
+                   help="day to report (YYYY-MM-DD); default: the latest day with calls")
+    p.add_argument("--out", default=None, help="HTML file (default: hotline-report-DATE.html; "
+                   "with --json only when given)")
+    p.add_argument("--json", action="store_true", help="print the numbers as JSON on stdout")
+    p.add_argument("--csv", default=None, metavar="FILE", help="also write one row per call")
+    p.add_argument("--base-url", default=defaults.REPORT_BASE_URL,
+                   help=f"where `hotline serve` runs: the report links each number's calls to "
+                        f"its call pages (default {defaults.REPORT_BASE_URL})")
     p.set_defaults(func=report)
 
     t = sub.add_parser("token", help="API tokens for the QA pages and API (create, list, revoke)")
@@ -31,22 +41,50 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _database():
-    from hotline.config import load_settings
     from hotline.store.db import Database
 
     return Database(load_settings().db_url)
 
 
 def report(args: argparse.Namespace) -> int:
-    from hotline.report.daily import default_day, write_report
+    from hotline.report.daily import build_report, latest_day, to_csv, to_json
+    from hotline.report.html import write_report
     from hotline.store.results import ResultsStore
 
-    day = args.date or default_day()
-    out = args.out or f"hotline-report-{day}.html"
-    rep = write_report(ResultsStore(_database()), day, out)
-    print(f"{out}: {rep.calls} calls, {rep.audio_hours:.2f} audio hours, "
-          f"{rep.violations_total} violations, {rep.repeat_callers} repeat callers")
+    store = ResultsStore(_database())
+    day = args.date
+    if day is None:
+        day = latest_day(store)
+        if day is None:
+            print("hotline: no calls stored yet; nothing to report", file=sys.stderr)
+            return 1
+        print(f"reporting {day}, the latest day with calls (--date to choose)", file=sys.stderr)
+    rep = build_report(store, day)
+    names = intent_names()
+    if args.json:
+        json.dump(to_json(rep, names), sys.stdout, ensure_ascii=False, indent=1)
+        print()
+    if args.csv:
+        with open(args.csv, "w", encoding="utf-8", newline="") as fh:
+            fh.write(to_csv(rep))
+    out = args.out or (None if args.json else f"hotline-report-{day}.html")
+    if out:
+        write_report(rep, out, names, args.base_url)
+        print(f"{out}: {rep.calls} calls on {day}, {rep.audio_hours:.2f} audio hours, "
+              f"{rep.violations_total} violations", file=sys.stderr if args.json else sys.stdout)
     return 0
+
+
+def intent_names() -> dict[str, str]:
+    """Intent id -> its English title from the knowledge graph (ids stay ids if it fails)."""
+    from hotline.assist.graph import KnowledgeGraph
+    from hotline.errors import ConfigError
+
+    try:
+        graph = KnowledgeGraph.load(load_settings().knowledge_dir or None)
+    except ConfigError:
+        return {}
+    return {node.id: str(node.text("title")) for node in graph.intents}
 
 
 def token_create(args: argparse.Namespace) -> int:

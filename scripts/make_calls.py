@@ -2,7 +2,10 @@
 
     python scripts/make_calls.py --out DIR --n 20 [--lang en,zh] [--stereo-ratio 0.3]
         [--noise 0.0] [--seed 0] [--kinds clean,greeting.missing,angry+pii] [--text-only]
-        [--encoding pcm16|ulaw]
+        [--encoding pcm16|ulaw] [--date YYYY-MM-DD] [--no-telephony]
+
+Each call's truth JSON carries a "metadata" object (the sidecar the pipeline reads): date, agent,
+caller number, area, and the telephony/ticket fields of docs/metadata.md.
 
 --kinds without --n renders every kind in every language; `--kinds all` = the labelled set.
 """
@@ -12,12 +15,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from hotline.synth import scenarios  # noqa: E402
+from hotline.synth.telephony import telephony_metadata  # noqa: E402
 from hotline.synth.truth import save_truth  # noqa: E402
 
 
@@ -38,6 +43,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--text-only", action="store_true", help="write truth JSON only, no audio")
     ap.add_argument("--date", default=None, help="YYYY-MM-DD for every call (a day of recordings); "
                     "default: dates spread over November 2026")
+    ap.add_argument("--no-telephony", action="store_true",
+                    help="leave out the telephony/ticket metadata (queue wait, outcome, ticket "
+                    "times: docs/metadata.md)")
     args = ap.parse_args(argv)
     langs = tuple(x.strip() for x in args.lang.split(",") if x.strip())
     kinds = None
@@ -52,6 +60,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.date:
         for call in calls:
             call["metadata"]["date"] = args.date
+    if not args.no_telephony:
+        rng = random.Random(f"telephony:{args.seed}")
+        for call in calls:
+            call["metadata"].update(telephony_metadata(call, rng))
     os.makedirs(args.out, exist_ok=True)
     t0 = time.perf_counter()
     if args.text_only:

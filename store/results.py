@@ -175,6 +175,16 @@ class ResultsStore:
                 last = row["call_id"]
                 yield CallDocument.from_dict(json.loads(row["document"]))
 
+    def latest_call_date(self, until: str | None = None) -> str | None:
+        """The latest call date (YYYY-MM-DD) with a finished call, on or before `until`."""
+        sql = f"SELECT MAX(call_date) AS d FROM {TABLE} WHERE status = 'done' AND document IS NOT NULL"
+        params: list[str] = []
+        if until:
+            sql += " AND call_date <= ?"
+            params.append(until)
+        rows = self.db.execute(sql, params)
+        return rows[0]["d"] if rows and rows[0]["d"] else None
+
     # --- job state ----------------------------------------------------------------------------
     def register(
         self,

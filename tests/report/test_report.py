@@ -1,21 +1,27 @@
-"""`hotline report`: the numbers in the HTML are the numbers put into the store."""
+"""`hotline report`: SLA numbers from the calls' metadata; HTML, --json and CSV agree."""
 
 from __future__ import annotations
 
+import base64
+import csv
 import datetime as dt
-import re
-from collections import Counter
+import io
+import json
+import random
 from html.parser import HTMLParser
 
 import pytest
 
+from hotline import defaults
 from hotline.cli import main
 from hotline.document import CallDocument, Emotion, Violation
-from hotline.report.daily import build_report, compute_report, default_day, percentile
+from hotline.report.daily import compute_report, to_json
+from hotline.report.html import render_html
 from hotline.store.db import Database
 from hotline.store.results import ResultsStore
 
 DAY = "2026-11-20"
+AS_OF = dt.datetime(2026, 11, 25, 12, 0)
 ANGRY = Emotion(label="angry", score=0.9, valence=-0.8, arousal=0.9)
 CALM = Emotion(label="neutral", score=0.8, valence=0.1, arousal=0.2)
 
@@ -24,232 +30,340 @@ def _day(offset: int) -> str:
     return (dt.date.fromisoformat(DAY) + dt.timedelta(days=offset)).isoformat()
 
 
-def _plan() -> list[dict]:
-    """Calls over 11 days around DAY: (day offset, agent, caller, rules, mood, duration)."""
-    rows = [
-        # the report day: 8 calls
-        (0, "A1", "13800000001", ["greeting.missing"], "angry", 120.0),     # X: called D-3 too
-        (0, "A1", "13800000002", [], "calm", 60.0),                         # Y: twice today
-        (0, "A2", "13800000002", ["empathy.missing", "greeting.missing"], "angry", 300.0),
-        (0, "A2", "13800000003", [], "calm", 90.0),                         # Z: D-10, outside window
-        (0, "A2", "13800000004", ["closing.missing"], "calm", 45.0),        # W: once
-        (0, "A3", None, ["greeting.missing"], "calm", 200.0),               # unknown caller
-        (0, "A3", "13800000005", [], "escalates", 150.0),
-        (0, "A1", "13800000006", [], "calm", 75.0),
-        # history
-        (-3, "A1", "13800000001", [], "calm", 100.0),
-        (-10, "A2", "13800000003", [], "calm", 100.0),
-        (-1, "A3", "13800000009", ["hold.no_notice"], "calm", 100.0),
-        # the day after must not count
-        (1, "A1", "13800000004", ["greeting.missing"], "calm", 100.0),
-    ]
-    return [dict(offset=o, agent=a, caller=c, rules=r, mood=m, duration=d)
-            for o, a, c, r, m, d in rows]
+def _ticket(opened: str, respond_min: float | None, solve_h: float | None,
+            follow_h: float | None) -> dict:
+    t0 = dt.datetime.fromisoformat(opened)
+    out = {"id": "TK-1", "type": "complaint", "opened_at": opened}
+    for key, delta in (("responded_at", None if respond_min is None else
+                        dt.timedelta(minutes=respond_min)),
+                       ("solved_at", None if solve_h is None else dt.timedelta(hours=solve_h)),
+                       ("followed_up_at", None if follow_h is None else
+                        dt.timedelta(hours=follow_h))):
+        if delta is not None:
+            out[key] = (t0 + delta).isoformat()
+    return out
 
 
-def _documents(redact: bool = True) -> list[CallDocument]:
-    """The plan as call documents, redacted as the pipeline stores them (caller number masked,
-    salted caller hash added); `redact=False` keeps raw numbers (an older store)."""
+# (day offset, agent, caller, hh:mm, queue_s, ring_s, outcome, type, ticket, rules, mood, dur)
+PLAN = [
+    (0, "A1", "13800000001", "09:05", 4.0, 3.0, "resolved", "consultation", None,
+     ["greeting.missing"], "calm", 120.0),
+    (0, "A1", "13800000002", "09:40", 20.0, 5.0, "unresolved", "complaint",
+     _ticket(f"{DAY}T09:45:00", 30, 10, 30), [], "angry", 60.0),
+    (0, "A2", "13800000002", "14:10", 9.0, 6.5, "resolved", "complaint",        # repeats today
+     _ticket(f"{DAY}T14:20:00", 90, 20, None), ["empathy.missing", "greeting.missing"],
+     "angry", 300.0),
+    (0, "A2", "13800000003", "14:30", 2.0, 2.0, "resolved", "business", None, [], "calm", 90.0),
+    (0, "A2", "13800000004", "15:00", 30.0, 4.0, "escalated", "complaint",       # complained D-2
+     _ticket(f"{DAY}T15:10:00", 20, 30, 60), ["closing.missing"], "escalates", 45.0),
+    (0, "A3", None, "16:00", 5.0, 5.0, "resolved", "consultation", None,
+     ["greeting.missing"], "calm", 200.0),
+    (0, "A3", "13800000005", "16:30", 1.0, 2.0, "resolved", "fault", None, [], "calm", 150.0),
+    (0, "A1", "13800000006", "17:00", 3.0, 2.0, "resolved", "consultation", None, [], "calm",
+     75.0),
+    # history: D-2 complaint by caller 4; D-9 complaint by caller 1 (outside the 7 days)
+    (-2, "A1", "13800000004", "10:00", 3.0, 2.0, "unresolved", "complaint", None, [], "calm",
+     100.0),
+    (-9, "A2", "13800000001", "10:00", 3.0, 2.0, "resolved", "complaint", None, [], "calm", 100.0),
+    (-1, "A3", "13800000009", "11:00", 40.0, 2.0, "resolved", "consultation", None,
+     ["hold.no_notice"], "calm", 100.0),
+    # future: caller 3 calls again within 7 days (not first-contact resolved); caller 6 after 8
+    (3, "A1", "13800000003", "10:00", 3.0, 2.0, "resolved", "business", None, [], "calm", 100.0),
+    (8, "A1", "13800000006", "10:00", 3.0, 2.0, "resolved", "business", None, [], "calm", 100.0),
+]
+
+
+def _documents(plan: list = PLAN) -> list[CallDocument]:
+    """The plan as call documents, redacted as the pipeline stores them."""
     from hotline.privacy.redact import redact_document
     from hotline.synth.scenarios import build_scenarios
     from hotline.synth.truth import to_call_document
 
-    plan = _plan()
     truths = build_scenarios(seed=5, n=len(plan), languages=("en", "zh"))
     docs = []
-    for i, (p, truth) in enumerate(zip(plan, truths, strict=True)):
+    for i, (row, truth) in enumerate(zip(plan, truths, strict=True)):
+        off, agent, caller, hhmm, queue, ring, outcome, kind, ticket, rules, mood, dur = row
         doc = to_call_document(truth)
-        doc.call_id = f"call{i:03d}"
-        doc.duration = p["duration"]
-        doc.metadata = {"date": _day(p["offset"]), "agent_id": p["agent"], "area": "Haidian"}
-        if p["caller"]:
-            doc.metadata["caller_number"] = p["caller"]
+        doc.call_id, doc.duration = f"call{i:03d}", dur
+        doc.metadata = {"date": _day(off), "agent_id": agent, "area": "Haidian",
+                        "started_at": f"{_day(off)}T{hhmm}:00", "queue_wait_s": queue,
+                        "ring_s": ring, "outcome": outcome, "call_type": kind}
+        if ticket:
+            doc.metadata["ticket"] = ticket
+        if caller:
+            doc.metadata["caller_number"] = caller
         doc.violations = [Violation(rule=r, severity="major", start=0.0, end=5.0, turn=0,
-                                    evidence="test") for r in p["rules"]]
+                                    evidence="test") for r in rules]
         customer = [t for t in doc.turns if t.role == "customer"]
         for k, turn in enumerate(customer):
-            angry = p["mood"] == "angry" or (p["mood"] == "escalates" and k == len(customer) - 1)
+            angry = mood == "angry" or (mood == "escalates" and k == len(customer) - 1)
             turn.emotion = ANGRY if angry else CALM
-        docs.append(redact_document(doc) if redact else doc)
+        docs.append(redact_document(doc))
     return docs
 
 
-@pytest.fixture
-def filled_store(db_url):
-    store = ResultsStore(Database(db_url))
+def test_sla_numbers_from_metadata():
+    rep = compute_report(_documents(), DAY, as_of=AS_OF)
+    assert rep.calls == 8
+    # answer time = queue + ring: 7, 25, 15.5, 4, 34, 10, 3, 5 -> 5 of 8 within 15 s
+    assert rep.answered.value == pytest.approx(5 / 8, abs=1e-4)
+    assert sorted(rep.answered.no) == ["call001", "call002", "call004"]
+    assert rep.answer_time.value == pytest.approx((7 + 25 + 15.5 + 4 + 34 + 10 + 3 + 5) / 8,
+                                                  abs=0.01)
+    # FCR over the 7 calls with a caller id: resolved and no later call within 7 days.
+    # call000 resolved (caller 1 not again); call001 unresolved; call002 resolved (last of
+    # caller 2); call003 resolved but caller 3 calls again on D+3; call004 escalated; call006
+    # resolved; call007 resolved (caller 6's next call is D+8, outside the window)
+    assert sorted(rep.fcr.yes) == ["call000", "call002", "call006", "call007"]
+    assert rep.fcr.total == 7
+    # repeat complaints: call002 (caller 2 complained earlier today), call004 (D-2); call001 is
+    # the caller's first complaint; caller 1's D-9 complaint is outside the window
+    assert sorted(rep.repeat_complaints.yes) == ["call002", "call004"]
+    assert rep.repeat_complaints.value == pytest.approx(2 / 3, abs=1e-4)
+    assert rep.repeat_complaints.on_target is False
+    # complaint tickets: responded 30/90/20 min, solved 10/20/30 h, followed up 30 h / never
+    # (past 72 h at AS_OF: missed) / 60 h
+    c = rep.complaints
+    assert (len(c["responded_within_1h"].yes), c["responded_within_1h"].total) == (2, 3)
+    assert (len(c["solved_within_24h"].yes), c["solved_within_24h"].total) == (2, 3)
+    assert (len(c["followed_up_within_72h"].yes), c["followed_up_within_72h"].total) == (2, 3)
+    assert c["followed_up_within_72h"].no == ["call002"]
+    # a ticket not yet due is pending, not missed
+    early = compute_report(_documents(), DAY, as_of=dt.datetime(2026, 11, 21, 12, 0))
+    assert early.complaints["followed_up_within_72h"].total == 2
+    # scorecard
+    cards = {a.agent_id: a for a in rep.agents}
+    assert len(cards["A2"].calls) == 3 and cards["A2"].violations == 3
+    assert cards["A2"].violations_per_100_calls == 100.0 and not cards["A2"].on_target
+    assert cards["A1"].violations_per_100_calls == pytest.approx(33.3)
+    assert cards["A2"].escalations == ["call004"] and cards["A1"].escalations == []
+    assert cards["A1"].angry == ["call001"]
+    assert cards["A2"].mean_handle_s == pytest.approx((300 + 90 + 45) / 3, abs=0.1)
+    assert rep.agents[0].agent_id == "A2"        # worst first
+    # calls per hour from the start times
+    assert {h: len(ids) for h, ids in rep.per_hour.items() if ids} == {
+        9: 2, 14: 2, 15: 1, 16: 2, 17: 1}
+
+
+def test_trend_compares_with_the_previous_days():
+    rep = compute_report(_documents(), DAY, as_of=AS_OF)
+    assert [n.date for n in rep.previous] == [_day(-k) for k in range(7, 0, -1)]
+    trend = rep.trend()
+    # previous 7 days: D-2 one call, D-1 one call, others none -> mean 2/7 calls a day
+    assert trend["calls"]["previous_mean"] == pytest.approx(2 / 7, abs=1e-4)
+    assert trend["calls"]["delta"] == pytest.approx(8 - 2 / 7, abs=1e-4)
+    # answered within 15 s on D-2 (5 s: yes) and D-1 (42 s: no) -> 50 %
+    assert trend["answered_within_15s"]["previous_mean"] == 0.5
+    assert trend["answered_within_15s"]["days"] == 2
+
+
+def test_missing_metadata_is_null_and_says_no_data():
     docs = _documents()
     for doc in docs:
-        store.save_document(doc)
-    return store, docs
+        for key in ("started_at", "queue_wait_s", "ring_s", "outcome", "call_type", "ticket"):
+            doc.metadata.pop(key, None)
+    rep = compute_report(docs, DAY, as_of=AS_OF)
+    data = to_json(rep)
+    for key in ("answered_within_15s", "mean_answer_s", "first_contact_resolution",
+                "repeat_complaint_rate", "calls_per_hour"):
+        assert data[key] is None, key
+    assert data["complaints"] == {"responded_within_1h": None, "solved_within_24h": None,
+                                  "followed_up_within_72h": None}
+    assert all(a["escalations"] is None for a in data["agents"])
+    assert data["calls"] == 8 and data["agents"][0]["violations_per_100_calls"] == 100.0
+    page = _parse(render_html(rep))
+    for key in ("answered_within_15s", "mean_answer_s", "first_contact_resolution",
+                "repeat_complaint_rate"):
+        assert "no data" in page.ids[f"kpi-{key}"], key
+    assert "no data" in page.ids["no-hours"]
+    assert page.ids["kpi-first_contact_resolution"].startswith("no data first-contact")
 
 
-class _Cells(HTMLParser):
-    """Text of every table cell by the id of its row's table, plus ids -> text."""
+class _Page(HTMLParser):
+    """Table rows by table id, text by element id, every link."""
 
     def __init__(self):
         super().__init__()
         self.tables: dict[str, list[list[str]]] = {}
         self.ids: dict[str, str] = {}
-        self._table = None
-        self._row: list[str] | None = None
-        self._cell: list[str] | None = None
-        self._id_stack: list[tuple[str, str, list[str]]] = []
+        self.links: list[tuple[str, str]] = []
         self.srcs: list[str] = []
-        self.hrefs: list[str] = []
+        self._table, self._row, self._cell, self._a = "", None, None, None
+        self._open: list[tuple[str, str, list[str]]] = []
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
         if tag == "table":
-            self._table = a.get("id")
-            self.tables.setdefault(self._table or "", [])
+            self._table = a.get("id") or ""
+            self.tables.setdefault(self._table, [])
         elif tag == "tr":
             self._row = []
         elif tag in ("td", "th"):
             self._cell = []
+        elif tag == "a":
+            self._a = [a.get("href") or "", []]
         if "src" in a:
             self.srcs.append(a["src"])
-        if "href" in a:
-            self.hrefs.append(a["href"])
         if a.get("id"):
-            self._id_stack.append((tag, a["id"], []))
+            self._open.append((tag, a["id"], []))
 
     def handle_endtag(self, tag):
         if tag in ("td", "th") and self._cell is not None and self._row is not None:
             self._row.append(" ".join("".join(self._cell).split()))
             self._cell = None
         elif tag == "tr" and self._row is not None:
-            self.tables[self._table or ""].append(self._row)
+            self.tables[self._table].append(self._row)
             self._row = None
-        if self._id_stack and self._id_stack[-1][0] == tag:
-            _, ident, text = self._id_stack.pop()
+        elif tag == "a" and self._a:
+            self.links.append((self._a[0], "".join(self._a[1]).strip()))
+            self._a = None
+        if self._open and self._open[-1][0] == tag:
+            _, ident, text = self._open.pop()
             self.ids[ident] = " ".join("".join(text).split())
 
     def handle_data(self, data):
         if self._cell is not None:
             self._cell.append(data)
-        for _, _, text in self._id_stack:
+        if self._a:
+            self._a[1].append(data)
+        for _, _, text in self._open:
             text.append(data)
 
-    def table(self, name: str) -> dict[str, str]:
-        return {row[0]: row[1] for row in self.tables[name][1:]}
+    def rows(self, table: str) -> dict[str, list[str]]:
+        return {row[0]: row[1:] for row in self.tables[table][1:]}
 
 
-def _parse(html: str) -> _Cells:
-    cells = _Cells()
-    cells.feed(html)
-    return cells
+def _parse(html: str) -> _Page:
+    page = _Page()
+    page.feed(html)
+    return page
 
 
-def test_report_html_numbers_match_the_store(filled_store, db_url, tmp_path, monkeypatch):
-    store, docs = filled_store
-    out = tmp_path / "report.html"
+def _generated_store(db_url: str) -> tuple[ResultsStore, list[CallDocument]]:
+    """Calls over two weeks with the metadata scripts/make_calls.py writes."""
+    from hotline.privacy.redact import redact_document
+    from hotline.synth.scenarios import build_scenarios
+    from hotline.synth.telephony import telephony_metadata
+    from hotline.synth.truth import to_call_document
+
+    store = ResultsStore(Database(db_url))
+    rng = random.Random("report-test")
+    docs = []
+    for i, truth in enumerate(build_scenarios(seed=2, n=60, languages=("en", "zh"))):
+        truth["metadata"]["date"] = _day(-(i % 10))
+        truth["metadata"].update(telephony_metadata(truth, rng, as_of=AS_OF))
+        doc = to_call_document(truth, with_violations=True)
+        for turn in doc.turns:
+            if turn.role == "customer":
+                turn.emotion = ANGRY if truth["customer_emotion"] == "angry" else CALM
+        doc = redact_document(doc)
+        store.save_document(doc)
+        docs.append(doc)
+    return store, docs
+
+
+def test_cli_json_html_and_csv_agree(db_url, tmp_path, monkeypatch, capsys):
+    store, docs = _generated_store(db_url)
     monkeypatch.setenv("HOTLINE_DB_URL", db_url)
-    assert main(["report", "--date", DAY, "--out", str(out)]) == 0
+    out, csv_out = tmp_path / "r.html", tmp_path / "r.csv"
+    assert main(["report", "--date", DAY, "--json", "--out", str(out), "--csv", str(csv_out),
+                 "--base-url", "http://qa.example:8080"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    todays = [d for d in docs if d.metadata["date"] == DAY]
+    assert data["calls"] == len(todays) == 6 and set(data["call_ids"]) == {
+        d.call_id for d in todays}
+    # generated metadata fills every KPI
+    for key in ("answered_within_15s", "first_contact_resolution", "mean_answer_s"):
+        assert data[key] is not None, key
+    assert set(data["complaints"]) == {"responded_within_1h", "solved_within_24h",
+                                       "followed_up_within_72h"}
+    assert {a["agent_id"] for a in data["agents"]} == {d.metadata["agent_id"] for d in todays}
+    for agent in data["agents"]:
+        mine = [d for d in todays if d.metadata["agent_id"] == agent["agent_id"]]
+        assert agent["calls"] == len(mine)
+        assert agent["violations_per_100_calls"] == round(
+            100 * sum(len(d.violations) for d in mine) / len(mine), 1)
+    # intent names, not ids
+    assert all(i["name"] != i["intent"] for i in data["intents"])
+
     html = out.read_text(encoding="utf-8")
     page = _parse(html)
-
-    todays = [d for d in docs if d.metadata["date"] == DAY]
-    assert len(todays) == 8
-    assert page.ids["kpi-calls"] == "8calls"
-    volume = page.table("t-volume")
-    assert volume["calls"] == "8"
-    total_s = sum(d.duration for d in todays)
-    assert volume["audio hours"] == f"{total_s / 3600:.2f}"
-    assert volume["handle time mean (s)"] == f"{total_s / 8:.1f}"
-    assert volume["handle time p90 (s)"] == f"{percentile([d.duration for d in todays], 90):.1f}"
-
-    # violations by rule and by agent: exactly what was stored for the day
-    expected_rules = Counter(v.rule for d in todays for v in d.violations)
-    rules = page.table("t-rules")
-    assert {k: int(v) for k, v in rules.items()} == dict(expected_rules)
-    assert rules["greeting.missing"] == "3"
-    agents = {row[0]: row for row in page.tables["t-agents"][1:]}
-    assert agents["A2"][1:4:2] == ["3", "3"]              # 3 calls, 3 violations
-    assert agents["A1"][1:4:2] == ["3", "1"]
-
-    # repeat callers: X (D-3 and today) and Y (twice today); Z's earlier call is outside 7 days
-    assert page.ids["v-repeat-callers"] == "2"
-    assert page.ids["v-repeat-calls"] == "2"
-    assert page.ids["v-fcr"] == f"{100 * (1 - 2 / 7):.1f} %"  # 7 of 8 calls have a caller id
-    repeats = page.tables["t-repeats"][1:]
-    assert sorted(r[0] for r in repeats) == ["*******0001", "*******0002"]
-    assert all("13800000001" not in h and "13800000002" not in h for h in [html])
-
-    # emotions and escalations
-    emotion = page.table("t-emotion")
-    assert emotion["angry"] == "3"         # two angry calls + the one that turns angry
-    assert page.ids["v-emotion-escalations"] == "3"
-    assert page.ids["v-emotion-worsened"] == "1"
-
-    # intents table = intents of the day's documents
-    intents = page.table("t-intents")
-    assert {k: int(v) for k, v in intents.items()} == dict(
-        Counter(i for d in todays for i in d.intents))
-
-    # trend: 7 days before + the day; the day after is not in it
-    trend = page.table("t-trend")
-    assert trend[DAY] == "8" and trend[_day(-3)] == "1" and _day(1) not in trend
-
-    # self-contained: every image inline, nothing fetched from elsewhere
+    sla = page.rows("t-sla")
+    assert sla["calls"][0] == str(data["calls"])
+    assert sla["answered within 15 s"][0] == f"{100 * data['answered_within_15s']:.1f} %"
+    assert sla["first-contact resolution"][0] == (
+        f"{100 * data['first_contact_resolution']:.1f} %")
+    agents = page.rows("t-agents")
+    for agent in data["agents"]:
+        assert agents[agent["agent_id"]][0] == str(agent["calls"])
+        assert agents[agent["agent_id"]][2] == str(agent["violations_per_100_calls"])
+    intents = page.rows("t-intents")
+    assert set(intents) == {i["name"] for i in data["intents"]}
+    # every number links to a list of its calls, and each call to its QA page
+    anchors = {h[1:] for h, _ in page.links if h.startswith("#")}
+    details = {k for k in page.ids if k.startswith("calls-")}
+    assert anchors and anchors <= details
+    call_links = [h for h, _ in page.links if h.startswith("http")]
+    assert call_links and all(h.startswith("http://qa.example:8080/qa/calls/")
+                              for h in call_links)
+    assert {h.rsplit("/", 1)[1] for h in call_links} == set(data["call_ids"])
+    assert "13800" not in html                      # caller numbers never shown
+    # plots inline with labelled axes; the CSV embedded equals the CSV written
     assert len(page.srcs) >= 5 and all(s.startswith("data:image/png;base64,") for s in page.srcs)
-    assert not page.hrefs
-    assert not re.search(r"(src|href)\s*=\s*[\"']?(https?:)?//", html)
-    assert "@import" not in html and "url(" not in html
+    embedded = next(h for h, _ in page.links if h.startswith("data:text/csv"))
+    csv_text = base64.b64decode(embedded.split(",", 1)[1]).decode("utf-8")
+    assert csv_text == csv_out.read_text(encoding="utf-8")
+    rows = list(csv.DictReader(io.StringIO(csv_text)))
+    assert {r["call_id"] for r in rows} == set(data["call_ids"])
+    assert sum(r["first_contact_resolved"] == "yes" for r in rows) == round(
+        data["first_contact_resolution"] * data["detail"]["first_contact_resolution"]["of"])
 
 
-def test_report_numbers_direct(filled_store):
-    store, docs = filled_store
-    rep = build_report(store, DAY)
-    assert rep.calls == 8
-    assert rep.repeat_callers == 2 and rep.repeat_calls == 2 and rep.calls_with_caller == 7
-    assert rep.violations_by_rule == {"greeting.missing": 3, "empathy.missing": 1,
-                                      "closing.missing": 1}
-    assert rep.emotion_escalations == 3 and rep.emotion_worsened == 1
-    assert rep.emotion_mix["angry"] == 3 and rep.emotion_mix["neutral"] == 5
-    # the same numbers from all documents at once: the window is applied, not assumed
-    assert compute_report(docs, DAY).repeat_callers == 2
-    # the analyzer's own summaries (analytics.emotion.summarize) give the same counts
-    from hotline.analytics.emotion import summarize
-
-    for doc in docs:
-        doc.emotion_summary = summarize(doc)
-    rep = compute_report(docs, DAY)
-    assert (rep.emotion_escalations, rep.emotion_worsened, rep.emotion_mix["angry"]) == (3, 1, 3)
-    # a store without caller hashes falls back to the raw number, shown masked
-    raw = compute_report(_documents(redact=False), DAY)
-    assert raw.repeat_callers == 2 and sorted(r.caller for r in raw.repeat_list) == [
-        "138****0001", "138****0002"]
-    assert all("caller_hash" in d.metadata for d in docs if "caller_number" in d.metadata)
-    # the next day sees W's call of the day before as a repeat, and only that
-    nxt = build_report(store, _day(1))
-    assert nxt.calls == 1 and nxt.repeat_callers == 1 and nxt.repeat_list[0].prior_calls == 1
-
-
-def test_empty_day_and_default_date(tmp_path):
-    assert default_day(dt.date(2026, 3, 1)) == "2026-02-28"
-    rep = compute_report([], "2026-11-20")
-    assert rep.calls == 0 and rep.fcr_proxy is None
-    from hotline.report.daily import render_html
-
-    html = render_html(rep)
-    assert "No calls stored for 2026-11-20" in html
-    assert _parse(html).table("t-volume")["calls"] == "0"
-
-
-def test_report_cli_defaults_to_yesterday(tmp_path, monkeypatch, capsys):
+def test_default_date_is_the_latest_day_with_calls(tmp_path, monkeypatch, capsys):
     db_url = f"sqlite:///{tmp_path / 'h.db'}"
     monkeypatch.setenv("HOTLINE_DB_URL", db_url)
     monkeypatch.chdir(tmp_path)
+    assert main(["report"]) == 1                      # empty store: says so, reports nothing
+    assert "no calls stored" in capsys.readouterr().err
     store = ResultsStore(Database(db_url))
-    doc = _documents()[0]
-    yesterday = (dt.date.today() - dt.timedelta(days=1)).isoformat()
-    doc.metadata["date"] = yesterday
-    store.save_document(doc)
+    docs = _documents()
+    for doc in docs[:8] + docs[8:11]:                 # the day and its history, no later day
+        store.save_document(doc)
     assert main(["report"]) == 0
-    out = tmp_path / f"hotline-report-{yesterday}.html"
-    assert out.exists()
-    assert _parse(out.read_text()).table("t-volume")["calls"] == "1"
-    assert "1 calls" in capsys.readouterr().out
+    captured = capsys.readouterr()
+    assert f"reporting {DAY}, the latest day with calls" in captured.err
+    assert (tmp_path / f"hotline-report-{DAY}.html").exists()
+    assert "8 calls" in captured.out
     with pytest.raises(SystemExit) as exc:
         main(["report", "--date", "20-11-2026"])
     assert exc.value.code == 2
+
+
+def test_empty_day_page():
+    rep = compute_report([], DAY, as_of=AS_OF)
+    html = render_html(rep)
+    assert f"No calls stored for {DAY}" in html
+    assert _parse(html).rows("t-volume")["calls"] == ["0"]
+    assert to_json(rep)["first_contact_resolution"] is None
+
+
+def test_make_calls_writes_telephony_metadata(tmp_path):
+    import importlib.util
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[2] / "scripts" / "make_calls.py"
+    spec = importlib.util.spec_from_file_location("make_calls", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.main(["--out", str(tmp_path), "--n", "12", "--text-only", "--date", DAY]) == 0
+    metas = [json.loads(p.read_text())["metadata"] for p in sorted(tmp_path.glob("*.json"))]
+    assert len(metas) == 12
+    for meta in metas:
+        assert meta["started_at"].startswith(DAY)
+        assert 0 <= meta["queue_wait_s"] <= 240 and 0 < meta["ring_s"] < 10
+        assert meta["outcome"] in ("resolved", "unresolved", "callback", "transferred",
+                                   "escalated")
+        if meta["call_type"] in ("complaint", "fault"):
+            assert meta["ticket"]["opened_at"] >= meta["started_at"]
+    waits = [m["queue_wait_s"] + m["ring_s"] for m in metas]
+    assert sum(w <= defaults.ANSWER_WITHIN_S for w in waits) >= len(waits) // 2
