@@ -17,6 +17,7 @@ from typing import Any
 
 from hotline.errors import HotlineError
 from hotline.store.db import Database
+from hotline.store.schema import ensure_schema
 
 
 class FeedRejected(HotlineError):
@@ -25,21 +26,6 @@ class FeedRejected(HotlineError):
 
 STATUSES = ("ok", "degraded", "maintenance", "down")
 REQUIRED = ("area", "site_id", "status")
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS assist_facts (
-    area_key TEXT NOT NULL,
-    site_id TEXT NOT NULL,
-    area TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    status TEXT NOT NULL,
-    detail TEXT NOT NULL,
-    eta TEXT NOT NULL,
-    updated_at TEXT NOT NULL,
-    loaded_at TEXT NOT NULL,
-    PRIMARY KEY (area_key, site_id)
-)
-"""
 
 UPSERT = """
 INSERT INTO assist_facts (area_key, site_id, area, kind, status, detail, eta, updated_at, loaded_at)
@@ -71,7 +57,7 @@ class FactsStore:
 
     def __init__(self, db: Database):
         self.db = db
-        self.db.execute(SCHEMA)
+        ensure_schema(db)                       # tables: hotline.store.schema
 
     def load_feed(self, path: str | Path) -> int:
         """Load a CSV or JSON feed file; returns the number of rows accepted."""

@@ -1,6 +1,6 @@
 """QA search index in the results database: keyword / exact phrase (EN + ZH), filters, similar.
 
-Tables (created if missing, same database as the results store):
+Tables (created and migrated by `hotline.store.schema`, same database as the results store):
 - `search_calls`: one row per call (date, agent, duration, language, MiniLM vector as bytes);
 - `search_turns`: one row per turn with the call's filter fields copied in (role, emotion, date,
   agent, duration), the original `text`, the jieba/stemmed `seg` and the folded `norm`;
@@ -28,6 +28,7 @@ from hotline.document import CallDocument
 from hotline.privacy.redact import assert_redacted
 from hotline.search import text as T
 from hotline.store.db import Database
+from hotline.store.schema import ensure_schema, has_trgm, table_exists
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +37,6 @@ FUZZY_RAPIDFUZZ_RATIO = 80    # the same on SQLite, with rapidfuzz over the voca
 FUZZY_MAX_TERMS = 5           # at most this many spellings per misspelled word
 EMBED_MAX_CHARS = 2000
 RANK_MAX_MATCHES = 3000
-SCHEMA_VERSION = "2"          # bump when the tables change: an old index is dropped, rebuilt
-_DDL_LOCK = 7_341_102         # pg_advisory_xact_lock key for the schema DDL       # PostgreSQL: above this many matching turns, newest first        # text per call fed to the embedder (customer turns first)
 
 
 @dataclass
@@ -104,87 +103,15 @@ class SearchIndex:
         self.db = db
         self.embedder = embedder
         self.pg = db.dialect == "postgresql"
-        self.trgm = False
         self._matrix: tuple | None = None      # (key, ids, positions, vectors) for similar()
-        self._create_schema()
+        ensure_schema(db)                       # tables: hotline.store.schema
+        self.trgm = has_trgm(db)                # pg_trgm for substring/fuzzy (PostgreSQL)
 
     def _q(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         """One statement, rows back (via a transaction cursor: `Database.execute` as written
         fetches the rows twice and so returns [] for SELECTs)."""
         with self.db.transaction() as cur:
             return cur.execute(sql, params)
-
-    # ---------------------------------------------------------------- schema
-    def _create_schema(self) -> None:
-        blob = "BYTEA" if self.pg else "BLOB"
-        ident = "BIGSERIAL PRIMARY KEY" if self.pg else "INTEGER PRIMARY KEY AUTOINCREMENT"
-        tsv = (", tsv tsvector GENERATED ALWAYS AS (to_tsvector('simple', seg)) STORED, "
-               "gtsv tsvector GENERATED ALWAYS AS (to_tsvector('simple', grams)) STORED"
-               if self.pg else "")
-        stmts = [
-            """CREATE TABLE IF NOT EXISTS search_calls (
-                call_id TEXT PRIMARY KEY, call_date TEXT, agent_id TEXT, duration REAL,
-                language TEXT, n_turns INTEGER, indexed_at TEXT)""",
-            f"""CREATE TABLE IF NOT EXISTS search_vectors (
-                seq {ident}, call_id TEXT NOT NULL UNIQUE, dim INTEGER, embedding {blob})""",
-            f"""CREATE TABLE IF NOT EXISTS search_turns (
-                id {ident}, call_id TEXT NOT NULL, turn INTEGER NOT NULL, role TEXT,
-                speaker TEXT, t_start REAL, t_end REAL, text TEXT, seg TEXT, norm TEXT, grams TEXT,
-                emotion TEXT, call_date TEXT, agent_id TEXT, duration REAL{tsv},
-                UNIQUE (call_id, turn))""",
-            """CREATE TABLE IF NOT EXISTS search_tags (
-                call_id TEXT NOT NULL, kind TEXT NOT NULL, value TEXT NOT NULL,
-                PRIMARY KEY (call_id, kind, value))""",
-            "CREATE TABLE IF NOT EXISTS search_vocab (term TEXT PRIMARY KEY, stem TEXT)",
-            "CREATE INDEX IF NOT EXISTS search_turns_date ON search_turns (call_date)",
-            "CREATE INDEX IF NOT EXISTS search_turns_agent ON search_turns (agent_id)",
-            "CREATE INDEX IF NOT EXISTS search_tags_kv ON search_tags (kind, value)",
-        ]
-        if self.pg:
-            stmts.append("CREATE INDEX IF NOT EXISTS search_turns_tsv ON search_turns "
-                         "USING gin (tsv)")
-            stmts.append("CREATE INDEX IF NOT EXISTS search_turns_gtsv ON search_turns "
-                         "USING gin (gtsv)")
-        else:
-            stmts.append("CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING "
-                         "fts5(seg, grams, tokenize='unicode61 remove_diacritics 0')")
-        with self.db.transaction() as cur:
-            if self.pg:     # workers starting together must not race on the catalog
-                cur.execute("SELECT pg_advisory_xact_lock(?)", (_DDL_LOCK,))
-            cur.execute("CREATE TABLE IF NOT EXISTS search_meta (key TEXT PRIMARY KEY, "
-                        "value TEXT)")
-            if self._outdated(cur):
-                log.warning("search index schema changed: dropping it; rebuild it with "
-                            "`hotline search --reindex`")
-                for table in SEARCH_TABLES:
-                    cur.execute(f"DROP TABLE IF EXISTS {table}")
-            for sql in stmts:
-                cur.execute(sql)
-            cur.execute("INSERT INTO search_meta (key, value) VALUES ('schema', ?) "
-                        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                        (SCHEMA_VERSION,))
-        if self.pg:
-            self.trgm = self._enable_trgm()
-
-    def _outdated(self, cur: Any) -> bool:
-        """True when search tables exist from an older layout (derived data: rebuilt)."""
-        row = cur.execute("SELECT value FROM search_meta WHERE key = 'schema'")
-        if row:
-            return row[0]["value"] != SCHEMA_VERSION
-        return _has_table(cur, "search_turns", self.pg)
-
-    def _enable_trgm(self) -> bool:
-        """pg_trgm for substring LIKE and fuzzy terms; without it both still work, slower."""
-        try:
-            with self.db.transaction() as cur:
-                cur.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-                cur.execute("CREATE INDEX IF NOT EXISTS search_vocab_trgm ON search_vocab "
-                            "USING gin (term gin_trgm_ops)")
-            return True
-        except Exception as exc:  # no privilege to create the extension
-            log.warning("pg_trgm unavailable (%s); substring/fuzzy search without it",
-                        type(exc).__name__)
-            return False
 
     # ---------------------------------------------------------------- indexing
     def index_call(self, doc: CallDocument) -> None:
@@ -578,8 +505,6 @@ class SearchIndex:
         return {"calls": int(calls), "turns": int(turns)}
 
 
-SEARCH_TABLES = ("search_fts", "search_turns", "search_tags", "search_vocab", "search_vectors",
-                 "search_calls")
 DELETE_BATCH = 500            # call ids per DELETE ... IN (...) statement
 
 
@@ -593,7 +518,7 @@ def delete_calls(db: Database, call_ids: Iterable[str], compact: bool = True) ->
     ids = sorted(set(call_ids))
     pg = db.dialect == "postgresql"
     with db.transaction() as cur:
-        if not _has_table(cur, "search_calls", pg) or not ids:
+        if not table_exists(cur, db.dialect, "search_calls") or not ids:
             return 0
         found, words = 0, set()
         for i in range(0, len(ids), DELETE_BATCH):
@@ -630,13 +555,6 @@ def _drop_unused_vocab(cur: Any, words: list[str], pg: bool) -> None:
                                (f'seg : "{word}"',))
         if not used:
             cur.execute("DELETE FROM search_vocab WHERE term = ?", (word,))
-
-
-def _has_table(cur: Any, name: str, pg: bool) -> bool:
-    if pg:
-        return bool(cur.execute("SELECT to_regclass(?) IS NOT NULL AS e", (name,))[0]["e"])
-    return bool(cur.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?",
-                            (name,)))
 
 
 def _date(meta: dict[str, Any], source: str = "") -> str | None:

@@ -25,6 +25,7 @@ class Database:
     def __init__(self, url: str):
         self.url = url
         self._lock = threading.RLock()
+        self.schema_version: int | None = None   # set by store.schema.ensure_schema once current
         if url.startswith("sqlite:///"):
             self.dialect = "sqlite"
             self._conn = _open_sqlite(url[len("sqlite:///"):])

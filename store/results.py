@@ -21,36 +21,10 @@ from typing import Any
 from hotline import defaults
 from hotline.document import CallDocument
 from hotline.store.db import Database
+from hotline.store.schema import ensure_schema
 
 STATUSES = ("pending", "processing", "done", "failed")
-_DDL_LOCK = 0x686F746C696E65  # "hotline": advisory lock id for schema creation
-TABLE = "call_results"
-
-_SCHEMA = (
-    f"""CREATE TABLE IF NOT EXISTS {TABLE} (
-        call_id TEXT NOT NULL,
-        pipeline_version TEXT NOT NULL,
-        source TEXT NOT NULL DEFAULT '',
-        status TEXT NOT NULL DEFAULT 'pending',
-        attempts INTEGER NOT NULL DEFAULT 0,
-        permanent INTEGER NOT NULL DEFAULT 0,
-        error TEXT,
-        document TEXT,
-        duration DOUBLE PRECISION,
-        timings TEXT,
-        worker_id TEXT,
-        job_id TEXT,
-        call_date TEXT,
-        agent_id TEXT,
-        created_at DOUBLE PRECISION NOT NULL,
-        updated_at DOUBLE PRECISION NOT NULL,
-        started_at DOUBLE PRECISION,
-        finished_at DOUBLE PRECISION,
-        PRIMARY KEY (call_id, pipeline_version)
-    )""",
-    f"CREATE INDEX IF NOT EXISTS {TABLE}_status ON {TABLE} (status, updated_at)",
-    f"CREATE INDEX IF NOT EXISTS {TABLE}_date ON {TABLE} (call_date)",
-)
+TABLE = "call_results"     # created and migrated by hotline.store.schema
 
 _COLUMNS = (
     "call_id, pipeline_version, source, status, attempts, permanent, error, duration, timings, "
@@ -89,18 +63,12 @@ class JobRow:
 
 
 class ResultsStore:
-    """Call documents plus job state; creates its table on first use (idempotent DDL)."""
+    """Call documents plus job state (tables: `hotline.store.schema`)."""
 
     def __init__(self, db: Database, pipeline_version: str = defaults.PIPELINE_VERSION):
         self.db = db
         self.pipeline_version = pipeline_version
-        with db.transaction() as cur:
-            if db.dialect == "postgresql":
-                # Concurrent CREATE TABLE IF NOT EXISTS can still collide in PostgreSQL's
-                # catalog (several workers starting at once); serialise the DDL.
-                cur.execute("SELECT pg_advisory_xact_lock(?)", (_DDL_LOCK,))
-            for statement in _SCHEMA:
-                cur.execute(statement)
+        ensure_schema(db)
 
     # --- documents ----------------------------------------------------------------------------
     def save_document(
@@ -119,9 +87,9 @@ class ResultsStore:
         meta = doc.metadata or {}
         self.db.execute(
             f"""INSERT INTO {TABLE} (call_id, pipeline_version, source, status, attempts, error,
-                    document, duration, timings, worker_id, call_date, agent_id, created_at,
-                    updated_at, started_at, finished_at)
-                VALUES (?, ?, ?, 'done', 1, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    document, duration, timings, worker_id, call_date, agent_id, caller_hash,
+                    created_at, updated_at, started_at, finished_at)
+                VALUES (?, ?, ?, 'done', 1, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (call_id, pipeline_version) DO UPDATE SET
                     source = CASE WHEN {TABLE}.source <> '' THEN {TABLE}.source
                                   ELSE excluded.source END,
@@ -130,7 +98,7 @@ class ResultsStore:
                     timings = excluded.timings,
                     worker_id = COALESCE(excluded.worker_id, {TABLE}.worker_id),
                     call_date = excluded.call_date, agent_id = excluded.agent_id,
-                    updated_at = excluded.updated_at,
+                    caller_hash = excluded.caller_hash, updated_at = excluded.updated_at,
                     started_at = COALESCE({TABLE}.started_at, excluded.started_at),
                     finished_at = excluded.finished_at""",
             (
@@ -138,7 +106,7 @@ class ResultsStore:
                 json.dumps(doc.to_dict(), ensure_ascii=False), doc.duration,
                 json.dumps(timings if timings is not None else doc.timings or {}),
                 worker_id, call_date_of(meta, doc.source), meta.get("agent_id"),
-                now, now, now, now,
+                meta.get("caller_hash"), now, now, now, now,
             ),
         )
 

@@ -21,6 +21,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from hotline.store.db import Database
+from hotline.store.schema import ensure_schema
 
 ROLES = ("qa", "supervisor", "admin", "agent")
 AUDIT_READERS = ("admin", "supervisor")
@@ -69,31 +70,17 @@ def _now() -> str:
 
 
 class AuthStore:
-    """Token and audit tables in the results database; creates them if missing."""
+    """Token and audit tables in the results database."""
 
     def __init__(self, db: Database):
         self.db = db
-        self._create_schema()
+        ensure_schema(db)                       # tables: hotline.store.schema
 
     def _run(self, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
         """One statement in its own transaction, rows back (via the cursor: `Database.execute`
         reads the rows twice and so returns none)."""
         with self.db.transaction() as cur:
             return cur.execute(sql, params)
-
-    def _create_schema(self) -> None:
-        serial = "BIGSERIAL PRIMARY KEY" if self.db.dialect == "postgresql" else \
-            "INTEGER PRIMARY KEY AUTOINCREMENT"
-        with self.db.transaction() as cur:
-            cur.execute(
-                "CREATE TABLE IF NOT EXISTS qa_tokens ("
-                " id TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL, agent_id TEXT,"
-                " token_hash TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL, revoked_at TEXT)")
-            cur.execute(
-                f"CREATE TABLE IF NOT EXISTS qa_audit (id {serial}, at TEXT NOT NULL,"
-                " token_id TEXT, name TEXT, role TEXT, agent_id TEXT, action TEXT NOT NULL,"
-                " call_id TEXT, query TEXT, status TEXT NOT NULL, detail TEXT)")
-            cur.execute("CREATE INDEX IF NOT EXISTS qa_audit_at ON qa_audit (at)")
 
     # --- tokens ---------------------------------------------------------------------------
     def create_token(self, role: str, agent_id: str | None = None,

@@ -226,20 +226,6 @@ def test_synthetic_calls_and_no_pii_in_database(db_url, synth_calls, caplog) -> 
     db.close()
 
 
-def test_old_index_layout_is_replaced(db_url, corpus_docs) -> None:
-    """An index left by an older layout is dropped and recreated (it is derived data)."""
-    from hotline.store.db import Database
-
-    db = Database(db_url)
-    with db.transaction() as cur:
-        cur.execute("CREATE TABLE search_turns (id INTEGER PRIMARY KEY, x TEXT)")
-    idx = SearchIndex(db)
-    idx.index_call(corpus_docs[0])
-    assert idx.stats() == {"calls": 1, "turns": 4}
-    assert SearchIndex(db).stats() == {"calls": 1, "turns": 4}     # kept on the next start
-    db.close()
-
-
 def test_many_matches_are_listed_newest_first_on_postgres(ro_index, monkeypatch) -> None:
     """Above RANK_MAX_MATCHES PostgreSQL skips ranking: same hits and total, newest first."""
     import hotline.search.index as si

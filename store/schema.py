@@ -1,0 +1,234 @@
+"""Every table and index of the store, created and migrated here under one schema version.
+
+Why one module: results, search, tokens/audit and facts share one database; when each package
+created its own tables (each with its own advisory lock, only search versioned) nothing could
+say which layout a store was on, and an upgrade could not be done in one step.
+
+- One version: `hotline_meta(key='schema_version')`. `ensure_schema(db)` applies the missing
+  steps of `MIGRATIONS` in order, in ONE transaction, under ONE lock (PostgreSQL: a
+  transaction-level advisory lock; SQLite: the write lock `BEGIN IMMEDIATE` takes), so several
+  workers starting together migrate once and the others wait, then see the new version.
+- One dialect table: the few differences between SQLite and PostgreSQL (auto ids, bytes,
+  full-text index, JSON field access) are spelled once in `DIALECTS`; every statement is a
+  template over them.
+- Upgrade path: step 1 is the layout the packages created before this module existed (all
+  `IF NOT EXISTS`, so an old store is adopted with its rows); later steps alter it.
+- A store newer than this code is refused (fail closed) rather than half-used.
+
+Packages never create tables: their stores call `ensure_schema(db)`, which is a no-op after the
+first call on a `Database` (the app runs it once at start via `open_database`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from hotline.errors import ConfigError
+from hotline.store.db import Database
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 2
+MIGRATION_LOCK = 0x686F746C696E65   # "hotline": the one pg_advisory_xact_lock key for migrations
+LEGACY_SEARCH_VERSION = "2"         # search_meta.schema written by the pre-schema search index
+
+# The only place SQLite and PostgreSQL differ in DDL/SQL used by the store.
+DIALECTS: dict[str, dict[str, str]] = {
+    "sqlite": {
+        "ident": "INTEGER PRIMARY KEY AUTOINCREMENT",
+        "blob": "BLOB",
+        "tsv": "",
+        "caller_hash_of_document": "json_extract(document, '$.metadata.caller_hash')",
+    },
+    "postgresql": {
+        "ident": "BIGSERIAL PRIMARY KEY",
+        "blob": "BYTEA",
+        "tsv": (", tsv tsvector GENERATED ALWAYS AS (to_tsvector('simple', seg)) STORED, "
+                "gtsv tsvector GENERATED ALWAYS AS (to_tsvector('simple', grams)) STORED"),
+        "caller_hash_of_document": "(document::json -> 'metadata' ->> 'caller_hash')",
+    },
+}
+
+SEARCH_TABLES = ("search_fts", "search_turns", "search_tags", "search_vocab", "search_vectors",
+                 "search_calls")
+
+# --- step 1: the layout each package created for itself before this module ------------------
+_V1_TABLES = (
+    """CREATE TABLE IF NOT EXISTS call_results (
+        call_id TEXT NOT NULL, pipeline_version TEXT NOT NULL, source TEXT NOT NULL DEFAULT '',
+        status TEXT NOT NULL DEFAULT 'pending', attempts INTEGER NOT NULL DEFAULT 0,
+        permanent INTEGER NOT NULL DEFAULT 0, error TEXT, document TEXT,
+        duration DOUBLE PRECISION, timings TEXT, worker_id TEXT, job_id TEXT, call_date TEXT,
+        agent_id TEXT, created_at DOUBLE PRECISION NOT NULL,
+        updated_at DOUBLE PRECISION NOT NULL, started_at DOUBLE PRECISION,
+        finished_at DOUBLE PRECISION, PRIMARY KEY (call_id, pipeline_version))""",
+    "CREATE INDEX IF NOT EXISTS call_results_status ON call_results (status, updated_at)",
+    "CREATE INDEX IF NOT EXISTS call_results_date ON call_results (call_date)",
+    """CREATE TABLE IF NOT EXISTS search_calls (
+        call_id TEXT PRIMARY KEY, call_date TEXT, agent_id TEXT, duration REAL,
+        language TEXT, n_turns INTEGER, indexed_at TEXT)""",
+    """CREATE TABLE IF NOT EXISTS search_vectors (
+        seq {ident}, call_id TEXT NOT NULL UNIQUE, dim INTEGER, embedding {blob})""",
+    """CREATE TABLE IF NOT EXISTS search_turns (
+        id {ident}, call_id TEXT NOT NULL, turn INTEGER NOT NULL, role TEXT,
+        speaker TEXT, t_start REAL, t_end REAL, text TEXT, seg TEXT, norm TEXT, grams TEXT,
+        emotion TEXT, call_date TEXT, agent_id TEXT, duration REAL{tsv},
+        UNIQUE (call_id, turn))""",
+    """CREATE TABLE IF NOT EXISTS search_tags (
+        call_id TEXT NOT NULL, kind TEXT NOT NULL, value TEXT NOT NULL,
+        PRIMARY KEY (call_id, kind, value))""",
+    "CREATE TABLE IF NOT EXISTS search_vocab (term TEXT PRIMARY KEY, stem TEXT)",
+    "CREATE INDEX IF NOT EXISTS search_turns_date ON search_turns (call_date)",
+    "CREATE INDEX IF NOT EXISTS search_turns_agent ON search_turns (agent_id)",
+    "CREATE INDEX IF NOT EXISTS search_tags_kv ON search_tags (kind, value)",
+    """CREATE TABLE IF NOT EXISTS qa_tokens (
+        id TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL, agent_id TEXT,
+        token_hash TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL, revoked_at TEXT)""",
+    """CREATE TABLE IF NOT EXISTS qa_audit (
+        id {ident}, at TEXT NOT NULL, token_id TEXT, name TEXT, role TEXT, agent_id TEXT,
+        action TEXT NOT NULL, call_id TEXT, query TEXT, status TEXT NOT NULL, detail TEXT)""",
+    "CREATE INDEX IF NOT EXISTS qa_audit_at ON qa_audit (at)",
+    """CREATE TABLE IF NOT EXISTS assist_facts (
+        area_key TEXT NOT NULL, site_id TEXT NOT NULL, area TEXT NOT NULL, kind TEXT NOT NULL,
+        status TEXT NOT NULL, detail TEXT NOT NULL, eta TEXT NOT NULL,
+        updated_at TEXT NOT NULL, loaded_at TEXT NOT NULL, PRIMARY KEY (area_key, site_id))""",
+)
+_V1_FULLTEXT = {
+    "sqlite": ("CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING "
+               "fts5(seg, grams, tokenize='unicode61 remove_diacritics 0')",),
+    "postgresql": (
+        "CREATE INDEX IF NOT EXISTS search_turns_tsv ON search_turns USING gin (tsv)",
+        "CREATE INDEX IF NOT EXISTS search_turns_gtsv ON search_turns USING gin (gtsv)",
+    ),
+}
+
+
+def _step1_adopt(cur: Any, dialect: str) -> None:
+    """Create (or adopt) the original layout; a search index of an unknown older layout is
+    dropped (derived data: `hotline search --reindex` rebuilds it from the results)."""
+    if _search_outdated(cur, dialect):
+        log.warning("search index schema changed: dropping it; rebuild it with "
+                    "`hotline search --reindex`")
+        for table in SEARCH_TABLES:
+            cur.execute(f"DROP TABLE IF EXISTS {table}")
+    for sql in _V1_TABLES + _V1_FULLTEXT[dialect]:
+        cur.execute(sql.format(**DIALECTS[dialect]))
+    cur.execute("DROP TABLE IF EXISTS search_meta")
+
+
+def _search_outdated(cur: Any, dialect: str) -> bool:
+    if not table_exists(cur, dialect, "search_turns"):
+        return False
+    if not table_exists(cur, dialect, "search_meta"):
+        return True
+    row = cur.execute("SELECT value FROM search_meta WHERE key = 'schema'")
+    return not row or row[0]["value"] != LEGACY_SEARCH_VERSION
+
+
+# --- step 2: the caller hash as a column (forget), report-range index -----------------------
+def _step2_caller_hash(cur: Any, dialect: str) -> None:
+    """`forget --caller` finds a caller's calls by an indexed column, not by parsing every
+    document; backfilled from the stored (redacted) documents' `metadata.caller_hash`."""
+    cur.execute("ALTER TABLE call_results ADD COLUMN caller_hash TEXT")
+    cur.execute(f"UPDATE call_results SET caller_hash = {DIALECTS[dialect]['caller_hash_of_document']}"
+                " WHERE document IS NOT NULL")
+    cur.execute("CREATE INDEX IF NOT EXISTS call_results_caller ON call_results (caller_hash)")
+    cur.execute("CREATE INDEX IF NOT EXISTS call_results_day ON call_results "
+                "(pipeline_version, status, call_date)")
+    cur.execute("CREATE INDEX IF NOT EXISTS search_calls_date ON search_calls (call_date)")
+    cur.execute("CREATE INDEX IF NOT EXISTS qa_audit_call ON qa_audit (call_id)")
+
+
+# version reached -> the step that reaches it, applied in order
+MIGRATIONS: dict[int, Callable[[Any, str], None]] = {
+    1: _step1_adopt,
+    2: _step2_caller_hash,
+}
+
+
+def open_database(url: str) -> Database:
+    """The app's way in: connect and bring the schema up to date, once at start."""
+    db = Database(url)
+    ensure_schema(db)
+    return db
+
+
+def ensure_schema(db: Database) -> int:
+    """Create or migrate every table to `SCHEMA_VERSION`; returns the version.
+
+    Cheap when already current (one read, then memoised on `db`), so every store may call it.
+    """
+    if db.schema_version == SCHEMA_VERSION:
+        return SCHEMA_VERSION
+    if _read_version(db) != SCHEMA_VERSION:
+        _migrate(db)
+    db.schema_version = SCHEMA_VERSION
+    if db.dialect == "postgresql" and not has_trgm(db):
+        _enable_trgm(db)
+    return SCHEMA_VERSION
+
+
+def schema_version(db: Database) -> int:
+    """The version the store is on (0: no schema yet, or a store from before this module)."""
+    return _read_version(db)
+
+
+def _read_version(db: Database) -> int:
+    with db.transaction() as cur:
+        if not table_exists(cur, db.dialect, "hotline_meta"):
+            return 0
+        rows = cur.execute("SELECT value FROM hotline_meta WHERE key = 'schema_version'")
+    version = int(rows[0]["value"]) if rows else 0
+    if version > SCHEMA_VERSION:
+        raise ConfigError(f"the store at {db.url.split('@')[-1]} is on schema version {version}; "
+                          f"this hotline knows up to {SCHEMA_VERSION}: upgrade hotline")
+    return version
+
+
+def _migrate(db: Database) -> None:
+    with db.transaction() as cur:
+        if db.dialect == "postgresql":     # SQLite: BEGIN IMMEDIATE already holds the write lock
+            cur.execute("SELECT pg_advisory_xact_lock(?)", (MIGRATION_LOCK,))
+        cur.execute("CREATE TABLE IF NOT EXISTS hotline_meta (key TEXT PRIMARY KEY, value TEXT)")
+        rows = cur.execute("SELECT value FROM hotline_meta WHERE key = 'schema_version'")
+        current = int(rows[0]["value"]) if rows else 0    # re-read under the lock
+        for version in range(current + 1, SCHEMA_VERSION + 1):
+            log.info("store schema: migrating to version %d", version)
+            MIGRATIONS[version](cur, db.dialect)
+        cur.execute("INSERT INTO hotline_meta (key, value) VALUES ('schema_version', ?) "
+                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    (str(SCHEMA_VERSION),))
+
+
+def has_trgm(db: Database) -> bool:
+    """PostgreSQL: the pg_trgm index for fuzzy/substring search exists."""
+    if db.dialect != "postgresql":
+        return False
+    with db.transaction() as cur:
+        return bool(cur.execute("SELECT 1 FROM pg_indexes WHERE indexname = 'search_vocab_trgm'"))
+
+
+def _enable_trgm(db: Database) -> bool:
+    """pg_trgm needs a privilege the store's role may lack: without it search still works,
+    slower, so a refusal is logged, not raised (and retried at the next start)."""
+    try:
+        with db.transaction() as cur:
+            cur.execute("SELECT pg_advisory_xact_lock(?)", (MIGRATION_LOCK,))
+            cur.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+            cur.execute("CREATE INDEX IF NOT EXISTS search_vocab_trgm ON search_vocab "
+                        "USING gin (term gin_trgm_ops)")
+        return True
+    except Exception as exc:  # noqa: BLE001 — any refusal means "without it"
+        log.warning("pg_trgm unavailable (%s); substring/fuzzy search without it",
+                    type(exc).__name__)
+        return False
+
+
+def table_exists(cur: Any, dialect: str, name: str) -> bool:
+    """Whether `name` is a table of the store (inside a transaction `cur`)."""
+    if dialect == "postgresql":
+        return bool(cur.execute("SELECT to_regclass(?) IS NOT NULL AS e", (name,))[0]["e"])
+    return bool(cur.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                            (name,)))
