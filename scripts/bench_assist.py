@@ -94,13 +94,12 @@ def make_call(path: str) -> str:
 
 SERVER = """
 import sys, uvicorn
-from fastapi import FastAPI
 from hotline.config import load_settings
 from hotline.assist.live import LiveEngine
-from hotline.web.live import make_router
+from hotline.web.app import create_app
 settings = load_settings(language="en")
 engine = LiveEngine.load(settings)
-app = FastAPI(); app.include_router(make_router(settings, engine=engine))
+app = create_app(settings, engine=engine)
 uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning")
 """
 

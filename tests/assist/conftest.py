@@ -71,15 +71,11 @@ def engine(assistant, settings):
 
 @pytest.fixture(scope="session")
 def live_server(engine, settings):
-    """A real uvicorn server (in a thread) with only the live router; yields the http URL."""
-    from fastapi import FastAPI
-
-    from hotline.web.live import make_router
+    """A real uvicorn server (in a thread) sharing the loaded engine; yields the http URL."""
+    from hotline.web.app import create_app
     from tests.support.localnet import serve_in_thread
 
-    app = FastAPI()
-    app.include_router(make_router(settings, engine=engine))
-    server, thread, url = serve_in_thread(app, ws_max_size=4 << 20)
+    server, thread, url = serve_in_thread(create_app(settings, engine=engine), ws_max_size=4 << 20)
     yield url
     server.should_exit = True
     thread.join(timeout=10)

@@ -128,7 +128,7 @@ def qa_world(tmp_path_factory) -> QAWorld:
     db.close()
 
     settings = Settings(db_url=db_url, data_dir=str(root))
-    server, thread, url = serve_in_thread(create_app(settings), lifespan="off")
+    server, thread, url = serve_in_thread(create_app(settings))
     played = docs[played_truth["call_id"]]
     yield QAWorld(url=url, db_url=db_url, tokens=tokens, docs=docs,
                   played=played, audio_path=audio_path, truths=truths)

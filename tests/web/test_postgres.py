@@ -29,7 +29,13 @@ def test_qa_api_on_postgres(pg_url, make_document, tmp_path):
     agent = {"Authorization": f"Bearer {auth.create_token('agent', agent_id='A1')[0]}"}
     admin = {"Authorization": f"Bearer {auth.create_token('admin')[0]}"}
 
-    client = TestClient(create_app(Settings(db_url=pg_url, data_dir=str(tmp_path))))
+    app = create_app(Settings(db_url=pg_url, data_dir=str(tmp_path)))
+    with TestClient(app) as client:         # runs the lifespan: services opened once
+        _check(client, docs, qa, agent, admin)
+    db.close()
+
+
+def _check(client, docs, qa, agent, admin) -> None:
     body = client.get("/api/search", params={"limit": 500}, headers=qa).json()
     assert {h["call_id"] for h in body["results"]} == {d.call_id for d in docs}
     mine = {d.call_id for d in docs if d.metadata["agent_id"] == "A1"}
@@ -44,5 +50,3 @@ def test_qa_api_on_postgres(pg_url, make_document, tmp_path):
     assert [(r["action"], r["status"]) for r in rows[:4]] == [
         ("view", "ok"), ("view", "denied"), ("search", "ok"), ("search", "ok")]
     assert rows[0]["id"] > rows[1]["id"]
-    client.close()
-    db.close()

@@ -1,0 +1,66 @@
+"""The JSON API for integrators and the QA pages' own fetches: who am I, search, a call, its
+audio (HTTP Range), similar calls. Bearer token (or the page cookie); agents see their own
+calls only; everything audited."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import FileResponse
+
+from hotline.web import calls, recordings
+from hotline.web.deps import Caller, ServicesDep
+from hotline.web.models import Me, SearchResponse, SimilarResponse
+
+router = APIRouter(prefix="/api", tags=["qa"])
+
+
+@router.get("/me", response_model=Me)
+def api_me(who: Caller) -> Me:
+    """Who the token belongs to."""
+    return Me(name=who.name, role=who.role, agent_id=who.agent_id, token_id=who.token_id)
+
+
+@router.get("/search", response_model=SearchResponse)
+def api_search(svc: ServicesDep, who: Caller,
+               filters: Annotated[dict[str, Any], Depends(calls.search_filters)],
+               q: str = Query("", description="keywords or a \"quoted phrase\" (EN or ZH)"),
+               limit: int = Query(calls.SEARCH_LIMIT, ge=1, le=500)) -> SearchResponse:
+    """Search turns of stored calls; agents only get their own calls. Audited."""
+    return calls.search(svc, who, q, filters, limit)
+
+
+@router.get("/calls/{call_id}")
+def api_call(call_id: str, svc: ServicesDep, who: Caller) -> dict[str, Any]:
+    """The call document (contract JSON). Agents: own calls only (else 404). Audited."""
+    doc = calls.visible_document(svc, who, call_id, "view")
+    svc.auth.audit(who, "view", call_id=call_id)
+    data = doc.to_dict()
+    data["audio"] = {"url": f"/api/calls/{call_id}/audio",
+                     "redacted_available": recordings.redacted_audio_path(doc) is not None}
+    return data
+
+
+@router.get("/calls/{call_id}/audio",
+            responses={200: {"content": {"audio/wav": {}}},
+                       206: {"description": "partial content (HTTP Range)"}})
+def api_audio(request: Request, call_id: str, svc: ServicesDep, who: Caller,
+              version: str = Query("auto", pattern="^(auto|original|redacted)$",
+                                   description="auto = redacted copy when present")
+              ) -> FileResponse:
+    """The recording, with HTTP Range support (seeking). Playback starts are audited."""
+    doc = calls.visible_document(svc, who, call_id, "audio")
+    path, served = recordings.audio_file(svc.store, svc.settings.data_dir, who, doc, version)
+    rng = request.headers.get("range", "")
+    if not rng or rng.replace(" ", "").startswith("bytes=0-"):
+        svc.auth.audit(who, "audio", call_id=call_id, detail=served)
+    return FileResponse(path, media_type=recordings.media_type(path),
+                        headers={"Cache-Control": "private"})
+
+
+@router.get("/calls/{call_id}/similar", response_model=SimilarResponse)
+def api_similar(call_id: str, svc: ServicesDep, who: Caller,
+                k: int = Query(calls.SIMILAR_K, ge=1, le=50)) -> SimilarResponse:
+    """Calls most like this one (agents: among their own calls). Audited."""
+    return calls.similar(svc, who, call_id, k)

@@ -1,0 +1,110 @@
+"""QA pages under /qa: log in/out, search, one call (audio + transcript + emotion timeline +
+violations). The login form (or `?token=`) sets an HttpOnly cookie that the pages, their own
+fetches and the <audio> element ride on."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import quote, urlencode
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from hotline.web import calls, recordings
+from hotline.web.deps import COOKIE, Auth, ServicesDep, Visitor
+from hotline.web.views import call_view_model, templates, timeline_json
+
+router = APIRouter(prefix="/qa", include_in_schema=False)
+COOKIE_MAX_AGE_S = 12 * 3600            # one working shift
+
+
+def login_redirect(request: Request) -> RedirectResponse:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/qa/login?next={quote(target, safe='')}", status_code=303)
+
+
+def set_cookie(response: Response, token: str, secure: bool) -> None:
+    response.set_cookie(COOKIE, token, max_age=COOKIE_MAX_AGE_S, httponly=True, samesite="lax",
+                        path="/", secure=secure)
+
+
+def safe_next(target: str) -> str:
+    """Only same-site relative targets after login (no open redirect)."""
+    return target if target.startswith("/") and not target.startswith("//") else "/qa"
+
+
+def token_in_url(request: Request, auth: Auth) -> Response | None:
+    """`?token=` on a page: set the cookie and redirect to the same URL without it."""
+    token = request.query_params.get("token")
+    if not token:
+        return None
+    if auth.verify(token) is None:
+        return RedirectResponse("/qa/login?error=1", status_code=303)
+    rest = [(k, v) for k, v in request.query_params.multi_items() if k != "token"]
+    response = RedirectResponse(request.url.path + (f"?{urlencode(rest)}" if rest else ""),
+                                status_code=303)
+    set_cookie(response, token, request.url.scheme == "https")
+    return response
+
+
+TokenRedirect = Annotated[Response | None, Depends(token_in_url)]
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, next: str = "/qa", error: str | None = None) -> Response:
+    return templates().TemplateResponse(request, "qa/login.html", {
+        "next": safe_next(next), "error": bool(error), "who": None})
+
+
+@router.post("/login")
+def login_submit(request: Request, auth: Auth, token: str = Form(...),
+                 next: str = Form("/qa")) -> Response:
+    if auth.verify(token) is None:
+        return RedirectResponse(f"/qa/login?error=1&next={quote(safe_next(next), safe='')}",
+                                status_code=303)
+    response = RedirectResponse(safe_next(next), status_code=303)
+    set_cookie(response, token.strip(), request.url.scheme == "https")
+    return response
+
+
+@router.get("/logout")
+def logout() -> Response:
+    response = RedirectResponse("/qa/login", status_code=303)
+    response.delete_cookie(COOKIE, path="/")
+    return response
+
+
+@router.get("", response_class=HTMLResponse)
+def search_page(request: Request, svc: ServicesDep, who: Visitor, redirect: TokenRedirect,
+                filters: Annotated[dict[str, Any], Depends(calls.search_filters)],
+                q: str = "") -> Response:
+    if redirect is not None:
+        return redirect
+    if who is None:
+        return login_redirect(request)
+    searched = bool(q or filters)
+    results = calls.search(svc, who, q, filters) if searched else None
+    return templates().TemplateResponse(request, "qa/search.html", {
+        "who": who, "q": q, "f": filters, "results": results, "searched": searched})
+
+
+@router.get("/calls/{call_id}", response_class=HTMLResponse)
+def call_page(request: Request, call_id: str, svc: ServicesDep, who: Visitor,
+              redirect: TokenRedirect, t: float | None = None) -> Response:
+    if redirect is not None:
+        return redirect
+    if who is None:
+        return login_redirect(request)
+    try:
+        doc = calls.visible_document(svc, who, call_id, "view")
+    except HTTPException:
+        return templates().TemplateResponse(request, "qa/notfound.html",
+                                            {"who": who, "call_id": call_id}, status_code=404)
+    svc.auth.audit(who, "view", call_id=call_id)
+    view = call_view_model(doc)
+    redacted = recordings.redacted_audio_path(doc)
+    original = recordings.recording(svc.store, doc, svc.settings.data_dir)
+    return templates().TemplateResponse(request, "qa/call.html", {
+        "who": who, "doc": view, "t": t, "has_redacted": redacted is not None,
+        "has_audio": original is not None or redacted is not None,
+        "doc_json": timeline_json(view)})
