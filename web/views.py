@@ -12,7 +12,7 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
 from hotline.document import CallDocument
-from hotline.report.daily import customer_emotion, emotion_escalated, emotion_worsened
+from hotline.report.emotion import customer_emotion, emotion_escalated, emotion_worsened
 
 TEMPLATES = Path(__file__).parent / "templates"
 
