@@ -1,39 +1,112 @@
-"""`hotline transcribe FILE`: the whole pipeline on one recording, pretty or as the call JSON."""
+"""`hotline transcribe FILE...`: the whole pipeline on recordings — a readable transcript, the call
+JSON (`--json`), or whisper-style files (`--output-format txt|srt|vtt|tsv|json|all`)."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+from pathlib import Path
+
+from hotline.writers import FORMATS
 
 ROLE_STYLE = {"agent": "bold cyan", "customer": "bold yellow", "unknown": "bold white"}
 EMOTION_STYLE = {"angry": "bold red", "negative": "red", "positive": "green", "neutral": "dim"}
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("transcribe", help="full pipeline on one recording")
-    p.add_argument("file")
-    p.add_argument("--json", dest="json_out", metavar="OUT", help="write the call document (- = stdout)")
+    p = sub.add_parser("transcribe", help="full pipeline on recordings: transcript, roles, "
+                       "emotion, violations; txt/srt/vtt/tsv/json files")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--json", dest="json_out", metavar="OUT",
+                   help="write the call document (- = stdout); one FILE only")
+    p.add_argument("--output-format", "-f", default=None,
+                   choices=(*FORMATS, "all"), help="write FILE's stem + .txt/.srt/.vtt/.tsv/.json "
+                   "(subtitles labelled with the speaker's role); all = every format")
+    p.add_argument("--output-dir", "-o", default=None,
+                   help="where --output-format files go (default: the current directory)")
     p.add_argument("--stereo-agent", choices=("left", "right"))
     p.add_argument("--language", choices=("auto", "en", "zh"))
     p.add_argument("--no-analytics", action="store_true", help="skip emotion, rules and intents")
+    p.add_argument("--quiet", "-q", action="store_true",
+                   help="no progress and no transcript on the terminal")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from hotline.audio import decode_audio
     from hotline.config import load_settings
+    from hotline.errors import RecordingRejected
     from hotline.pipeline import Pipeline
 
+    if args.json_out and len(args.files) > 1:
+        print("hotline: --json takes one FILE; for several use --output-format json "
+              "--output-dir DIR", file=sys.stderr)
+        return 2
+    formats = list(FORMATS) if args.output_format == "all" else (
+        [args.output_format] if args.output_format else [])
     settings = load_settings(stereo_agent=args.stereo_agent, language=args.language)
-    audio = decode_audio(args.file, max_duration=settings.max_duration)  # reject before model loads
-    pipeline = Pipeline.load(settings, analytics=not args.no_analytics, intents=not args.no_analytics)
-    doc = pipeline.process(args.file, audio=audio)
+    progress = Progress(len(args.files), quiet=args.quiet)
+    decoded = []
+    for path in args.files:            # reject bad input before loading any model
+        try:
+            decoded.append((path, decode_audio(path, max_duration=settings.max_duration)))
+        except RecordingRejected as exc:
+            progress.rejected(path, exc)
+    if not decoded:
+        return 1
+    progress.total = len(decoded)
+    pipeline = Pipeline.load(settings, progress=progress.stage,
+                             analytics=not args.no_analytics, intents=not args.no_analytics)
+    for path, audio in decoded:
+        progress.start(path)
+        try:
+            doc = pipeline.process(path, audio=audio)
+        except RecordingRejected as exc:
+            progress.rejected(path, exc)
+            continue
+        progress.done(doc)
+        _outputs(doc, path, args, formats)
+    return 1 if progress.failed else 0
+
+
+def _outputs(doc, path: str, args: argparse.Namespace, formats: list[str]) -> None:
+    from hotline.writers import write_outputs
+
     if args.json_out:
         _write_json(doc.to_dict(), args.json_out)
-    if args.json_out != "-":
+    for written in write_outputs(doc, path, args.output_dir or ".", formats) if formats else []:
+        print(f"wrote {written}", file=sys.stderr)
+    if args.json_out != "-" and not args.quiet and not formats:
         print_call(doc)
-    return 0
+
+
+class Progress:
+    """One line per stage on stderr ("[2/3] call.wav: asr"), then the stage times."""
+
+    def __init__(self, total: int, quiet: bool = False):
+        self.total, self.quiet = total, quiet
+        self.index, self.failed, self.name = 0, 0, ""
+
+    def _say(self, text: str) -> None:
+        if not self.quiet:
+            print(text, file=sys.stderr, flush=True)
+
+    def start(self, path: str) -> None:
+        self.index += 1
+        self.name = Path(path).name
+
+    def stage(self, name: str) -> None:
+        self._say(f"[{self.index}/{self.total}] {self.name}: {name}")
+
+    def done(self, doc) -> None:
+        times = ", ".join(f"{k} {v:.1f} s" for k, v in doc.timings.items())
+        self._say(f"[{self.index}/{self.total}] {self.name}: done in "
+                  f"{sum(doc.timings.values()):.1f} s ({times})")
+
+    def rejected(self, path: str, exc: Exception) -> None:
+        self.failed += 1
+        print(f"hotline: rejected {path}: {exc}", file=sys.stderr, flush=True)
 
 
 def _write_json(data: dict, out: str) -> None:

@@ -311,6 +311,21 @@ class ResultsStore:
             (time.time(), call_id, self.pipeline_version),
         )
 
+    def reset_failed(self, call_ids: list[str] | None = None) -> list[JobRow]:
+        """Failed rows (all, or these calls) back to pending with fresh attempts, for a requeue
+        after the cause was fixed; returns the rows reset."""
+        failed = [r for r in self.rows("failed") if call_ids is None or r.call_id in call_ids]
+        now = time.time()
+        for row in failed:
+            self.db.execute(
+                f"""UPDATE {TABLE} SET status = 'pending', attempts = 0, permanent = 0,
+                        error = NULL, job_id = NULL, worker_id = NULL, updated_at = ?,
+                        finished_at = NULL
+                    WHERE call_id = ? AND pipeline_version = ? AND status = 'failed'""",
+                (now, row.call_id, self.pipeline_version),
+            )
+        return failed
+
     def stuck(self, older_than_s: float = defaults.STUCK_AFTER_S) -> list[JobRow]:
         """Rows pending or processing without progress for longer than `older_than_s`."""
         rows = self.db.execute(

@@ -32,11 +32,28 @@ def register(sub: argparse._SubParsersAction) -> None:
     w.add_argument("--max-jobs", type=int, default=None, metavar="N")
     w.set_defaults(func=worker)
 
-    s = sub.add_parser("status", help="queued / running / done / failed counts and failures")
-    s.add_argument("--redis", metavar="URL", default=None, help="also show the RQ queue and workers")
+    s = sub.add_parser("status", help="counts, failures, one row per worker (current job, last "
+                       "heartbeat); warns when jobs wait and no worker is alive")
+    s.add_argument("--redis", metavar="URL", default=None,
+                   help="also show the RQ queue and its workers (default: $HOTLINE_REDIS_URL)")
     s.add_argument("--queue", default=None, metavar="NAME")
     s.add_argument("--json", action="store_true")
+    s.add_argument("--watch", nargs="?", type=float, const=2.0, default=None, metavar="SECONDS",
+                   help="refresh every SECONDS (default 2) until Ctrl-C")
+    s.add_argument("--times", type=int, default=None, metavar="N",
+                   help="with --watch: stop after N refreshes")
     s.set_defaults(func=status)
+
+    r = sub.add_parser("requeue", help="send failed recordings through the pipeline again")
+    r.add_argument("--failed", action="store_true", required=True,
+                   help="every failed recording (after fixing the cause)")
+    r.add_argument("--call", nargs="+", default=None, metavar="CALL_ID",
+                   help="only these failed calls")
+    r.add_argument("--redis", metavar="URL", default=None,
+                   help="enqueue them at URL (default: $HOTLINE_REDIS_URL; none = the next "
+                        "`hotline batch` picks them up)")
+    r.add_argument("--queue", default=None, metavar="NAME")
+    r.set_defaults(func=requeue)
 
 
 def _settings(**overrides: Any) -> Any:
@@ -154,70 +171,93 @@ def worker(args: argparse.Namespace) -> int:
     return 0
 
 
-# --- status -----------------------------------------------------------------------------------
+# --- status ---------------------------------------------------------------------------------
 def status(args: argparse.Namespace) -> int:
+    import time
+
     from hotline.store.db import Database
     from hotline.store.results import ResultsStore
+    from hotline.worker.config import BatchConfig
+    from hotline.worker.status import collect
 
     settings = _settings(queue=args.queue)
     store = ResultsStore(Database(settings.db_url))
-    counts = store.counts()
-    report: dict[str, Any] = {
-        "counts": {"queued": counts["pending"], "running": counts["processing"],
-                   "done": counts["done"], "failed": counts["failed"]},
-        "failures": [{k: f[k] for k in ("call_id", "source", "error")} for f in store.failures()],
-        "throughput": store.throughput(),
-    }
+    config = BatchConfig.from_env()
     url = _redis_url(args.redis)
+    conn = None
     if url:
-        report["queue"] = _queue_status(url, settings.queue)
-    if args.json:
-        print(json.dumps(report, ensure_ascii=False))
-    else:
-        _print_status(report)
-    return 0
+        from hotline.worker.queue import connect
+
+        conn = connect(url)
+    shown = 0
+    while True:
+        report = collect(store, config, conn, settings.queue)
+        if args.json:
+            print(json.dumps(report.to_dict(), ensure_ascii=False), flush=True)
+        else:
+            _print_status(report, clear=args.watch is not None)
+        shown += 1
+        if args.watch is None or (args.times is not None and shown >= args.times):
+            return 0
+        time.sleep(max(args.watch, 0.1))
 
 
-def _queue_status(url: str, name: str) -> dict[str, Any]:
-    from rq import Worker
-
-    from hotline.worker.queue import connect, make_queue
-
-    conn = connect(url)
-    queue = make_queue(conn, name)
-    workers = Worker.all(queue=queue)
-    return {
-        "name": name,
-        "queued": queue.count,
-        "started": queue.started_job_registry.count,
-        "scheduled": queue.scheduled_job_registry.count,
-        "failed": queue.failed_job_registry.count,
-        "workers": [{"name": w.name, "state": str(w.get_state()),
-                     "job": w.get_current_job_id()} for w in workers],
-    }
-
-
-def _print_status(report: dict[str, Any]) -> None:
+def _print_status(report: Any, clear: bool = False) -> None:
     from rich.console import Console
     from rich.table import Table
 
     console = Console()
+    if clear:
+        console.clear()
     table = Table(title="hotline status")
-    for key in report["counts"]:
+    for key in report.counts:
         table.add_column(key, justify="right")
-    table.add_row(*(str(v) for v in report["counts"].values()))
+    table.add_row(*(str(v) for v in report.counts.values()))
     console.print(table)
-    tp = report["throughput"]
+    tp = report.throughput
     console.print(f"throughput: {tp['done']} calls, {tp['audio_s'] / 3600:.2f} h audio, "
                   f"{tp['audio_hours_per_hour']:.2f} audio h per wall h")
-    if "queue" in report:
-        q = report["queue"]
+    if report.queue:
+        q = report.queue
         console.print(f"queue {q['name']}: {q['queued']} queued, {q['started']} started, "
-                      f"{q['scheduled']} scheduled (retries), {len(q['workers'])} workers")
-    if report["failures"]:
-        failures = Table(title="failures")
+                      f"{q['scheduled']} scheduled (retries), {q['failed']} failed in RQ")
+    workers = Table(title="workers")
+    for col in ("worker", "state", "current call", "source", "last heartbeat"):
+        workers.add_column(col, overflow="fold")
+    for w in report.workers:
+        age = "never" if w.heartbeat_age_s is None else f"{w.heartbeat_age_s:.0f} s ago"
+        workers.add_row(w.name, w.state, w.call_id or "-", w.source or "-", age)
+    console.print(workers if report.workers else "workers: none")
+    for warning in report.warnings:
+        console.print(f"[bold yellow]warning:[/] {warning}")
+    if report.failures:
+        failures = Table(title="failures (hotline requeue --failed to retry)")
         for col in ("call_id", "source", "error"):
             failures.add_column(col, overflow="fold")
-        for f in report["failures"]:
+        for f in report.failures:
             failures.add_row(f["call_id"], f["source"], f["error"])
         console.print(failures)
+
+
+# --- requeue ----------------------------------------------------------------------------------
+def requeue(args: argparse.Namespace) -> int:
+    from hotline.store.db import Database
+    from hotline.store.results import ResultsStore
+    from hotline.worker.config import BatchConfig
+    from hotline.worker.status import requeue_failed
+
+    settings = _settings(queue=args.queue)
+    store = ResultsStore(Database(settings.db_url))
+    url = _redis_url(args.redis)
+    queue = None
+    if url:
+        from hotline.worker.queue import connect, make_queue
+
+        queue = make_queue(connect(url), settings.queue)
+    ids = requeue_failed(store, queue, BatchConfig.from_env(), args.call)
+    where = f"enqueued on {settings.queue}" if queue is not None else (
+        "pending: the next `hotline batch` over their folder runs them")
+    print(f"requeued {len(ids)} failed recordings ({where})")
+    for call_id in ids:
+        print(f"  {call_id}")
+    return 0
