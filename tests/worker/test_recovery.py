@@ -78,6 +78,53 @@ def test_transient_errors_end_failed_after_max_attempts(synth_day, tmp_path, red
     failure = json.loads(done.stdout.strip().splitlines()[-1])["failures"][0]
     assert failure["error"].startswith("TransientError: simulated lost connection")
     assert failure["permanent"] is False and failure["attempts"] == 1
+    # after the cause is fixed, `hotline requeue --failed` runs it again (the flaky processor
+    # only fails a call's first attempt)
+    store = ResultsStore(Database(db_url))
+    res = kit.run("requeue", "--failed", "--redis", redis_url, env=env, timeout=60)
+    assert res.returncode == 0 and "requeued 1 failed" in res.stdout
+    assert failure["call_id"] in res.stdout
+    row = kit.wait(lambda: next((r for r in store.rows() if r.status == "done"), None), 120,
+                   "the requeued call to finish")
+    assert row.call_id == failure["call_id"] and row.attempts == 1 and row.error is None
+    assert "requeued 0 failed" in kit.run("requeue", "--failed", env=env, timeout=60).stdout
+
+
+def _status(kit, redis_url, env) -> dict:
+    res = kit.run("status", "--redis", redis_url, "--json", env=env, timeout=60)
+    assert res.returncode == 0, res.stderr
+    return json.loads(res.stdout)
+
+
+def test_status_rows_per_worker_and_warning(synth_day, tmp_path, redis_url, batch_env, kit,
+                                            workers):
+    day = _day(synth_day, tmp_path, 2)
+    db_url = f"sqlite:///{tmp_path / 'status.db'}"
+    env = batch_env(db_url, **STANDIN, HOTLINE_STANDIN_SECONDS="30")
+    assert kit.run("batch", str(day), "--redis", redis_url, "--no-follow",
+                   env=env).returncode == 0
+    waiting = _status(kit, redis_url, env)
+    assert waiting["counts"]["queued"] == 2 and waiting["workers"] == []
+    assert any("2 recordings wait and no worker is alive" in w for w in waiting["warnings"])
+    table = kit.run("status", "--redis", redis_url, env=env, timeout=60).stdout
+    assert "warning:" in table and "no worker is alive" in table
+
+    workers.start("w1", redis_url, env)
+    busy = kit.wait(lambda: next((s for s in [_status(kit, redis_url, env)]
+                                  if s["workers"] and s["workers"][0]["call_id"]), None),
+                    120, "w1 to take a job")
+    row = busy["workers"][0]
+    assert row["name"] == "w1" and row["state"] == "busy" and row["queues"] == ["hotline"]
+    assert row["source"].endswith(".wav") and row["source"].startswith(str(day))
+    assert 0 <= row["heartbeat_age_s"] < 60
+    assert busy["warnings"] == []
+    table = kit.run("status", "--redis", redis_url, env=env, timeout=60).stdout
+    assert "w1" in table and "busy" in table and row["call_id"] in table
+    watched = kit.run("status", "--redis", redis_url, "--json", "--watch", "0.2", "--times",
+                      "3", env=env, timeout=60)
+    assert watched.returncode == 0
+    assert [json.loads(line)["workers"][0]["name"] for line in
+            watched.stdout.strip().splitlines()] == ["w1", "w1", "w1"]
 
 
 @pytest.mark.parametrize("url", ["redis://127.0.0.1:1/0", "rediss://:s3cret@127.0.0.1:1/0",
