@@ -86,3 +86,10 @@ COMPLAINT_TARGET = 1.0          # house: every complaint within its deadline
 VIOLATIONS_PER_100_TARGET = 10.0  # house: script violations per 100 calls an agent may have
 TREND_DAYS = 7                  # the report compares the day with the mean of this many days before
 REPORT_BASE_URL = "http://127.0.0.1:8080"  # where `hotline serve` runs: report links to its call pages
+
+# --- search --------------------------------------------------------------------------------
+SEARCH_FUZZY_MIN_LEN = 4        # shorter words are never spelling-corrected
+SEARCH_FUZZY_MAX_TERMS = 5      # at most this many close spellings per misspelt word
+SEARCH_STOP_WEIGHT = 0.5        # a function word's weight when ranking partial matches
+SEARCH_RANK_MAX_MATCHES = 3000  # PostgreSQL: above this many matches, newest first (no ranking)
+SEARCH_HITS_PER_CALL = 5        # turns listed under each call of a --by-call answer

@@ -28,27 +28,38 @@ sys.path.insert(0, str(ROOT))
 
 PG_ADMIN_URL = os.environ.get("HOTLINE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 
-QUERIES = [
+QUERIES = [       # (name, query, filters, extra search() arguments)
     ("goal: cancel+customer+angry+week", "cancel",
      {"role": "customer", "emotion": "angry", "date_from": "2026-11-15",
-      "date_to": "2026-11-21"}),
-    ("cancel+customer+angry, all dates", "cancel", {"role": "customer", "emotion": "angry"}),
+      "date_to": "2026-11-21"}, {}),
+    ("cancel+customer+angry, all dates", "cancel", {"role": "customer", "emotion": "angry"}, {}),
     ("complaint+customer+angry+week", "complaint",
      {"role": "customer", "emotion": "angry", "date_from": "2026-11-15",
-      "date_to": "2026-11-21"}),
-    ("en keyword", "refund", {}),
-    ("en two keywords", "signal weak", {}),
-    ("en phrase", '"cancel my"', {}),
-    ("en keyword + agent", "charged", {"agent": "A110"}),
-    ("en keyword + rule", "sorry", {"rule": "greeting.missing"}),
-    ("zh keyword", "取消", {}),
-    ("zh keywords", "信号 恢复", {}),
-    ("zh phrase", '"银行卡号"', {}),
-    ("zh keyword + customer + angry", "投诉", {"role": "customer", "emotion": "angry"}),
-    ("filters only", "", {"intent": "billing.refund_request", "role": "customer"}),
-    ("frequent word", "thank", {}),
-    ("substring fallback", "码过", {}),
-    ("fuzzy fallback", "cancle", {}),
+      "date_to": "2026-11-21"}, {}),
+    ("en keyword", "refund", {}, {}),
+    ("en keyword, page 6", "refund", {}, {"offset": 100}),
+    ("en two keywords", "signal weak", {}, {}),
+    ("en phrase", '"cancel my"', {}, {}),
+    ("en keyword + agent", "charged", {"agent": "A110"}, {}),
+    ("en keyword + rule", "sorry", {"rule": "greeting.missing"}, {}),
+    ("zh keyword", "取消", {}, {}),
+    ("zh keywords", "信号 恢复", {}, {}),
+    ("zh phrase", '"银行卡号"', {}, {}),
+    ("zh keyword + customer + angry", "投诉", {"role": "customer", "emotion": "angry"}, {}),
+    ("filters only", "", {"intent": "billing.refund_request", "role": "customer"}, {}),
+    ("frequent word", "thank", {}, {}),
+    ("substring fallback", "码过", {}, {}),
+    ("fuzzy fallback", "cancle", {}, {}),
+    ("function words optional", "not my department", {}, {}),
+    ("no turn holds all terms", "roaming refund", {}, {}),
+    ("call: keywords across turns", "refund charged", {}, {"by": "call"}),
+    ("call: phrase", '"cancel my"', {}, {"by": "call"}),
+    ("call: filtered", "cancel", {"role": "customer", "emotion": "angry"}, {"by": "call"}),
+    ("call: date + rule", "sorry", {"rule": "greeting.missing", "date_from": "2026-11-01"},
+     {"by": "call"}),
+    ("call: zh keywords", "信号 恢复", {}, {"by": "call"}),
+    ("call: frequent word", "thank", {}, {"by": "call"}),
+    ("call: fuzzy", "cancle", {}, {"by": "call"}),
 ]
 
 
@@ -129,12 +140,12 @@ def bench(url: str, docs: list, repeats: int, embed_calls: int = 0) -> dict:
     if db.dialect == "postgresql":
         idx._q("ANALYZE")
     per_query, all_ms = {}, []
-    for name, q, f in QUERIES:
-        idx.search(q, f)                     # warm
+    for name, q, f, kw in QUERIES:
+        idx.search(q, f, **kw)               # warm
         times, total, mode = [], 0, ""
         for _ in range(repeats):
             t = time.perf_counter()
-            res = idx.search(q, f, limit=20)
+            res = idx.search(q, f, limit=20, **kw)
             times.append((time.perf_counter() - t) * 1000)
             total, mode = res.total, res.mode
         all_ms += times

@@ -11,7 +11,6 @@ import sys
 from typing import Any
 
 ROLE_STYLE = {"agent": "cyan", "customer": "yellow", "unknown": "white"}
-EMOTION_STYLE = {"angry": "bold red", "negative": "red", "positive": "green", "neutral": "dim"}
 
 
 def parse_day(value: str, today: dt.date | None = None) -> str:
@@ -46,14 +45,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--agent", help="agent id")
     p.add_argument("--emotion", choices=("neutral", "positive", "negative", "angry"),
                    help="emotion of the matching turn")
-    p.add_argument("--rule", help="a rule the call violated, e.g. greeting.missing")
+    p.add_argument("--rule", help="a rule id of the loaded rulebook the call violated, "
+                                   "e.g. greeting.missing")
     p.add_argument("--intent", help="a call intent, e.g. service.cancel_service")
     p.add_argument("--language", choices=("en", "zh"))
     p.add_argument("--min-duration", type=float, metavar="S", help="call length in seconds")
     p.add_argument("--max-duration", type=float, metavar="S")
     p.add_argument("--similar", metavar="CALL_ID", help="calls similar in meaning to this one")
-    p.add_argument("--limit", type=_positive, default=20, metavar="N")
-    p.add_argument("--offset", type=int, default=0, metavar="N")
+    p.add_argument("--by-call", action="store_true",
+                   help="whole calls: the call's turns together hold the words")
+    p.add_argument("--limit", type=_positive, default=20, metavar="N", help="hits per page")
+    p.add_argument("--offset", type=_non_negative, default=0, metavar="N",
+                   help="skip the first N hits (the next page: the printed --offset)")
     p.add_argument("--no-fuzzy", action="store_true", help="no spelling-correction fallback")
     p.add_argument("--reindex", action="store_true",
                    help="rebuild the index from the results store (--from/--to limit it)")
@@ -68,6 +71,20 @@ def _positive(value: str) -> int:
     return n
 
 
+def _non_negative(value: str) -> int:
+    n = int(value)
+    if n < 0:
+        raise argparse.ArgumentTypeError("must be >= 0")
+    return n
+
+
+def rulebook_rule_ids(path: str | None) -> list[str]:
+    """The rule ids of the configured rulebook (HOTLINE_RULEBOOK; default: telecom)."""
+    from hotline.analytics.rulebook import load_rulebook
+
+    return [r.id for r in load_rulebook(path or None).rules]
+
+
 def run(args: argparse.Namespace) -> int:
     from hotline.config import load_settings
     from hotline.search.index import SearchFilters, SearchIndex
@@ -77,19 +94,25 @@ def run(args: argparse.Namespace) -> int:
                             agent=args.agent, emotion=args.emotion, rule=args.rule,
                             intent=args.intent, min_duration=args.min_duration,
                             max_duration=args.max_duration, language=args.language)
-    db = Database(load_settings().db_url)
+    settings = load_settings()
+    db = Database(settings.db_url)
     try:
         if args.reindex:
             return _reindex(db, args)
+        rule_ids = rulebook_rule_ids(settings.rulebook) if args.rule else None
         if args.similar:
             from hotline.search.embed import load_embedder
 
-            index = SearchIndex(db, embedder=load_embedder())
+            index = SearchIndex(db, embedder=load_embedder(), rule_ids=rule_ids)
             results = index.similar(args.similar, k=args.limit, filters=filters)
         else:
-            index = SearchIndex(db)
+            index = SearchIndex(db, rule_ids=rule_ids)
             results = index.search(args.query, filters, limit=args.limit, offset=args.offset,
-                                   fuzzy=not args.no_fuzzy)
+                                   fuzzy=not args.no_fuzzy,
+                                   by="call" if args.by_call else "turn")
+    except ValueError as exc:           # an unknown rule id, a malformed filter
+        print(f"hotline search: {exc}", file=sys.stderr)
+        return 2
     finally:
         db.close()
     if args.json:
@@ -115,27 +138,80 @@ def _reindex(db: Any, args: argparse.Namespace) -> int:
 
 
 def print_results(results: Any, args: argparse.Namespace, console: Any = None) -> None:
-    """A rich table: call, date, agent, time in call, who, emotion, snippet with matches lit."""
+    """A table that fits 80 columns on a terminal; one plain line per hit when piped."""
     from rich.console import Console
-    from rich.table import Table
 
     console = console or Console()
+    shown = len(results.results)
+    what = ("calls" if getattr(args, "by_call", False) else "turns") if not args.similar \
+        else "calls"
     title = (f"calls similar to {args.similar}" if args.similar
-             else f"“{args.query}”" if args.query else "turns")
-    table = Table(title=f"{title}: {results.total} match(es) ({results.mode}, "
-                        f"{results.took_ms:.0f} ms)", expand=True)
-    for name, kw in (("call", {"no_wrap": True}), ("date", {"no_wrap": True}),
-                     ("agent", {}), ("at", {"justify": "right"}), ("who", {}),
-                     ("emotion", {}), ("snippet", {"ratio": 1}), ("score", {"justify": "right"})):
-        table.add_column(name, **kw)
-    for h in results.results:
-        table.add_row(h.call_id, h.call_date or "", h.agent_id or "", _clock(h.start),
-                      f"[{ROLE_STYLE.get(h.role, 'white')}]{h.role}[/]",
-                      f"[{EMOTION_STYLE.get(h.emotion or '', 'dim')}]{h.emotion or ''}[/]",
-                      snippet_text(h.snippet), f"{h.score:.3f}")
+             else f"“{args.query}”" if args.query else what)
+    span = f"{results.offset + 1}–{results.offset + shown}" if shown else "none"
+    console.print(f"{title}: {span} of {results.total} {what} ({results.mode}, "
+                  f"{results.took_ms:.0f} ms)", markup=False, highlight=False)
+    notice = match_notice(getattr(results, "matched_terms", []))
+    if notice:
+        console.print(notice, markup=False, highlight=False)
+    terms = [t["term"] for t in getattr(results, "matched_terms", [])]
+    rows = [_row(h, terms) for h in results.results]
+    if console.is_terminal:
+        _table(console, rows)
+    else:
+        for r in rows:
+            console.print("  ".join(r[:-1]) + "  " + r[-1].plain, markup=False,
+                          highlight=False, soft_wrap=True)
+    end = results.offset + shown
+    if shown and end < results.total:
+        console.print(f"more: --offset {end}", markup=False, highlight=False)
+
+
+def match_notice(matched_terms: list[dict[str, Any]]) -> str:
+    """One line saying which terms did not match exactly (empty when all did)."""
+    parts = []
+    for t in matched_terms:
+        if t["match"] == "fuzzy":
+            parts.append(f"“{t['term']}” only as a close spelling ({', '.join(t['as'])})")
+        elif t["match"] == "partial":
+            parts.append(f"“{t['term']}” only as part of a word")
+        elif t["match"] == "none":
+            parts.append(f"“{t['term']}” not found")
+    return ("note: " + "; ".join(parts)) if parts else ""
+
+
+def _row(h: Any, terms: list[str]) -> list[Any]:
+    """call, date at time, who (emotion), score, snippet — for a turn or a whole call; a hit
+    that lacks some of the query's terms says which."""
+    first = h.hits[0] if getattr(h, "hits", None) else h
+    turn = first if hasattr(first, "start") else None
+    more = getattr(h, "n_hits", 0) - 1
+    snippet = snippet_text(turn.snippet if turn else "")
+    if more > 0:
+        snippet.append(f" (+{more} more turn{'s' if more > 1 else ''})", style="dim")
+    missing = [t for t in terms if t not in (getattr(h, "terms", None) or {})]
+    if missing and getattr(h, "terms", None):
+        snippet.append(f" [without {', '.join(missing)}]", style="dim")
+    when = (h.call_date or "") + (f" {_clock(turn.start)}" if turn else "")
+    who = f"{turn.role}" + (f" ({turn.emotion})" if turn and turn.emotion else "") if turn \
+        else ""
+    return [h.call_id, when, who, f"{h.score:.3f}", snippet]
+
+
+def _table(console: Any, rows: list[list[Any]]) -> None:
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(box=box.SIMPLE_HEAD, expand=True, padding=(0, 1), show_edge=False)
+    table.add_column("call", no_wrap=True, overflow="ellipsis", max_width=16)
+    table.add_column("when", max_width=10)
+    table.add_column("who", max_width=10)
+    table.add_column("score", justify="right", no_wrap=True)
+    table.add_column("snippet", ratio=1, min_width=24)
+    for call, when, who, score, snippet in rows:
+        role = who.split(" ")[0]
+        table.add_row(call, when, Text(who, style=ROLE_STYLE.get(role, "")), score, snippet)
     console.print(table)
-    if not results.results:
-        console.print("[dim]no matches[/]")
 
 
 def snippet_text(snippet: str) -> Any:

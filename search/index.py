@@ -18,8 +18,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -27,16 +27,19 @@ import numpy as np
 from hotline.document import CallDocument
 from hotline.privacy.redact import assert_redacted
 from hotline.search import text as T
+from hotline.search.cascade import Cascade
+from hotline.search.query import CALLS, TURNS, call_fields_sql
+from hotline.search.results import CallHit, CallResults, SearchHit, SearchResults
+from hotline.search.terms import close_spellings, max_edits
 from hotline.store.db import Database
 from hotline.store.schema import ensure_schema, has_trgm, table_exists
 
+__all__ = ["CallHit", "CallResults", "SearchFilters", "SearchHit", "SearchIndex",
+           "SearchResults", "delete_calls"]
+
 log = logging.getLogger(__name__)
 
-FUZZY_PG_SIMILARITY = 0.4     # pg_trgm similarity for "did you mean" terms
-FUZZY_RAPIDFUZZ_RATIO = 80    # the same on SQLite, with rapidfuzz over the vocabulary
-FUZZY_MAX_TERMS = 5           # at most this many spellings per misspelled word
-EMBED_MAX_CHARS = 2000
-RANK_MAX_MATCHES = 3000
+EMBED_MAX_CHARS = 2000        # text per call fed to the embedder (customer turns first)
 
 
 @dataclass
@@ -69,43 +72,20 @@ class SearchFilters:
         return cls(**out)
 
 
-@dataclass
-class SearchHit:
-    call_id: str
-    turn: int
-    start: float
-    role: str
-    snippet: str
-    score: float
-    end: float | None = None
-    call_date: str | None = None
-    agent_id: str | None = None
-    emotion: str | None = None
-
-
-@dataclass
-class SearchResults:
-    results: list[SearchHit] = field(default_factory=list)
-    total: int = 0
-    mode: str = "exact"             # exact | substring | fuzzy | filter | similar
-    took_ms: float = 0.0
-
-    def to_dict(self) -> dict[str, Any]:
-        """The contract JSON: {"results": [{call_id, turn, start, role, snippet, score}], "total"}."""
-        return {"results": [asdict(h) for h in self.results], "total": self.total,
-                "mode": self.mode, "took_ms": round(self.took_ms, 2)}
-
-
 class SearchIndex:
     """Index + query over stored calls; `db` is the results store's `Database`."""
 
-    def __init__(self, db: Database, embedder: Any = None):
+    def __init__(self, db: Database, embedder: Any = None,
+                 rule_ids: Collection[str] | None = None):
+        """`rule_ids`: the loaded rulebook's ids, so a rule filter can be checked (None: any)."""
         self.db = db
         self.embedder = embedder
+        self.rule_ids = rule_ids
         self.pg = db.dialect == "postgresql"
         self._matrix: tuple | None = None      # (key, ids, positions, vectors) for similar()
         ensure_schema(db)                       # tables: hotline.store.schema
         self.trgm = has_trgm(db)                # pg_trgm for substring/fuzzy (PostgreSQL)
+        self._vocab_cache: tuple[int, list[str]] | None = None
 
     def _q(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         """One statement, rows back (via a transaction cursor: `Database.execute` as written
@@ -140,8 +120,10 @@ class SearchIndex:
         tags += [("intent", i) for i in sorted(set(doc.intents))]
         if doc.language:
             tags.append(("language", doc.language))
-        call = (doc.call_id, _date(meta, doc.source), meta.get("agent_id"), float(doc.duration or 0.0),
-                doc.language, len(doc.turns), dt.datetime.now(dt.timezone.utc).isoformat())
+        call = (doc.call_id, _date(meta, doc.source), meta.get("agent_id"),
+                float(doc.duration or 0.0), doc.language, len(doc.turns),
+                dt.datetime.now(dt.timezone.utc).isoformat(),
+                " ".join(r[7] for r in rows), " ".join(r[9] for r in rows if r[9]))
         return {"call_id": doc.call_id, "call": call, "rows": rows, "tags": tags,
                 "vector": vector,
                 "vocab": _vocab(r[7] for r in rows)}
@@ -163,8 +145,16 @@ class SearchIndex:
     def _write_call(self, cur: Any, item: dict[str, Any]) -> None:
         call_id, rows = item["call_id"], item["rows"]
         self._delete(cur, call_id)
-        cur.execute("INSERT INTO search_calls (call_id, call_date, agent_id, duration, language, "
-                    "n_turns, indexed_at) VALUES (?,?,?,?,?,?,?)", item["call"])
+        if self.pg:
+            cur.execute("INSERT INTO search_calls (call_id, call_date, agent_id, duration, "
+                        "language, n_turns, indexed_at, seg, grams) VALUES (?,?,?,?,?,?,?,?,?)",
+                        item["call"])
+        else:
+            cur.execute("INSERT INTO search_calls (call_id, call_date, agent_id, duration, "
+                        "language, n_turns, indexed_at) VALUES (?,?,?,?,?,?,?)",
+                        item["call"][:7])
+            cur.execute("INSERT INTO search_call_fts (rowid, seg, grams) SELECT rowid, ?, ? "
+                        "FROM search_calls WHERE call_id = ?", (*item["call"][7:], call_id))
         if item["vector"] is not None:
             cur.execute("INSERT INTO search_vectors (call_id, dim, embedding) VALUES (?,?,?)",
                         (call_id, int(item["vector"].shape[0]), item["vector"].tobytes()))
@@ -214,172 +204,56 @@ class SearchIndex:
 
     # ---------------------------------------------------------------- search
     def search(self, query: str, filters: SearchFilters | dict[str, Any] | None = None,
-               limit: int = 20, offset: int = 0, fuzzy: bool = True) -> SearchResults:
-        """Turns matching every word / "exact phrase" of `query` and every filter, best first.
+               limit: int = 20, offset: int = 0, fuzzy: bool = True, by: str = "turn"
+               ) -> SearchResults | CallResults:
+        """Turns (`by="turn"`) or calls (`by="call"`: the call's turns together hold the
+        terms) matching every word / "exact phrase" of `query` and every filter, best first.
 
-        No exact hit: retried as a substring (e.g. part of a Chinese word), then, with `fuzzy`,
-        with close spellings from the vocabulary. An empty query lists turns by filters only.
+        Nothing holds every term exactly: partial words, then close spellings (with `fuzzy`),
+        then hits holding some of the terms are tried (`cascade`); the answer's `mode` and
+        `matched_terms` say which. An empty query lists by filters only, newest first.
         """
         t0 = time.perf_counter()
-        f = filters if isinstance(filters, SearchFilters) else SearchFilters.from_dict(filters)
-        clauses = T.parse_query(query)
-        if not clauses:
-            res = self._run(None, [], f, limit, offset, "filter")
-        else:
-            res = self._run("exact", clauses, f, limit, offset, "exact")
-            if res.total == 0:
-                res = self._run("substring", clauses, f, limit, offset, "substring")
-            if res.total == 0 and fuzzy:
-                expanded = self._expand(clauses)
-                if expanded:
-                    res = self._run("fuzzy", expanded, f, limit, offset, "fuzzy")
-            if res.total == 0:
-                res.mode = "exact"
+        if by not in ("turn", "call"):
+            raise ValueError(f"by must be 'turn' or 'call', not {by!r}")
+        if offset < 0 or limit < 1:
+            raise ValueError("offset must be >= 0 and limit >= 1")
+        f = self.filters(filters)
+        res = Cascade(self._q, self.pg, self._spell).run(
+            CALLS if by == "call" else TURNS, T.parse_query(query), f, limit, offset, fuzzy)
         res.took_ms = (time.perf_counter() - t0) * 1000
         return res
 
-    def _run(self, how: str | None, clauses: list[T.Clause], f: SearchFilters, limit: int,
-             offset: int, mode: str) -> SearchResults:
-        """One query: `how` is exact | fuzzy (token match), substring, or None (filters only)."""
-        where, params = self._filter_sql(f)
-        has_filters = bool(where)
-        match: str | None = None
-        likes: list[str] = []
-        if how in ("exact", "fuzzy"):
-            match = _match_expr(clauses, self.pg)
-            likes = [c.like_pattern() for c in clauses if c.phrase]
-        elif how == "substring":
-            seg_q, gram_q, likes = _substring_parts(clauses, self.pg)
-            if self.pg:
-                match = seg_q
-                if gram_q:
-                    where.append("t.gtsv @@ to_tsquery('simple', ?)")
-                    params.append(gram_q)
-            else:
-                match = " AND ".join(q for q in (seg_q, gram_q) if q) or None
-        for pattern in likes:
-            where.append("t.norm LIKE ? ESCAPE '\\'")
-            params.append(pattern)
-        if match is not None and not self.pg and not has_filters and not likes:
-            rows, total = self._fts_top(match, limit, offset)
-        else:
-            rows, total = self._joined(match, where, params, limit, offset)
-        extra: list[str] = []
-        prefixes: list[str] = []
-        if how == "fuzzy":
-            extra = [t for c in clauses for t in c.tokens]
-        elif how == "substring":
-            extra = [normalise_cjk for c in clauses if T.has_cjk(c.raw)
-                     for normalise_cjk in T.normalise(c.raw).split()]
-            prefixes = [t for c in clauses for t in c.tokens if t.isascii()]
-        hits = [SearchHit(call_id=r["call_id"], turn=int(r["turn"]), start=float(r["t_start"]),
-                          end=float(r["t_end"]), role=r["role"],
-                          snippet=T.highlight(r["text"] or "", clauses, extra, prefixes=prefixes),
-                          score=round(float(r["score"] or 0.0), 4), call_date=r["call_date"],
-                          agent_id=r["agent_id"], emotion=r["emotion"]) for r in rows]
-        return SearchResults(results=hits, total=total, mode=mode)
+    def filters(self, filters: SearchFilters | dict[str, Any] | None) -> SearchFilters:
+        """Checked filters: a rule id must be one of the loaded rulebook's (or of a rule some
+        indexed call violated) — an unknown one is an error that lists the valid ids."""
+        f = filters if isinstance(filters, SearchFilters) else SearchFilters.from_dict(filters)
+        if f.rule is not None and self.rule_ids is not None:
+            valid = set(self.rule_ids) | {r["value"] for r in self._q(
+                "SELECT DISTINCT value FROM search_tags WHERE kind = 'rule'")}
+            if f.rule not in valid:
+                raise ValueError(f"unknown rule id {f.rule!r}; valid rule ids: "
+                                 + ", ".join(sorted(valid)))
+        return f
 
-    _COLS = ("t.id, t.call_id, t.turn, t.t_start, t.t_end, t.role, t.text, t.call_date, "
-             "t.agent_id, t.emotion")
-
-    def _fts_top(self, match: str, limit: int, offset: int) -> tuple[list[dict], int]:
-        """SQLite, no filters: rank inside FTS5 and join only the page (frequent words)."""
-        rows = self._q(
-            f"SELECT {self._COLS}, f.score FROM (SELECT rowid, -rank AS score FROM search_fts "
-            f"WHERE search_fts MATCH ? ORDER BY rank, rowid LIMIT ? OFFSET ?) f "
-            f"JOIN search_turns t ON t.id = f.rowid ORDER BY f.score DESC, t.id",
-            (match, int(limit), int(offset)))
-        if offset == 0 and len(rows) < limit:
-            return rows, len(rows)
-        n = self._q("SELECT COUNT(*) AS n FROM search_fts WHERE search_fts MATCH ?", (match,))
-        return rows, int(n[0]["n"])
-
-    def _joined(self, match: str | None, where: list[str], params: list[Any], limit: int,
-                offset: int) -> tuple[list[dict], int]:
-        """Token match joined with the turn filters; filters-only lists newest calls first."""
-        where, params = list(where), list(params)
-        source, score_params = "search_turns t", []
-        if match is None:
-            score, order = "0.0", "t.call_date DESC, t.call_id, t.turn"
-        elif self.pg:
-            where.insert(0, "t.tsv @@ to_tsquery('simple', ?)")
-            params.insert(0, match)
-            score, order = "ts_rank_cd(t.tsv, to_tsquery('simple', ?))", "score DESC, t.id"
-            score_params = [match]
-            total = self._total("search_turns t", where, params)
-            if total > RANK_MAX_MATCHES:      # ranking every match costs more than it is worth
-                order = "t.call_date DESC, t.id"
-            rows = self._q(f"SELECT {self._COLS}, {score} AS score FROM search_turns t "
-                           f"WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ? OFFSET ?",
-                           [*score_params, *params, int(limit), int(offset)])
-            return rows, total
-        else:
-            source = "search_fts JOIN search_turns t ON t.id = search_fts.rowid"
-            where.insert(0, "search_fts MATCH ?")
-            params.insert(0, match)
-            score, order = "-bm25(search_fts)", "score DESC, t.id"
-        cond = " AND ".join(where) or "1=1"
-        rows = self._q(f"SELECT {self._COLS}, {score} AS score FROM {source} WHERE {cond} "
-                       f"ORDER BY {order} LIMIT ? OFFSET ?",
-                       [*score_params, *params, int(limit), int(offset)])
-        if offset == 0 and len(rows) < limit:
-            return rows, len(rows)
-        return rows, self._total(source, where, params)
-
-    def _total(self, source: str, where: list[str], params: list[Any]) -> int:
-        n = self._q(f"SELECT COUNT(*) AS n FROM {source} WHERE {' AND '.join(where) or '1=1'}",
-                    params)
-        return int(n[0]["n"])
-
-    def _filter_sql(self, f: SearchFilters) -> tuple[list[str], list[Any]]:
-        where: list[str] = []
-        params: list[Any] = []
-        simple = (("t.role = ?", f.role), ("t.call_date >= ?", f.date_from),
-                  ("t.call_date <= ?", f.date_to), ("t.agent_id = ?", f.agent),
-                  ("t.emotion = ?", f.emotion), ("t.duration >= ?", f.min_duration),
-                  ("t.duration <= ?", f.max_duration), ("t.call_id = ?", f.call_id))
-        for sql, value in simple:
-            if value is not None:
-                where.append(sql)
-                params.append(float(value) if "duration" in sql else str(value))
-        for kind, value in (("rule", f.rule), ("intent", f.intent), ("language", f.language)):
-            if value is not None:
-                where.append("t.call_id IN (SELECT call_id FROM search_tags "
-                             "WHERE kind = ? AND value = ?)")
-                params += [kind, str(value)]
-        return where, params
-
-    def _expand(self, clauses: list[T.Clause]) -> list[T.Clause]:
-        """Each plain word replaced by the indexed words spelled like it ("cancle" -> cancel)."""
-        out, changed = [], False
-        for c in clauses:
-            if c.phrase:
-                out.append(c)
-                continue
-            stems = self._similar_terms(c.tokens[0]) if len(c.tokens) == 1 else []
-            if stems and stems != c.tokens:
-                changed = True
-                out.append(T.Clause(c.raw, False, stems, any_of=True))
-            else:
-                out.append(c)
-        return out if changed else []
-
-    def _similar_terms(self, word: str) -> list[str]:
+    def _spell(self, word: str) -> list[str]:
+        """Close spellings of `word` among indexed words; [] when the index holds `word`."""
         word = word.lower()
+        if max_edits(word) == 0 or self._q("SELECT term FROM search_vocab WHERE term = ?",
+                                          (word,)):
+            return []
         if self.pg and self.trgm:
-            rows = self._q(
-                "SELECT DISTINCT stem, similarity(term, ?) AS s FROM search_vocab "
-                "WHERE similarity(term, ?) >= ? ORDER BY s DESC LIMIT ?",
-                (word, word, FUZZY_PG_SIMILARITY, FUZZY_MAX_TERMS))
-            return [r["stem"] for r in rows]
-        from rapidfuzz import fuzz, process
+            rows = self._q("SELECT term FROM search_vocab WHERE term %% ? "
+                           "ORDER BY similarity(term, ?) DESC LIMIT 50", (word, word))
+            return close_spellings(word, [r["term"] for r in rows])
+        return close_spellings(word, self._vocabulary())
 
-        vocab = self._q("SELECT term, stem FROM search_vocab")
-        terms = [r["term"] for r in vocab]
-        stems = {r["term"]: r["stem"] for r in vocab}
-        best = process.extract(word, terms, scorer=fuzz.ratio, limit=FUZZY_MAX_TERMS,
-                               score_cutoff=FUZZY_RAPIDFUZZ_RATIO)
-        return list(dict.fromkeys(stems[t] for t, _s, _i in best))
+    def _vocabulary(self) -> list[str]:
+        """Every indexed word, cached until the vocabulary grows or shrinks."""
+        n = int(self._q("SELECT COUNT(*) AS n FROM search_vocab")[0]["n"])
+        if self._vocab_cache is None or self._vocab_cache[0] != n:
+            self._vocab_cache = (n, [r["term"] for r in self._q("SELECT term FROM search_vocab")])
+        return self._vocab_cache[1]
 
     # ---------------------------------------------------------------- similar calls
     def similar(self, call_id: str, k: int = 5,
@@ -468,10 +342,10 @@ class SearchIndex:
 
     def _vectors(self, f: SearchFilters) -> tuple[list[str], np.ndarray]:
         ids, pos, matrix = self._all_vectors()
-        where, params = self._filter_sql(SearchFilters(
+        where, params = call_fields_sql(SearchFilters(
             date_from=f.date_from, date_to=f.date_to, agent=f.agent, rule=f.rule,
             intent=f.intent, min_duration=f.min_duration, max_duration=f.max_duration,
-            language=f.language))
+            language=f.language), "t")
         if not where:
             return ids, matrix
         rows = self._q("SELECT DISTINCT t.call_id FROM search_turns t WHERE "
@@ -531,7 +405,8 @@ def delete_calls(db: Database, call_ids: Iterable[str], compact: bool = True) ->
             _delete_rows(cur, part, pg)
         _drop_unused_vocab(cur, sorted(words), pg)
         if compact and not pg:
-            cur.execute("INSERT INTO search_fts (search_fts) VALUES ('optimize')")
+            for table in ("search_fts", "search_call_fts"):
+                cur.execute(f"INSERT INTO {table} ({table}) VALUES ('optimize')")
     return found
 
 
@@ -540,6 +415,8 @@ def _delete_rows(cur: Any, call_ids: Sequence[str], pg: bool) -> None:
     if not pg:
         cur.execute(f"DELETE FROM search_fts WHERE rowid IN (SELECT id FROM search_turns "
                     f"WHERE call_id IN ({marks}))", call_ids)
+        cur.execute(f"DELETE FROM search_call_fts WHERE rowid IN (SELECT rowid FROM "
+                    f"search_calls WHERE call_id IN ({marks}))", call_ids)
     for table in ("search_turns", "search_tags", "search_vectors", "search_calls"):
         cur.execute(f"DELETE FROM {table} WHERE call_id IN ({marks})", call_ids)
 
@@ -578,43 +455,3 @@ def _vocab(segs: Iterable[str]) -> dict[str, str]:
             if len(tok) >= 4 and tok.isascii() and tok.isalpha():
                 out.setdefault(tok, tok)
     return out
-
-
-def _substring_parts(clauses: list[T.Clause], pg: bool
-                     ) -> tuple[str | None, str | None, list[str]]:
-    """Fallback for words that are not whole tokens: English words as token prefixes
-    ("refun" -> refund), Chinese as true substrings: narrowed through the index of character
-    bigrams (`grams`), then checked with LIKE on `norm`. Returns (seg query, grams query,
-    LIKE patterns)."""
-    seg, grams, likes = [], [], []
-    for c in clauses:
-        if T.has_cjk(c.raw):
-            likes.append(c.substring_pattern())
-            grams += T.query_grams(c.raw)
-            continue
-        if c.phrase:
-            likes.append(c.substring_pattern())
-        seg += [t for t in c.tokens if t.isascii()]
-    if pg:
-        return (" & ".join(f"'{t}':*" for t in seg) or None,
-                " & ".join(f"'{g}'" for g in grams) or None, likes)
-    return ("seg : (" + " AND ".join(f'"{t}"*' for t in seg) + ")" if seg else None,
-            "grams : (" + " AND ".join(f'"{g}"' for g in grams) + ")" if grams else None,
-            likes)
-
-
-def _match_expr(clauses: list[T.Clause], pg: bool) -> str:
-    """FTS query: every clause and all its tokens required (LIKE checks a phrase's order);
-    a fuzzy clause accepts any of its spellings."""
-    parts = []
-    for c in clauses:
-        toks = list(dict.fromkeys(c.tokens))
-        if pg:
-            quoted = [f"'{t.replace(chr(39), '')}'" for t in toks]
-            parts.append("(" + (" | " if c.any_of else " & ").join(quoted) + ")")
-        else:
-            quoted = [f'"{t.replace(chr(34), "")}"' for t in toks]
-            parts.append("(" + (" OR " if c.any_of else " AND ").join(quoted) + ")")
-    if pg:
-        return " & ".join(parts)
-    return "seg : (" + " AND ".join(parts) + ")"    # not the grams column

@@ -133,7 +133,7 @@ class Clause:
     raw: str
     phrase: bool
     tokens: list[str] = field(default_factory=list)
-    any_of: bool = False            # fuzzy expansion: any one of `tokens` will do
+    fuzzy: list[str] = field(default_factory=list)   # close spellings searched instead
 
     def like_pattern(self) -> str:
         """LIKE pattern on `norm`: padded with spaces on English word edges."""

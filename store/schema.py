@@ -30,7 +30,7 @@ from hotline.store.db import Database
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 MIGRATION_LOCK = 0x686F746C696E65   # "hotline": the one pg_advisory_xact_lock key for migrations
 LEGACY_SEARCH_VERSION = "2"         # search_meta.schema written by the pre-schema search index
 
@@ -51,7 +51,7 @@ DIALECTS: dict[str, dict[str, str]] = {
     },
 }
 
-SEARCH_TABLES = ("search_fts", "search_turns", "search_tags", "search_vocab", "search_vectors",
+SEARCH_TABLES = ("search_fts", "search_call_fts", "search_turns", "search_tags", "search_vocab", "search_vectors",
                  "search_calls")
 
 # --- step 1: the layout each package created for itself before this module ------------------
@@ -141,10 +141,51 @@ def _step2_caller_hash(cur: Any, dialect: str) -> None:
     cur.execute("CREATE INDEX IF NOT EXISTS qa_audit_call ON qa_audit (call_id)")
 
 
+# --- step 3: call-level search text (search --by-call) --------------------------------------
+_V3_CALL_TEXT = {
+    "sqlite": ("CREATE VIRTUAL TABLE IF NOT EXISTS search_call_fts USING "
+               "fts5(seg, grams, tokenize='unicode61 remove_diacritics 0')",),
+    "postgresql": (
+        "ALTER TABLE search_calls ADD COLUMN seg TEXT, ADD COLUMN grams TEXT",
+        "ALTER TABLE search_calls ADD COLUMN tsv tsvector GENERATED ALWAYS AS "
+        "(to_tsvector('simple', seg)) STORED, ADD COLUMN gtsv tsvector GENERATED ALWAYS AS "
+        "(to_tsvector('simple', grams)) STORED",
+        "CREATE INDEX IF NOT EXISTS search_calls_tsv ON search_calls USING gin (tsv)",
+        "CREATE INDEX IF NOT EXISTS search_calls_gtsv ON search_calls USING gin (gtsv)",
+    ),
+}
+# every turn's tokens of a call in one document, from the already indexed turns
+_V3_BACKFILL = {
+    "sqlite": """INSERT INTO search_call_fts (rowid, seg, grams)
+        SELECT c.rowid,
+               (SELECT group_concat(seg, ' ') FROM (SELECT seg FROM search_turns t
+                 WHERE t.call_id = c.call_id ORDER BY t.turn)),
+               (SELECT group_concat(grams, ' ') FROM (SELECT grams FROM search_turns t
+                 WHERE t.call_id = c.call_id AND grams <> '' ORDER BY t.turn))
+        FROM search_calls c""",
+    "postgresql": """UPDATE search_calls c SET
+        seg = (SELECT string_agg(seg, ' ' ORDER BY turn) FROM search_turns t
+               WHERE t.call_id = c.call_id),
+        grams = (SELECT string_agg(grams, ' ' ORDER BY turn) FROM search_turns t
+                 WHERE t.call_id = c.call_id AND grams <> '')""",
+}
+
+
+def _step3_call_text(cur: Any, dialect: str) -> None:
+    """`search --by-call` matches a call when its turns together hold the terms: one full-text
+    document per call (SQLite: `search_call_fts` keyed by the `search_calls` rowid;
+    PostgreSQL: `seg`/`grams` columns with generated tsvectors and GIN indexes), filled from
+    the indexed turns so an existing index needs no rebuild."""
+    for sql in _V3_CALL_TEXT[dialect]:
+        cur.execute(sql)
+    cur.execute(_V3_BACKFILL[dialect])
+
+
 # version reached -> the step that reaches it, applied in order
 MIGRATIONS: dict[int, Callable[[Any, str], None]] = {
     1: _step1_adopt,
     2: _step2_caller_hash,
+    3: _step3_call_text,
 }
 
 

@@ -37,6 +37,16 @@ CORPUS = {
         ("agent", "There is an outage near your base station, it will be fixed tonight.",
          "neutral"),
     ]),
+    "en5": ("2026-11-20", "A4", 150.0, "en", [], ["plan.roaming"], [
+        ("customer", "I am travelling to Spain next week.", "neutral"),
+        ("agent", "Roaming is included in your plan.", "neutral"),
+        ("customer", "And the refund for last month?", "neutral"),
+        ("agent", "That is how my department works.", "neutral"),      # misheard deflection
+    ]),
+    "en6": ("2026-11-21", "A4", 70.0, "en", ["hold.no_notice"], ["billing.explain_bill"], [
+        ("customer", "I have no funds left on my account.", "neutral"),
+        ("agent", "Sorry, that is not my department.", "neutral"),
+    ]),
     "zh1": ("2026-11-17", "A3", 90.0, "zh", ["language.forbidden"], ["service.cancel_service"], [
         ("agent", "您好，天翼通信，工号106为您服务。", "neutral"),
         ("customer", "我要取消套餐，你们信号太差了！", "angry"),

@@ -52,15 +52,65 @@ def test_json_output_matches_contract(store_url, capsys) -> None:
     assert {(r["call_id"], r["turn"]) for r in out["results"]} == {("zh1", 0), ("zh1", 2)}
 
 
-def test_pretty_table(store_url, capsys, monkeypatch) -> None:
-    monkeypatch.setenv("COLUMNS", "160")
+def test_piped_output_is_one_plain_line_per_hit(store_url, capsys) -> None:
     text = _run(["\"cancel my plan\"", "--agent", "A1"], capsys)
-    assert "1 match(es)" in text and "en1" in text and "I want to cancel my plan" in text
-    assert "<mark>" not in text
+    lines = text.splitlines()
+    assert lines[0].startswith("“\"cancel my plan\"”: 1–1 of 1 turns (exact")
+    assert lines[1].startswith("en1  2026-11-16 0:02  customer (angry)")
+    assert "I want to cancel my plan" in lines[1]
+    assert "<mark>" not in text and "─" not in text and "\x1b[" not in text
+
+
+def test_partial_and_fuzzy_answers_say_so(store_url, capsys) -> None:
+    text = _run(["not my department"], capsys)
+    assert "That is how my department works. [without not]" in text
+    text = _run(["cancle", "--limit", "2"], capsys)
+    assert "(fuzzy" in text and "note: “cancle” only as a close spelling (cancel)" in text
+    assert text.splitlines()[-1] == "more: --offset 2"
+
+
+def test_table_fits_80_columns_on_a_terminal(store_url) -> None:
+    from rich.console import Console
+
+    from hotline.search.index import SearchIndex
+    from hotline.store.db import Database
+
+    db = Database(store_url)
+    results = SearchIndex(db).search("cancel", by="call")
+    db.close()
+    console = Console(force_terminal=True, width=80, record=True, color_system=None)
+    cli.print_results(results, argparse.Namespace(similar=None, query="cancel", by_call=True),
+                      console)
+    text = console.export_text()
+    assert max(len(line) for line in text.splitlines()) <= 80
+    assert "1–3 of 3 calls" in text and "(+1 more turn)" in text and "ridiculous" in text
+
+
+def test_by_call_and_offset_json(store_url, capsys) -> None:
+    out = json.loads(_run(["roaming Spain", "--by-call", "--json"], capsys))
+    assert [c["call_id"] for c in out["calls"]] == ["en5"] and out["mode"] == "exact"
+    assert [h["turn"] for h in out["calls"][0]["hits"]] == [0, 1]
+    first = json.loads(_run(["cancel", "--json", "--limit", "3"], capsys))
+    rest = json.loads(_run(["cancel", "--json", "--limit", "3", "--offset",
+                            str(first["next_offset"])], capsys))
+    assert first["total"] == rest["total"] == 5 and rest["next_offset"] is None
+    ids = [(r["call_id"], r["turn"]) for r in first["results"] + rest["results"]]
+    assert len(set(ids)) == 5
+
+
+def test_unknown_rule_id_lists_the_rulebook_ids(store_url, capsys) -> None:
+    args = _parser().parse_args(["search", "x", "--rule", "greeting.mising"])
+    assert args.func(args) == 2
+    err = capsys.readouterr().err
+    assert "unknown rule id 'greeting.mising'" in err
+    assert "greeting.missing" in err and "interruption.excessive" in err
+    out = json.loads(_run(["", "--rule", "emotion.escalate", "--json"], capsys))
+    assert out["total"] == 0          # in the rulebook, on no call yet: not an error
 
 
 def test_bad_flags_are_usage_errors(store_url) -> None:
-    for argv in (["x", "--from", "someday"], ["x", "--limit", "0"], ["x", "--role", "boss"]):
+    for argv in (["x", "--from", "someday"], ["x", "--limit", "0"], ["x", "--role", "boss"],
+                 ["x", "--offset", "-1"]):
         with pytest.raises(SystemExit) as exc:
             _parser().parse_args(["search", *argv])
         assert exc.value.code == 2

@@ -68,9 +68,10 @@ def test_chinese_keywords_and_phrase(ro_index) -> None:
 
 def test_substring_and_fuzzy_fallbacks(ro_index) -> None:
     res = ro_index.search("号差")                     # inside the jieba word 信号差
-    assert hits(res) == {("zh2", 0)} and res.mode == "substring"
+    assert hits(res) == {("zh2", 0)} and res.mode == "partial"
     res = ro_index.search("ridicul")                  # an English word's beginning
-    assert hits(res) == {("en1", 1)} and res.mode == "substring"
+    assert hits(res) == {("en1", 1)} and res.mode == "partial"
+    assert res.matched_terms == [{"term": "ridicul", "match": "partial"}]
     assert "<mark>ridiculous</mark>" in res.results[0].snippet
     res = ro_index.search("天翼通")                    # Chinese inside a longer word
     assert hits(res) == {("zh1", 0)} and "<mark>天翼通</mark>" in res.results[0].snippet
@@ -228,10 +229,10 @@ def test_synthetic_calls_and_no_pii_in_database(db_url, synth_calls, caplog) -> 
 
 def test_many_matches_are_listed_newest_first_on_postgres(ro_index, monkeypatch) -> None:
     """Above RANK_MAX_MATCHES PostgreSQL skips ranking: same hits and total, newest first."""
-    import hotline.search.index as si
+    from hotline import defaults
 
     ranked = ro_index.search("cancel")
-    monkeypatch.setattr(si, "RANK_MAX_MATCHES", 2)
+    monkeypatch.setattr(defaults, "SEARCH_RANK_MAX_MATCHES", 2)
     res = ro_index.search("cancel")
     assert hits(res) == hits(ranked) and res.total == ranked.total == 5
     if ro_index.pg:
