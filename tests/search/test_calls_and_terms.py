@@ -118,3 +118,24 @@ def test_rule_filter_takes_the_loaded_rulebook_ids(ro_index) -> None:
     assert all(r in message for r in ("emotion.escalate", "greeting.missing", "hold.no_notice"))
     with pytest.raises(ValueError):
         idx.search("cancel", by="speaker")
+
+
+def test_an_index_from_before_call_search_is_upgraded_in_place(index) -> None:
+    """Schema step 3 fills the call documents from the indexed turns: no rebuild needed."""
+    from hotline.store.db import Database
+    from hotline.store.schema import ensure_schema
+
+    with index.db.transaction() as cur:             # back to the version-2 layout
+        if index.pg:
+            cur.execute("ALTER TABLE search_calls DROP COLUMN tsv, DROP COLUMN gtsv, "
+                        "DROP COLUMN seg, DROP COLUMN grams")
+        else:
+            cur.execute("DROP TABLE search_call_fts")
+        cur.execute("UPDATE hotline_meta SET value = '2' WHERE key = 'schema_version'")
+    db = Database(index.db.url)
+    ensure_schema(db)
+    upgraded = SearchIndex(db)
+    res = upgraded.search("roaming Spain", by="call")
+    assert calls(res) == ["en5"] and [h.turn for h in res.calls[0].hits] == [0, 1]
+    assert calls(upgraded.search("取消 销户", by="call")) == ["zh1"]
+    db.close()
