@@ -16,6 +16,8 @@ from hotline.analytics.emotion import EmotionScorer, summarize
 from hotline.analytics.metrics import compute_metrics
 from hotline.analytics.rulebook import Reminder, Rulebook, load_rulebook
 from hotline.document import CallDocument, Turn, Violation
+from hotline.embed import Embedder
+from hotline.settings import Settings
 
 
 class CallAnalyzer:
@@ -26,10 +28,11 @@ class CallAnalyzer:
         self.emotion = emotion or EmotionScorer()
 
     @classmethod
-    def load(cls, settings: Any = None) -> CallAnalyzer:
-        """Rulebook from settings.rulebook (default telecom) and the emotion scorer, loaded once."""
-        path = getattr(settings, "rulebook", "") or None
-        return cls(load_rulebook(path), EmotionScorer.load(settings))
+    def load(cls, settings: Settings | None = None, embedder: Embedder | None = None) -> CallAnalyzer:
+        """Rulebook from settings.rulebook (default telecom) and the emotion scorer, loaded once;
+        semantic rule conditions use the process's one `embedder`."""
+        path = (settings.rulebook or None) if settings is not None else None
+        return cls(load_rulebook(path, embedder), EmotionScorer.load(settings))
 
     def analyze(self, doc: CallDocument, audio: Any = None) -> CallDocument:
         t0 = time.perf_counter()

@@ -25,7 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def rules_test(args: argparse.Namespace) -> int:
     from hotline.analytics.rulebook import load_rulebook
-    from hotline.config import load_settings
+    from hotline.settings import load_settings
     from hotline.store.db import Database
     from hotline.store.results import ResultsStore
 

@@ -29,9 +29,9 @@ from typing import Any
 import numpy as np
 
 from hotline.analytics.context import CallContext, Unit
-from hotline.analytics.text import find_phrase, has_cjk, normalize
 from hotline.document import EMOTIONS
 from hotline.errors import ConfigError
+from hotline.text import find_phrase, has_cjk, normalize
 
 FUZZY_THRESHOLD = 88.0
 FUZZY_MIN_CHARS = 8         # shorter phrases are matched exactly (fuzzy would over-match)

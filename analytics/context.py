@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from hotline.analytics.text import count_words, has_cjk, normalize, text_language
 from hotline.document import CallDocument, Emotion, Turn, Word
+from hotline.text import count_words, has_cjk, normalize, text_language
 
 SPLIT_PAUSE_S = 5.0       # a pause this long inside a turn splits it into two units
 OVERTALK_MIN_S = 0.2      # a start this far inside another speaker's speech counts as overtalk
@@ -31,7 +31,7 @@ class Unit:
     end: float
     text: str
     lang: str
-    norm: str                 # normalized text (see analytics.text)
+    norm: str                 # normalized text (see hotline.text)
     n_words: int
     emotion: Emotion | None
     gap_before: float         # silence since anyone last spoke (0 when overlapping)

@@ -18,9 +18,10 @@ import numpy as np
 
 from hotline.analytics import acoustic
 from hotline.analytics.lexicon import LexiconScorer, TextEmotion
-from hotline.analytics.text import count_words, text_language, zh_words
 from hotline.document import EMOTIONS, CallDocument, Emotion, Turn
 from hotline.errors import ConfigError
+from hotline.settings import Settings
+from hotline.text import count_words, text_language, zh_words
 
 ANGRY_THRESHOLD = 0.5       # fused anger evidence at or above which a turn is "angry"
 NEGATIVE_VALENCE = -0.2     # valence at or below which a turn is "negative"
@@ -131,9 +132,9 @@ class EmotionScorer:
         self._snownlp: Any = None
 
     @classmethod
-    def load(cls, settings: Any = None) -> EmotionScorer:
+    def load(cls, settings: Settings | None = None) -> EmotionScorer:
         """Default offline scorer, plus the transformers model at settings.emotion_model_path."""
-        path = getattr(settings, "emotion_model_path", "") if settings is not None else ""
+        path = settings.emotion_model_path if settings is not None else ""
         return cls(model=TransformersEmotion(path) if path else None).warm_up()
 
     def warm_up(self) -> EmotionScorer:

@@ -12,7 +12,7 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from hotline.analytics.text import has_cjk, normalize_en, normalize_zh
+from hotline.text import has_cjk, normalize_en, normalize_zh
 
 # --- English -------------------------------------------------------------------------------
 EN_ANGER: dict[str, float] = {

@@ -30,7 +30,7 @@ def _length(spans: list[tuple[float, float]]) -> float:
 
 
 def compute_metrics(ctx: CallContext, duration: float | None = None) -> dict[str, Any]:
-    """Metrics of one call (see docs/README_analytics.md for the definitions)."""
+    """Metrics of one call (see docs/analytics.md for the definitions)."""
     units = ctx.units
     end = max((u.end for u in units), default=0.0)
     duration = max(duration or ctx.duration or 0.0, end)

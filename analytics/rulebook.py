@@ -31,8 +31,8 @@ import yaml
 from hotline import defaults
 from hotline.analytics.conditions import Compiler, Phrases, Pred, Where
 from hotline.analytics.context import CallContext, Unit
-from hotline.analytics.semantic import Embedder
 from hotline.document import Violation
+from hotline.embed import Embedder
 from hotline.errors import ConfigError
 
 SEVERITIES = ("critical", "major", "minor", "info")

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
-from typing import Any
 
 from hotline.asr.faster import FasterWhisperTranscriber, check_language
 from hotline.asr.openai_backend import OpenAIWhisperTranscriber
 from hotline.asr.transcript import Transcriber
 from hotline.errors import ConfigError
+from hotline.settings import Settings
 
 COMPUTE_TYPES = (
     "default", "auto", "int8", "int8_float32", "int8_float16", "int8_bfloat16", "int16",
@@ -16,7 +16,7 @@ COMPUTE_TYPES = (
 )
 
 
-def load_transcriber(settings: Any) -> Transcriber:
+def load_transcriber(settings: Settings) -> Transcriber:
     """The backend named by `settings.asr_backend`, model loaded now (never at import)."""
     if settings.asr_compute_type not in COMPUTE_TYPES:
         raise ConfigError(
@@ -27,7 +27,7 @@ def load_transcriber(settings: Any) -> Transcriber:
     else:
         transcriber = load_faster_whisper(
             settings.asr_model, settings.asr_device, settings.asr_compute_type,
-            int(getattr(settings, "asr_cpu_threads", 0) or 0),
+            settings.asr_cpu_threads,
         )
     check_language(settings.language, transcriber.multilingual, settings.asr_model)
     return transcriber

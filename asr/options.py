@@ -11,6 +11,7 @@ from typing import Any
 
 from hotline import defaults
 from hotline.errors import ConfigError
+from hotline.settings import Settings
 
 LANGUAGES = ("auto", "en", "zh")
 ZH_HOTWORDS = defaults.ZH_HOTWORDS
@@ -74,16 +75,15 @@ class ASROptions:
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
 
     @classmethod
-    def from_settings(cls, settings: Any, **overrides: Any) -> ASROptions:
+    def from_settings(cls, settings: Settings, **overrides: Any) -> ASROptions:
         """Options from `Settings` (language, hotwords, optional asr_* fields), then overrides."""
-        values: dict[str, Any] = {"language": getattr(settings, "language", "auto")}
-        hotwords = getattr(settings, "hotwords", None)  # resolves HOTLINE_ASR_HOTWORDS=telecom
-        if isinstance(hotwords, str) and hotwords:
-            values["hotwords"] = hotwords
-        for name in ("beam_size", "initial_prompt", "batch_size"):
-            value = getattr(settings, f"asr_{name}", None)
-            if value is not None and value != "":
-                values[name] = value
+        values: dict[str, Any] = {
+            "language": settings.language,
+            "hotwords": settings.hotwords,          # resolves HOTLINE_ASR_HOTWORDS=telecom
+            "beam_size": settings.asr_beam_size,
+            "initial_prompt": settings.asr_initial_prompt or None,
+            "batch_size": settings.asr_batch_size,
+        }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 

@@ -18,11 +18,14 @@ import numpy as np
 
 from hotline.assist import text as T
 from hotline.assist.bm25 import BM25
-from hotline.assist.embed import Embedder, cached_encode
+from hotline.assist.embed import cached_encode
 from hotline.assist.facts import FactsStore
 from hotline.assist.graph import KnowledgeGraph, Node
+from hotline.embed import Embedder
+from hotline.settings import Settings
+from hotline.text import has_cjk, text_language
 
-# Tunables (documented in docs/README_assist.md).
+# Tunables (documented in docs/assist.md).
 WEIGHT_SEM = {"en": 0.65, "zh": 0.30}   # semantic share of the blend per language
 LEX_FLOOR = 6.0                         # BM25 normaliser floor: a weak lexical hit stays < 1
 CONTEXT_WEIGHT = 0.30                   # earlier customer turns, relative to this utterance
@@ -61,7 +64,9 @@ class Assistant:
     """Loaded once (graph + embedder + phrase embeddings); `suggest` is cheap and thread-safe."""
 
     def __init__(self, graph: KnowledgeGraph, embedder: Embedder, facts: FactsStore | None = None,
-                 cache_dir: str | None = None):
+                 cache_dir: str | None = None, warm: bool = True):
+        """`warm` pays first-call costs (jieba dictionary, model load, torch kernels) now: the
+        live server wants its first suggestion fast; a batch pipeline starts leaner without."""
         self.graph, self.embedder, self.facts = graph, embedder, facts
         self.intents: list[Node] = graph.intents
         self._index = {n.id: i for i, n in enumerate(self.intents)}
@@ -81,16 +86,19 @@ class Assistant:
                                           f"{graph.digest}_{len(phrases)}")
         self._bm25 = BM25(docs)
         self._aliases = graph.area_aliases()
-        self.rank("warm up 5g 信号")  # first-call costs (jieba dictionary, torch kernels) now
+        if warm:
+            self.rank("warm up 5g 信号")
 
     @classmethod
-    def load(cls, settings: Any, with_facts: bool = True, threads: int | None = None) -> Assistant:
+    def load(cls, settings: Settings, with_facts: bool = True, threads: int | None = None,
+             embedder: Embedder | None = None, warm: bool = True) -> Assistant:
         """Graph from settings.knowledge_dir (or the bundled one), MiniLM, facts from the DB."""
         from hotline.store.db import Database
 
-        graph = KnowledgeGraph.load(getattr(settings, "knowledge_dir", "") or None)
+        graph = KnowledgeGraph.load(settings.knowledge_dir or None)
         facts = FactsStore(Database(settings.db_url)) if with_facts else None
-        return cls(graph, Embedder(threads=threads), facts, cache_dir=getattr(settings, "data_dir", None))
+        embedder = embedder or Embedder.from_settings(settings, threads=threads)
+        return cls(graph, embedder, facts, cache_dir=settings.data_dir, warm=warm)
 
     # --- scoring ------------------------------------------------------------------------
     def _scores(self, texts: list[str], language: str) -> np.ndarray:
@@ -109,7 +117,7 @@ class Assistant:
     def rank(self, text: str, context: list[str] | None = None,
              language: str | None = None, previous: str | None = None) -> list[tuple[Node, float, list[str]]]:
         """Intents best first with their score and the reasons."""
-        language = language or ("zh" if T.is_chinese(text) else "en")
+        language = language or text_language(text)
         ctx = [c for c in (context or [])[-3:] if c and c.strip()]
         texts = [text] + ([" ".join(ctx)] if ctx else [])
         scores = self._scores(texts, language)
@@ -135,7 +143,7 @@ class Assistant:
         """Best-first suggestions for one customer utterance (empty when nothing fits)."""
         if not text or not text.strip() or T.is_small_talk(text):
             return []
-        language = language if language in ("en", "zh") else ("zh" if T.is_chinese(text) else "en")
+        language = text_language(text, language or "auto")
         spoken_area = self.find_area(" ".join([*(context or []), text]))
         area = self.canonical_area(area) or spoken_area
         out = []
@@ -217,7 +225,7 @@ class Assistant:
 
 
 def _find_word(text: str, needle: str) -> int:
-    if T.CJK.search(needle):
+    if has_cjk(needle):
         return text.rfind(needle)
     hits = [m.start() for m in re.finditer(rf"\b{re.escape(needle)}\b", text)]
     return hits[-1] if hits else -1

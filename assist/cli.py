@@ -33,8 +33,8 @@ def assist(args: argparse.Namespace) -> int:
         print("hotline assist: give TEXT or --file FILE", file=sys.stderr)
         return 2
     from hotline.assist.assistant import Assistant
-    from hotline.config import load_settings
     from hotline.errors import MissingFile
+    from hotline.settings import load_settings
 
     assistant = Assistant.load(load_settings(), threads=1)
     if args.file:
@@ -76,7 +76,7 @@ def _pretty(out: dict) -> None:
 
 def facts_load(args: argparse.Namespace) -> int:
     from hotline.assist.facts import FactsStore
-    from hotline.config import load_settings
+    from hotline.settings import load_settings
     from hotline.store.db import Database
 
     store = FactsStore(Database(load_settings().db_url))
@@ -87,7 +87,7 @@ def facts_load(args: argparse.Namespace) -> int:
 
 def facts_show(args: argparse.Namespace) -> int:
     from hotline.assist.facts import FactsStore
-    from hotline.config import load_settings
+    from hotline.settings import load_settings
     from hotline.store.db import Database
 
     store = FactsStore(Database(load_settings().db_url))

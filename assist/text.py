@@ -8,9 +8,8 @@ and also into character bigrams, so a phrasing that jieba segments differently s
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
-CJK = re.compile(r"[\u4e00-\u9fff]")
+from hotline.text import CJK_RUN_RE, jieba_tokenizer, stem
 
 # (pattern, replacement) applied to lower-cased English text, in order.
 ASR_FIXES: tuple[tuple[str, str], ...] = (
@@ -51,14 +50,6 @@ SMALL_TALK = frozenset(
     "稍等 喂 听得见 明白 知道".split()
 )
 
-_SUFFIXES = ("ings", "ing", "edly", "ed", "es", "s")
-
-
-def is_chinese(text: str) -> bool:
-    """Mostly-CJK text (by character count among letters)."""
-    cjk = len(CJK.findall(text))
-    latin = len(re.findall(r"[A-Za-z]", text))
-    return cjk > 0 and cjk * 2 >= latin // 3
 
 
 def normalize(text: str) -> str:
@@ -69,30 +60,12 @@ def normalize(text: str) -> str:
     return out
 
 
-def _stem(word: str) -> str:
-    for suf in _SUFFIXES:
-        if len(word) > len(suf) + 3 and word.endswith(suf):
-            return word[: -len(suf)]
-    return word
-
-
-@lru_cache(maxsize=1)
-def _jieba():
-    import logging
-
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)
-    jieba.initialize()
-    return jieba
-
-
 def tokens(text: str) -> list[str]:
     """BM25 tokens: stemmed English words, jieba words and CJK bigrams."""
     norm = normalize(text)
-    out = [_stem(w) for w in re.findall(r"[a-z0-9]+", norm) if w not in STOPWORDS]
-    for run in re.findall(r"[\u4e00-\u9fff]+", norm):
-        out.extend(w for w in _jieba().lcut(run) if w not in ZH_STOPWORDS)
+    out = [stem(w) for w in re.findall(r"[a-z0-9]+", norm) if w not in STOPWORDS]
+    for run in CJK_RUN_RE.findall(norm):
+        out.extend(w for w in jieba_tokenizer().lcut(run) if w not in ZH_STOPWORDS)
         out.extend(run[i:i + 2] for i in range(len(run) - 1))
     return out
 
@@ -101,6 +74,6 @@ def is_small_talk(text: str) -> bool:
     """Only greetings / thanks / back-channel words (no problem described)."""
     norm = normalize(text)
     words = [w for w in re.findall(r"[a-z0-9]+", norm) if w not in STOPWORDS]
-    for run in re.findall(r"[\u4e00-\u9fff]+", norm):
-        words.extend(w for w in _jieba().lcut(run) if w not in ZH_STOPWORDS)
+    for run in CJK_RUN_RE.findall(norm):
+        words.extend(w for w in jieba_tokenizer().lcut(run) if w not in ZH_STOPWORDS)
     return all(w in SMALL_TALK for w in words)

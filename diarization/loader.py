@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from hotline.diarization.types import Diarizer
+from hotline.settings import Settings
 
 
-def load_diarizer(settings: Any) -> Diarizer:
+def load_diarizer(settings: Settings) -> Diarizer:
     """`settings.diarization_backend`: "embedded" (resemblyzer, default) or "pyannote"."""
-    backend = getattr(settings, "diarization_backend", "embedded")
-    num_speakers = int(getattr(settings, "num_speakers", 2))
-    if backend == "pyannote":
+    num_speakers = settings.num_speakers
+    if settings.diarization_backend == "pyannote":
         from hotline.diarization.pyannote_backend import PyannoteDiarizer, load_pyannote_pipeline
 
         return PyannoteDiarizer(load_pyannote_pipeline(settings.pyannote_path), num_speakers)

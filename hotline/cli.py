@@ -9,9 +9,13 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import importlib
+import os
 import sys
+import warnings
+from importlib import metadata
 
 from hotline.errors import ConfigError, HotlineError, RecordingRejected
+from hotline.logs import configure_logging
 
 # Modules that contribute sub-commands, in help order.
 COMMAND_MODULES = (
@@ -36,10 +40,36 @@ def iso_date(text: str) -> str:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="hotline", description="Call-center voice analytics and live agent assist for telecom hotlines.")
+    parser.add_argument("--version", action="version", version=f"hotline {_version()}")
+    noise = parser.add_mutually_exclusive_group()
+    noise.add_argument("-v", "--verbose", action="store_true",
+                       help="log progress and show model loading (libraries' own bars included)")
+    noise.add_argument("-q", "--quiet", action="store_true", help="errors only")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)
     return parser
+
+
+def _version() -> str:
+    try:
+        return metadata.version("hotline")
+    except metadata.PackageNotFoundError:     # running from a source tree without install
+        return "unknown"
+
+
+def quiet_libraries(verbose: bool = False) -> None:
+    """A quiet terminal: no deprecation chatter (pkg_resources, jieba) and no model-loading
+    progress bars from transformers / huggingface / tqdm, unless -v asks for them. Set here, in
+    the console script, before any model library is imported — never at import time."""
+    if verbose:
+        return
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    warnings.filterwarnings("ignore", category=UserWarning)
+    warnings.filterwarnings("ignore", category=FutureWarning)
+    for name, value in (("TRANSFORMERS_VERBOSITY", "error"), ("HF_HUB_DISABLE_PROGRESS_BARS", "1"),
+                        ("TQDM_DISABLE", "1"), ("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")):
+        os.environ.setdefault(name, value)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -49,9 +79,9 @@ def main(argv: list[str] | None = None) -> int:
 def run(parser: argparse.ArgumentParser, argv: list[str] | None = None) -> int:
     """Parse, dispatch, and turn hotline's typed errors into the contract's exit codes."""
     args = parser.parse_args(argv)
-    from hotline.logs import configure_logging
-
-    configure_logging()
+    verbose, quiet = getattr(args, "verbose", False), getattr(args, "quiet", False)
+    quiet_libraries(verbose=verbose)
+    configure_logging("INFO" if verbose else "ERROR" if quiet else None)
     if not getattr(args, "func", None):
         parser.print_help()
         return 2

@@ -6,14 +6,16 @@ from __future__ import annotations
 import logging
 import os
 
+from hotline.privacy.redact import RedactingFilter
+
 FORMAT = "%(asctime)s %(processName)s %(name)s %(levelname)s %(message)s"
 
 
 def configure_logging(level: str | None = None) -> None:
     """Idempotent: root handler(s) get the RedactingFilter once."""
-    from hotline.privacy.redact import RedactingFilter
-
-    logging.basicConfig(level=level or os.environ.get("HOTLINE_LOG_LEVEL", "WARNING"), format=FORMAT)
+    level = level or os.environ.get("HOTLINE_LOG_LEVEL", "WARNING")
+    logging.basicConfig(level=level, format=FORMAT)
+    logging.getLogger().setLevel(level)
     for handler in logging.getLogger().handlers:
         if not any(isinstance(f, RedactingFilter) for f in handler.filters):
             handler.addFilter(RedactingFilter())

@@ -19,8 +19,23 @@ from pathlib import Path
 from typing import Any
 
 from hotline import defaults
-from hotline.config import Settings
+from hotline.analytics.analyzer import CallAnalyzer
+from hotline.asr import load_transcriber
+from hotline.asr.options import ASROptions
+from hotline.assist.assistant import Assistant
+from hotline.audio import content_id, decode_audio
+from hotline.diarization import (
+    channel_speakers,
+    channel_turns,
+    is_dual_mono,
+    load_diarizer,
+    words_to_turns,
+)
 from hotline.document import CallDocument, Turn, Word
+from hotline.embed import Embedder
+from hotline.privacy.audio_redact import export_redacted_audio
+from hotline.privacy.redact import redact_document
+from hotline.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +50,7 @@ class PipelineModels:
     diarizer: Any
     analyzer: Any | None = None
     assistant: Any | None = None
+    embedder: Any | None = None     # the one MiniLM (rules, intents, the worker's call vectors)
 
 
 @dataclass
@@ -57,19 +73,13 @@ class Pipeline:
     def load(cls, settings: Settings, progress: ProgressHook | None = None,
              analytics: bool = True, intents: bool = True) -> Pipeline:
         """Load ASR, diarizer, analyzer and assistant once."""
-        from hotline.asr import load_transcriber
-        from hotline.diarization import load_diarizer
-
         models = PipelineModels(transcriber=load_transcriber(settings),
-                                diarizer=load_diarizer(settings))
+                                diarizer=load_diarizer(settings),
+                                embedder=Embedder.from_settings(settings, threads=None))
         if analytics:
-            from hotline.analytics.analyzer import CallAnalyzer
-
-            models.analyzer = CallAnalyzer.load(settings)
+            models.analyzer = CallAnalyzer.load(settings, models.embedder)
         if intents:
-            from hotline.assist.assistant import Assistant
-
-            models.assistant = Assistant.load(settings)
+            models.assistant = Assistant.load(settings, embedder=models.embedder, warm=False)
         return cls(settings, models, progress)
 
     def process(self, path: str | os.PathLike, stereo_agent: str | None = None,
@@ -80,8 +90,6 @@ class Pipeline:
         `audio` may be passed when the caller already decoded `path` (to reject bad input
         before loading any model).
         """
-        from hotline.audio import content_id, decode_audio
-        from hotline.privacy.redact import redact_document
 
         timings: dict[str, float] = {}
         with _timed(timings, "decode"), self._stage("decode"):
@@ -104,8 +112,6 @@ class Pipeline:
 
     def _speech(self, audio: Any, stereo_agent: str, language: str,
                 timings: dict[str, float]) -> TurnsResult:
-        from hotline.asr.options import ASROptions
-        from hotline.diarization import is_dual_mono
 
         options = ASROptions(language=language, hotwords=self.settings.hotwords)
         if audio.samples.shape[0] == 2 and not is_dual_mono(audio.samples):
@@ -115,7 +121,6 @@ class Pipeline:
     def _stereo(self, audio: Any, stereo_agent: str, options: Any,
                 timings: dict[str, float]) -> TurnsResult:
         """Each channel is one speaker: transcribe them separately, exact attribution."""
-        from hotline.diarization import channel_speakers, channel_turns
 
         words_by_speaker: dict[str, list[Word]] = {}
         language: str | None = None
@@ -129,7 +134,6 @@ class Pipeline:
         return TurnsResult(turns, channel_speakers(stereo_agent), _language(language))
 
     def _mono(self, audio: Any, options: Any, timings: dict[str, float]) -> TurnsResult:
-        from hotline.diarization import words_to_turns
 
         mono = audio.mono
         with _timed(timings, "asr"), self._stage("asr"):
@@ -152,7 +156,6 @@ class Pipeline:
         """A copy with the redacted spans muted, for playback by roles that must not hear PII."""
         if not (self.settings.redacted_audio and doc.redactions):
             return
-        from hotline.privacy.audio_redact import export_redacted_audio
 
         out = Path(self.settings.data_dir) / "redacted_audio" / f"{doc.call_id}.wav"
         doc.metadata["redacted_audio"] = export_redacted_audio(path, doc, out, audio=audio)

@@ -35,9 +35,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from hotline.audio import decode_audio
-    from hotline.config import load_settings
     from hotline.errors import RecordingRejected
     from hotline.pipeline import Pipeline
+    from hotline.settings import load_settings
 
     if args.json_out and len(args.files) > 1:
         print("hotline: --json takes one FILE; for several use --output-format json "

@@ -8,7 +8,7 @@ import sys
 
 from hotline import defaults
 from hotline.cli import iso_date
-from hotline.config import load_settings
+from hotline.settings import load_settings
 
 
 def register(sub: argparse._SubParsersAction) -> None:

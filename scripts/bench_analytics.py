@@ -67,7 +67,7 @@ def accuracy(results: list) -> dict:
 def time_calls(analyzer, docs_audio: list) -> tuple[float, float, list[float]]:
     """(wall s per call-hour, CPU s per call-hour, wall s per call). The machine may be shared:
     CPU time is what the analytics itself costs, wall time includes waiting for a core."""
-    from hotline.analytics.text import zh_words
+    from hotline.text import zh_words
 
     per_call, cpu, total_audio = [], 0.0, 0.0
     for doc, audio in docs_audio:

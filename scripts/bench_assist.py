@@ -49,8 +49,8 @@ def bench_text(n_rounds: int = 2) -> dict:
     import yaml
 
     from hotline.assist.assistant import Assistant
-    from hotline.assist.embed import Embedder
     from hotline.assist.graph import KnowledgeGraph
+    from hotline.embed import Embedder
 
     t0 = time.perf_counter()
     assistant = Assistant(KnowledgeGraph.load(), Embedder(threads=1), None, cache_dir=tempfile.mkdtemp())
@@ -94,7 +94,7 @@ def make_call(path: str) -> str:
 
 SERVER = """
 import sys, uvicorn
-from hotline.config import load_settings
+from hotline.settings import load_settings
 from hotline.assist.live import LiveEngine
 from hotline.web.app import create_app
 settings = load_settings(language="en")

@@ -29,8 +29,8 @@ def main() -> int:
     args = parser.parse_args()
 
     from hotline.asr.options import ASROptions
-    from hotline.config import load_settings
     from hotline.pipeline import Pipeline
+    from hotline.settings import load_settings
     from tests.support.asr_bench import bare_faster_whisper_seconds
 
     with tempfile.TemporaryDirectory() as tmp:

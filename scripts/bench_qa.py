@@ -64,9 +64,9 @@ def main() -> int:
 
     from fastapi.testclient import TestClient
 
-    from hotline.config import Settings
     from hotline.report.daily import build_report
     from hotline.report.html import render_html
+    from hotline.settings import Settings
     from hotline.store.db import Database
     from hotline.store.results import ResultsStore
     from hotline.web.app import create_app

@@ -95,9 +95,9 @@ def _bench_similar(idx, embed_calls: int) -> dict:
     every call (the rest filled with random unit vectors: brute-force cost is the same)."""
     import numpy as np
 
-    from hotline.search.embed import load_embedder
+    from hotline.embed import Embedder
 
-    idx.embedder = load_embedder()
+    idx.embedder = Embedder(threads=None)
     ids = [r["call_id"] for r in idx._q("SELECT call_id FROM search_calls ORDER BY call_id")]
     t0 = time.perf_counter()
     idx.ensure_embeddings(ids[:embed_calls])

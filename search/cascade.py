@@ -31,6 +31,7 @@ from hotline.search.query import (
     turn_filter_sql,
 )
 from hotline.search.results import CallHit, CallResults, SearchHit, SearchResults
+from hotline.text import has_cjk
 
 LEVELS = ("exact", "partial", "fuzzy", "any")
 # Which ways of occurring count at each level when hits and terms are described.
@@ -140,7 +141,7 @@ class _Marks:
         self.extra = [w for c in clauses for w in c.fuzzy]
         self.prefixes: list[str] = []
         if level == "partial":
-            self.extra += [w for c in clauses if T.has_cjk(c.raw) for w in T.normalise(c.raw).split()]
+            self.extra += [w for c in clauses if has_cjk(c.raw) for w in T.normalise(c.raw).split()]
             self.prefixes = [t for c in clauses for t in c.tokens if t.isascii()]
 
     def hit(self, r: dict) -> SearchHit:

@@ -10,6 +10,8 @@ import re
 import sys
 from typing import Any
 
+from hotline.embed import Embedder
+
 ROLE_STYLE = {"agent": "cyan", "customer": "yellow", "unknown": "white"}
 
 
@@ -86,8 +88,8 @@ def rulebook_rule_ids(path: str | None) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from hotline.config import load_settings
     from hotline.search.index import SearchFilters, SearchIndex
+    from hotline.settings import load_settings
     from hotline.store.db import Database
 
     filters = SearchFilters(role=args.role, date_from=args.date_from, date_to=args.date_to,
@@ -101,9 +103,8 @@ def run(args: argparse.Namespace) -> int:
             return _reindex(db, args)
         rule_ids = rulebook_rule_ids(settings.rulebook) if args.rule else None
         if args.similar:
-            from hotline.search.embed import load_embedder
-
-            index = SearchIndex(db, embedder=load_embedder(), rule_ids=rule_ids)
+            index = SearchIndex(db, embedder=Embedder.from_settings(settings, threads=None),
+                                rule_ids=rule_ids)
             results = index.similar(args.similar, k=args.limit, filters=filters)
         else:
             index = SearchIndex(db, rule_ids=rule_ids)

@@ -314,7 +314,7 @@ class SearchIndex:
                 break
             chosen.append(t[:budget])
             budget -= len(t)
-        vecs = np.asarray(self.embedder.encode(chosen, normalize_embeddings=True),
+        vecs = np.asarray(self.embedder.encode(chosen),
                           dtype=np.float32)
         v = vecs.mean(axis=0)
         return (v / (np.linalg.norm(v) or 1.0)).astype(np.float32)

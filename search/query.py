@@ -18,6 +18,7 @@ from typing import Any
 from hotline import defaults
 from hotline.search import text as T
 from hotline.search.terms import is_stop
+from hotline.text import has_cjk
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ class Part:
 def part_of(clause: T.Clause, level: str) -> Part:
     """`clause` at `level` (exact | partial | fuzzy)."""
     if level == "partial":
-        if T.has_cjk(clause.raw):
+        if has_cjk(clause.raw):
             return Part(grams=T.query_grams(clause.raw), like=clause.substring_pattern())
         return Part(seg=[t for t in clause.tokens if t.isascii()], prefix=True,
                     like=clause.substring_pattern() if clause.phrase else None)

@@ -2,7 +2,7 @@
 
 Why in Python and not in the database: SQLite FTS5 and PostgreSQL's 'simple' parser split text
 differently and neither understands Chinese. So every backend stores a pre-segmented `seg` column
-(space-separated tokens: jieba for Chinese, light English stemming) and a `norm` column (lower
+(space-separated tokens from hotline.text: jieba for Chinese, Snowball stems for English) and a `norm` column (lower
 case, punctuation folded to spaces) for exact phrases and substrings; queries go through the same
 functions, so the same query finds the same turns everywhere.
 """
@@ -10,74 +10,14 @@ functions, so the same query finds the same turns everywhere.
 from __future__ import annotations
 
 import html
-import logging
 import re
-import threading
-import warnings
 from dataclasses import dataclass, field
-from typing import Any
 
-_CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_CHUNK_RE = re.compile(rf"[{_CJK}]+|[A-Za-z0-9]+")
-_WORD_RE = re.compile(rf"[{_CJK}]+|[^\W_]+", re.UNICODE)
-_CJK_RE = re.compile(rf"[{_CJK}]")
+from hotline.text import CJK_RANGE, CJK_RE, jieba_tokenizer, stem, zh_search_words
+
+_CHUNK_RE = re.compile(rf"[{CJK_RANGE}]+|[A-Za-z0-9]+")
+_WORD_RE = re.compile(rf"[{CJK_RANGE}]+|[^\W_]+", re.UNICODE)
 _NON_WORD_RE = re.compile(r"[\W_]+", re.UNICODE)
-
-# Telecom words jieba does not know, so they stay one token (custom dictionary).
-TELECOM_WORDS = (
-    "销户", "携号转网", "宽带", "套餐", "流量包", "话费", "欠费", "停机", "复机", "补卡", "换卡",
-    "信号差", "没信号", "掉线", "网速慢", "国际漫游", "漫游", "退订", "退款", "扣费", "投诉",
-    "营业厅", "实名", "过户", "升级套餐", "降级", "合约", "副卡", "亲情号", "来电显示", "积分",
-    "基站", "光猫", "路由器", "验证码", "密码", "重置", "挂失", "乱扣费", "不归我管", "没办法",
-)
-
-_tokenizer: Any = None
-_lock = threading.Lock()
-
-
-def _jieba() -> Any:
-    """One private jieba tokenizer, loaded on first use (not at import) with telecom words."""
-    global _tokenizer
-    with _lock:
-        if _tokenizer is None:
-            with warnings.catch_warnings():     # jieba imports the deprecated pkg_resources
-                warnings.simplefilter("ignore")
-                import jieba
-
-            jieba.setLogLevel(logging.WARNING)
-            tk = jieba.Tokenizer()
-            tk.initialize()
-            for w in TELECOM_WORDS:
-                tk.add_word(w, freq=20000)
-            _tokenizer = tk
-    return _tokenizer
-
-
-def stem(word: str) -> str:
-    """Light English stemming (no stemmer package is installed): plurals, -ed, -ing, -ation,
-    final -e, and doubled consonants, so "cancel", "cancelled", "cancellation" meet."""
-    w = word.lower()
-    if not w.isascii() or not w.isalpha() or len(w) <= 3:
-        return w
-    stripped = False
-    if w.endswith("ies") and len(w) > 4:
-        w = w[:-3] + "y"
-    elif w.endswith("sses"):
-        w = w[:-2]
-    elif w.endswith("s") and not w.endswith(("ss", "us", "is")):
-        w = w[:-1]
-    for suffix, min_left in (("ation", 3), ("ing", 3), ("ed", 3)):
-        if w.endswith(suffix) and len(w) - len(suffix) >= min_left \
-                and re.search(r"[aeiouy]", w[:-len(suffix)]):
-            w, stripped = w[:-len(suffix)], True
-            break
-    if stripped and len(w) >= 3 and w[-1] == w[-2] and w[-1] in "bdfgmnprt":
-        w = w[:-1]
-    if len(w) >= 5 and w.endswith("ll"):
-        w = w[:-1]
-    if len(w) > 3 and w.endswith("e"):
-        w = w[:-1]
-    return w
 
 
 def tokens(text: str, for_index: bool = False) -> list[str]:
@@ -85,10 +25,9 @@ def tokens(text: str, for_index: bool = False) -> list[str]:
     too), English/digits lower-cased and stemmed."""
     out: list[str] = []
     for chunk in _CHUNK_RE.findall(text or ""):
-        if _CJK_RE.match(chunk):
-            tk = _jieba()
-            words = tk.cut_for_search(chunk) if for_index else tk.cut(chunk)
-            out += [w for w in words if w.strip()]
+        if CJK_RE.match(chunk):
+            out += zh_search_words(chunk) if for_index else [
+                w for w in jieba_tokenizer().cut(chunk) if w.strip()]
         else:
             out.append(stem(chunk))
     return out
@@ -99,15 +38,11 @@ def segment(text: str) -> str:
     return " ".join(tokens(text, for_index=True))
 
 
-def has_cjk(text: str) -> bool:
-    return bool(_CJK_RE.search(text or ""))
-
-
 def grams(text: str) -> str:
     """Chinese characters and character bigrams (SQLite `grams` column), so any Chinese
     substring can be found through the index, not only jieba's words."""
     out: list[str] = []
-    for run in re.findall(rf"[{_CJK}]+", text or ""):
+    for run in re.findall(rf"[{CJK_RANGE}]+", text or ""):
         out += list(run) + [run[i:i + 2] for i in range(len(run) - 1)]
     return " ".join(out)
 
@@ -115,7 +50,7 @@ def grams(text: str) -> str:
 def query_grams(text: str) -> list[str]:
     """The bigrams (or the single character) that a Chinese substring query needs."""
     out: list[str] = []
-    for run in re.findall(rf"[{_CJK}]+", text or ""):
+    for run in re.findall(rf"[{CJK_RANGE}]+", text or ""):
         out += [run] if len(run) == 1 else [run[i:i + 2] for i in range(len(run) - 1)]
     return list(dict.fromkeys(out))
 

@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from hotline.config import Settings
+from hotline.settings import Settings
 from hotline.web import api, audit, live, pages
 from hotline.web.services import open_services
 

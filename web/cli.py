@@ -15,7 +15,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from hotline.config import load_settings
+    from hotline.settings import load_settings
     from hotline.web.app import create_app
 
     uvicorn.run(create_app(load_settings()), host=args.host, port=args.port, log_level="info")

@@ -11,8 +11,8 @@ from typing import Annotated, Any
 from fastapi import Depends, HTTPException
 from starlette.requests import HTTPConnection
 
-from hotline.config import Settings
 from hotline.search.index import SearchIndex
+from hotline.settings import Settings
 from hotline.store.results import ResultsStore
 from hotline.web.auth import AuthStore, Principal
 from hotline.web.services import Services

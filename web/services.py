@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hotline.assist.facts import FactsStore
-from hotline.config import Settings
+from hotline.embed import Embedder
 from hotline.search.index import SearchIndex
+from hotline.settings import Settings
 from hotline.store.db import Database
 from hotline.store.results import ResultsStore
 from hotline.web.auth import AuthStore
@@ -38,9 +39,7 @@ class Services:
         (keyword search never needs it, so a QA page opens without loading torch)."""
         with self._embed_lock:
             if self.index.embedder is None:
-                from hotline.search.embed import load_embedder
-
-                self.index.embedder = load_embedder()
+                self.index.embedder = Embedder.from_settings(self.settings, threads=None)
         return self.index
 
     def engine_sync(self) -> Any:

@@ -9,6 +9,8 @@ import os
 import sys
 from typing import Any
 
+from hotline.settings import Settings, load_settings
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     b = sub.add_parser("batch", help="process every recording under DIR (embedded, or via RQ with --redis)")
@@ -56,14 +58,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     r.set_defaults(func=requeue)
 
 
-def _settings(**overrides: Any) -> Any:
-    from hotline.config import load_settings
-
+def _settings(**overrides: Any) -> Settings:
     return load_settings(**overrides)
 
 
 def _redis_url(flag: str | None) -> str:
-    return flag if flag is not None else os.environ.get("HOTLINE_REDIS_URL", "")
+    return flag if flag is not None else _settings().redis_url
 
 
 def _logging() -> None:
@@ -78,7 +78,6 @@ def batch(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from hotline.errors import ConfigError
-    from hotline.worker.config import BatchConfig
     from hotline.worker.progress import print_summary
     from hotline.worker.recordings import discover
 
@@ -86,7 +85,7 @@ def batch(args: argparse.Namespace) -> int:
     if args.workers < 1:
         raise ConfigError(f"--workers must be >= 1, got {args.workers}")
     settings = _settings(queue=args.queue)
-    config = BatchConfig.from_env()
+    config = settings.batch
     console = Console(stderr=True)
     url = _redis_url(args.redis)
     conn = None
@@ -110,7 +109,7 @@ def batch(args: argparse.Namespace) -> int:
     return 1 if summary.failed else 0
 
 
-def _batch_redis(conn: Any, recordings: list, settings: Any, config: Any, console: Any,
+def _batch_redis(conn: Any, recordings: list, settings: Settings, config: Any, console: Any,
                  no_follow: bool) -> Any:
     from hotline.store.db import Database
     from hotline.store.results import ResultsStore
@@ -143,14 +142,13 @@ def worker(args: argparse.Namespace) -> int:
     import socket
 
     from hotline.worker import jobs
-    from hotline.worker.config import BatchConfig
     from hotline.worker.queue import connect, make_queue, safe_url, worker_class
 
     _logging()
     logging.getLogger("rq.worker").setLevel(logging.INFO)
     logging.getLogger("worker").setLevel(logging.INFO)
     settings = _settings(asr_device=args.device)
-    config = BatchConfig.from_env()
+    config = settings.batch
     url = _redis_url(args.redis)
     conn = connect(url)
     names = args.queue or [settings.queue]
@@ -177,12 +175,11 @@ def status(args: argparse.Namespace) -> int:
 
     from hotline.store.db import Database
     from hotline.store.results import ResultsStore
-    from hotline.worker.config import BatchConfig
     from hotline.worker.status import collect
 
     settings = _settings(queue=args.queue)
     store = ResultsStore(Database(settings.db_url))
-    config = BatchConfig.from_env()
+    config = load_settings().batch
     url = _redis_url(args.redis)
     conn = None
     if url:
@@ -243,7 +240,6 @@ def _print_status(report: Any, clear: bool = False) -> None:
 def requeue(args: argparse.Namespace) -> int:
     from hotline.store.db import Database
     from hotline.store.results import ResultsStore
-    from hotline.worker.config import BatchConfig
     from hotline.worker.status import requeue_failed
 
     settings = _settings(queue=args.queue)
@@ -254,7 +250,7 @@ def requeue(args: argparse.Namespace) -> int:
         from hotline.worker.queue import connect, make_queue
 
         queue = make_queue(connect(url), settings.queue)
-    ids = requeue_failed(store, queue, BatchConfig.from_env(), args.call)
+    ids = requeue_failed(store, queue, load_settings().batch, args.call)
     where = f"enqueued on {settings.queue}" if queue is not None else (
         "pending: the next `hotline batch` over their folder runs them")
     print(f"requeued {len(ids)} failed recordings ({where})")

@@ -18,16 +18,15 @@ import threading
 import time
 from typing import Any
 
-from hotline.config import Settings
 from hotline.errors import HotlineError
-from hotline.worker.config import BatchConfig
+from hotline.settings import BatchSettings, Settings
 from hotline.worker.progress import BatchSummary, follow
 from hotline.worker.recordings import Recording
 
 log = logging.getLogger(__name__)
 
 
-def run_embedded(recordings: list[Recording], settings: Settings, config: BatchConfig,
+def run_embedded(recordings: list[Recording], settings: Settings, config: BatchSettings,
                  workers: int, console: Any = None) -> BatchSummary:
     from hotline.store.db import Database
     from hotline.store.results import ResultsStore
@@ -52,7 +51,7 @@ def run_embedded(recordings: list[Recording], settings: Settings, config: BatchC
 class _Pool:
     """The parent's view of its children: who works on what, who died, what to hand out again."""
 
-    def __init__(self, settings: Settings, config: BatchConfig, size: int, store: Any):
+    def __init__(self, settings: Settings, config: BatchSettings, size: int, store: Any):
         self.settings, self.config, self.size, self.store = settings, config, size, store
         self.ctx = mp.get_context("spawn")
         self.tasks = self.ctx.Queue()
@@ -139,7 +138,7 @@ class _Pool:
                 proc.join(timeout=5)
 
 
-def serve(settings: Settings, config: BatchConfig, tasks: Any, events: Any) -> None:
+def serve(settings: Settings, config: BatchSettings, tasks: Any, events: Any) -> None:
     """Child process: load the pipeline once, then process until the sentinel (None)."""
     from hotline.logs import configure_logging
     from hotline.worker import jobs

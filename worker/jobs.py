@@ -22,9 +22,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from hotline.config import Settings, load_settings
+from hotline.embed import Embedder
 from hotline.errors import HotlineError, TransientError
-from hotline.worker.config import BatchConfig
+from hotline.settings import BatchSettings, Settings, load_settings
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ class JobContext:
     """What a worker process shares between jobs: settings, store, search index, identity."""
 
     settings: Settings
-    config: BatchConfig
+    config: BatchSettings
     worker_id: str
     db: Any = None
     store: Any = None
@@ -61,12 +61,13 @@ class JobContext:
 
 
 def configure(settings: Settings | None = None, worker_id: str | None = None,
-              config: BatchConfig | None = None) -> JobContext:
+              config: BatchSettings | None = None) -> JobContext:
     """Set this process's job context (the worker command calls it before taking jobs)."""
     global _CONTEXT
+    settings = settings or load_settings()
     _CONTEXT = JobContext(
-        settings=settings or load_settings(),
-        config=config or BatchConfig.from_env(),
+        settings=settings,
+        config=config or settings.batch,
         worker_id=worker_id or f"{socket.gethostname()}.{os.getpid()}",
     ).open()
     return _CONTEXT
@@ -79,7 +80,7 @@ def context() -> JobContext:
 def get_pipeline(settings: Settings) -> Any:
     """The process's pipeline for these settings, loaded on first use and kept."""
     global LOADS
-    factory_path = os.environ.get("HOTLINE_PIPELINE_FACTORY", DEFAULT_FACTORY)
+    factory_path = settings.pipeline_factory or DEFAULT_FACTORY
     key = (factory_path, settings)
     pipeline = _PIPELINES.get(key)
     if pipeline is None:
@@ -166,16 +167,11 @@ def _align_key(doc: Any, call_id: str, pipeline_version: str) -> None:
 
 
 def _embedder(settings: Settings) -> Any:
-    """The MiniLM call embedder (for "similar calls"), once per process; None if missing."""
+    """The process's one MiniLM embedder: the pipeline's (rules and intents use it too), so a
+    worker never holds two copies; None (lexical index only) when it cannot be had."""
     try:
-        from hotline.search.embed import load_embedder
-
-        device = settings.asr_device
-        if device == "auto":
-            import torch
-
-            device = "cuda" if torch.cuda.is_available() else "cpu"
-        return load_embedder(device)
+        models = getattr(get_pipeline(settings), "models", None)
+        return getattr(models, "embedder", None) or Embedder.from_settings(settings, threads=None)
     except Exception as exc:  # lexical search still works without vectors
         log.warning("call embedder unavailable, indexing without vectors: %s", describe(exc))
         return None

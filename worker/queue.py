@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hotline.errors import ConfigError
-from hotline.worker.config import BatchConfig
+from hotline.settings import BatchSettings, load_settings
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +107,7 @@ def job_states(conn: Any, job_ids: list[str | None]) -> dict[str, str | None]:
 
 
 def enqueue(queue: Any, store: Any, call_id: str, path: str, duration: float | None,
-            config: BatchConfig) -> str:
+            config: BatchSettings) -> str:
     """Enqueue one recording as a JSON job; retries with backoff; timeout scaled to duration."""
     from rq import Retry
 
@@ -126,7 +126,7 @@ def enqueue(queue: Any, store: Any, call_id: str, path: str, duration: float | N
     return job.id
 
 
-def submit(queue: Any, store: Any, rec: Any, config: BatchConfig) -> str:
+def submit(queue: Any, store: Any, rec: Any, config: BatchSettings) -> str:
     """Register a recording's row and enqueue it unless done, failed or already queued.
 
     Returns what happened: enqueued | queued (a live job carries it) | done | failed.
@@ -150,7 +150,7 @@ class ReconcileReport:
     waiting: int = 0
 
 
-def reconcile(queue: Any, store: Any, config: BatchConfig) -> ReconcileReport:
+def reconcile(queue: Any, store: Any, config: BatchSettings) -> ReconcileReport:
     """Make Redis agree with the store (the source of truth).
 
     1. RQ's abandoned-job handling: StartedJobRegistry.cleanup() retries (or fails) jobs whose
@@ -187,7 +187,7 @@ def reconcile(queue: Any, store: Any, config: BatchConfig) -> ReconcileReport:
     return report
 
 
-def reconcile_once(conn: Any, queue: Any, store: Any, config: BatchConfig, owner: str) -> bool:
+def reconcile_once(conn: Any, queue: Any, store: Any, config: BatchSettings, owner: str) -> bool:
     """Run the reconciler unless another process ran it within `reconcile_s` (Redis lock)."""
     key = f"hotline:reconcile:{queue.name}"
     if not conn.set(key, owner, nx=True, ex=max(int(config.reconcile_s), 1)):
@@ -205,11 +205,11 @@ def worker_class() -> type:
     class HotlineWorker(SimpleWorker):
         """SimpleWorker + keeper thread (heartbeats, in-thread scheduler, reconciler)."""
 
-        def __init__(self, *args: Any, batch_config: BatchConfig | None = None,
+        def __init__(self, *args: Any, batch_config: BatchSettings | None = None,
                      db_url: str | None = None, **kwargs: Any):
             kwargs.setdefault("serializer", serializer())
             super().__init__(*args, **kwargs)
-            self.batch_config = batch_config or BatchConfig.from_env()
+            self.batch_config = batch_config or load_settings().batch
             self.db_url = db_url
             self._active: tuple[Any, Any] | None = None
             self._active_lock = threading.Lock()
@@ -283,7 +283,7 @@ def worker_class() -> type:
         def _sched_key(self) -> str:
             return "hotline:scheduler:" + ",".join(sorted(q.name for q in self.queues))
 
-        def _scheduler_turn(self, cfg: BatchConfig) -> bool:
+        def _scheduler_turn(self, cfg: BatchSettings) -> bool:
             """One scheduler per queue set, on a short lock (3 ticks): RQ's own lock lives
             61 s, which would stall retries for a minute after its holder is killed."""
             ttl = max(int(3 * cfg.scheduler_s), 2)

@@ -13,7 +13,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from hotline.worker.config import BatchConfig
+from hotline.settings import BatchSettings
 
 
 @dataclass
@@ -46,7 +46,7 @@ class StatusReport:
         return data
 
 
-def collect(store: Any, config: BatchConfig, conn: Any = None,
+def collect(store: Any, config: BatchSettings, conn: Any = None,
             queue_name: str = "hotline") -> StatusReport:
     counts = store.counts()
     report = StatusReport(
@@ -60,7 +60,7 @@ def collect(store: Any, config: BatchConfig, conn: Any = None,
     return report
 
 
-def store_workers(store: Any, config: BatchConfig) -> list[WorkerRow]:
+def store_workers(store: Any, config: BatchSettings) -> list[WorkerRow]:
     """Workers as the store sees them: whoever holds a processing row, by its heartbeat."""
     now, rows = time.time(), {}
     for row in store.rows("processing"):
@@ -118,7 +118,7 @@ def warnings(report: StatusReport) -> list[str]:
     return out
 
 
-def requeue_failed(store: Any, queue: Any, config: BatchConfig,
+def requeue_failed(store: Any, queue: Any, config: BatchSettings,
                    call_ids: list[str] | None = None) -> list[str]:
     """Failed calls back to pending (fresh attempts) and, with a queue, enqueued again."""
     from hotline.worker.queue import enqueue

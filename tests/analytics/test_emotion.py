@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from hotline.analytics.emotion import EmotionScorer, TransformersEmotion, fuse, map_label
-from hotline.config import Settings
 from hotline.document import Speaker
 from hotline.errors import ConfigError
+from hotline.settings import Settings
 
 
 @pytest.mark.parametrize("text, label", [

@@ -318,7 +318,7 @@ def test_after_within_seconds(tmp_path, call):
 
 def test_call_analyzer_load_uses_settings_rulebook(tmp_path, call):
     from hotline.analytics.analyzer import CallAnalyzer
-    from hotline.config import Settings
+    from hotline.settings import Settings
 
     path = tmp_path / "mine.yaml"
     path.write_text("name: mine\nrules:\n  - id: says.hello\n    forbid: {keyword: [hello]}\n",

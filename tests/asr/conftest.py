@@ -8,7 +8,7 @@ import pytest
 
 from hotline.asr import ASROptions, load_transcriber
 from hotline.audio import decode_audio
-from hotline.config import Settings
+from hotline.settings import Settings
 
 JFK_TRUTH = (
     "And so my fellow Americans, ask not what your country can do for you, "

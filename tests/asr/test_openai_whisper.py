@@ -17,9 +17,9 @@ import pytest
 
 from hotline.asr import ASROptions, Transcript, load_transcriber
 from hotline.asr.openai_backend import OpenAIWhisperTranscriber, speech_clips
-from hotline.config import Settings
 from hotline.document import Word
 from hotline.errors import ConfigError
+from hotline.settings import Settings
 
 TINY = dict(n_mels=80, n_audio_ctx=1500, n_audio_state=384, n_audio_head=6, n_audio_layer=4,
             n_text_ctx=448, n_text_state=384, n_text_head=6, n_text_layer=4)

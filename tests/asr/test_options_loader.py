@@ -8,8 +8,8 @@ from hotline import defaults
 from hotline.asr import ASROptions, load_transcriber
 from hotline.asr.options import ZH_HOTWORDS
 from hotline.asr.wer import cer, normalize, wer
-from hotline.config import Settings
 from hotline.errors import ConfigError
+from hotline.settings import Settings
 
 
 def test_defaults_are_the_documented_ones():

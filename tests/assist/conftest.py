@@ -19,7 +19,7 @@ Chaoyang,CY-FTTH-3,broadband,down,fibre cut at Jianguo Rd,2026-11-22T09:00:00Z,2
 
 @pytest.fixture(scope="session")
 def settings(tmp_path_factory):
-    from hotline.config import Settings
+    from hotline.settings import Settings
 
     tmp = tmp_path_factory.mktemp("assist")
     return Settings(data_dir=str(tmp), db_url=f"sqlite:///{tmp / 'hotline.db'}", language="en")
@@ -34,9 +34,9 @@ def graph():
 
 @pytest.fixture(scope="session")
 def embedder():
-    from hotline.assist.embed import Embedder
+    from hotline.embed import Embedder
 
-    return Embedder()   # torch threads untouched: other areas may share this pytest process
+    return Embedder(threads=None)   # torch threads untouched: other areas share this process
 
 
 @pytest.fixture(scope="session")

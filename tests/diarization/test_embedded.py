@@ -6,9 +6,9 @@ import time
 
 import numpy as np
 
-from hotline.config import Settings
 from hotline.diarization import Diarization, load_diarizer
 from hotline.diarization.embedded import EmbeddedDiarizer, viterbi
+from hotline.settings import Settings
 
 from .conftest import der, load_wav, read_rttm
 

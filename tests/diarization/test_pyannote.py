@@ -7,13 +7,13 @@ import os
 import pytest
 from pyannote.core import Annotation, Segment
 
-from hotline.config import Settings
 from hotline.diarization.pyannote_backend import (
     PyannoteDiarizer,
     annotation_to_diarization,
     load_pyannote_pipeline,
 )
 from hotline.errors import ConfigError
+from hotline.settings import Settings
 
 
 def test_annotation_to_diarization_renames_by_first_speech():

@@ -13,7 +13,7 @@ from hotline.diarization.embedded import EmbeddedDiarizer
 
 from .conftest import der, transcribe_words
 
-# Measured on these three calls (seed 7): see docs/README_diarization.md.
+# Measured on these three calls (seed 7): see docs/diarization.md.
 SYNTH_DER_BOUND = 0.05
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hotline.config import load_settings
+from hotline.settings import load_settings
 
 
 @pytest.fixture(scope="session")

