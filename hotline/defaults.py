@@ -86,6 +86,7 @@ COMPLAINT_TARGET = 1.0          # house: every complaint within its deadline
 VIOLATIONS_PER_100_TARGET = 10.0  # house: script violations per 100 calls an agent may have
 TREND_DAYS = 7                  # the report compares the day with the mean of this many days before
 REPORT_BASE_URL = "http://127.0.0.1:8080"  # where `hotline serve` runs: report links to its call pages
+HOLD_SHADE_S = 10.0             # the call page shades silences at least this long as holds
 
 # --- search --------------------------------------------------------------------------------
 SEARCH_FUZZY_MIN_LEN = 4        # shorter words are never spelling-corrected

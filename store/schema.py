@@ -30,7 +30,7 @@ from hotline.store.db import Database
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 MIGRATION_LOCK = 0x686F746C696E65   # "hotline": the one pg_advisory_xact_lock key for migrations
 LEGACY_SEARCH_VERSION = "2"         # search_meta.schema written by the pre-schema search index
 
@@ -181,11 +181,26 @@ def _step3_call_text(cur: Any, dialect: str) -> None:
     cur.execute(_V3_BACKFILL[dialect])
 
 
+# --- step 4: the QA reviewer's scorecard and comments per call (web/review.py) --------------
+def _step4_reviews(cur: Any, dialect: str) -> None:
+    """One verdict per call (status, scorecard items as JSON, who, when) and its comments;
+    every change is also written to qa_audit."""
+    cur.execute("""CREATE TABLE IF NOT EXISTS qa_reviews (
+        call_id TEXT PRIMARY KEY, status TEXT NOT NULL, scorecard TEXT NOT NULL DEFAULT '{}',
+        reviewer TEXT, updated_at TEXT NOT NULL)""")
+    cur.execute(f"""CREATE TABLE IF NOT EXISTS qa_review_comments (
+        id {DIALECTS[dialect]['ident']}, call_id TEXT NOT NULL, at TEXT NOT NULL,
+        author TEXT, role TEXT, at_s DOUBLE PRECISION, text TEXT NOT NULL)""")
+    cur.execute("CREATE INDEX IF NOT EXISTS qa_review_comments_call ON qa_review_comments "
+                "(call_id, id)")
+
+
 # version reached -> the step that reaches it, applied in order
 MIGRATIONS: dict[int, Callable[[Any, str], None]] = {
     1: _step1_adopt,
     2: _step2_caller_hash,
     3: _step3_call_text,
+    4: _step4_reviews,
 }
 
 

@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from hotline.settings import Settings
-from hotline.web import api, audit, live, pages
+from hotline.web import api, audit, live, pages, review
 from hotline.web.services import open_services
 
 STATIC = Path(__file__).parent / "static"
@@ -33,7 +33,7 @@ def create_app(settings: Settings, engine: Any = None) -> FastAPI:
     app = FastAPI(title="hotline", version="0.1.0", lifespan=lifespan,
                   description="Call-center voice analytics and live agent assist")
     app.state.settings = settings
-    for router in (api.router, audit.router, pages.router, live.router):
+    for router in (api.router, review.router, audit.router, pages.router, live.router):
         app.include_router(router)
     app.mount("/qa/static", StaticFiles(directory=STATIC / "qa"), name="qa-static")
     app.mount("/live/static", StaticFiles(directory=STATIC / "live"), name="live-static")

@@ -7,10 +7,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from hotline.web import calls, recordings
+from hotline.web import calls, callsearch, recordings, review
 from hotline.web.deps import COOKIE, Auth, ServicesDep, Visitor
 from hotline.web.views import call_view_model, templates, timeline_json
 
@@ -77,15 +77,34 @@ def logout() -> Response:
 @router.get("", response_class=HTMLResponse)
 def search_page(request: Request, svc: ServicesDep, who: Visitor, redirect: TokenRedirect,
                 filters: Annotated[dict[str, Any], Depends(calls.search_filters)],
-                q: str = "") -> Response:
+                q: str = "", sort: str = "score", order: str = "desc",
+                page: int = Query(1, ge=1)) -> Response:
     if redirect is not None:
         return redirect
     if who is None:
         return login_redirect(request)
     searched = bool(q or filters)
-    results = calls.search(svc, who, q, filters) if searched else None
+    results = None
+    if searched:
+        rows, hits, truncated = callsearch.grouped(svc, who, q, filters, sort, order)
+        results = callsearch.paged(rows, hits, truncated, page, sort, order)
+    params = [(k, v) for k, v in request.query_params.multi_items()
+              if k not in ("sort", "order", "page")]
     return templates().TemplateResponse(request, "qa/search.html", {
-        "who": who, "q": q, "f": filters, "results": results, "searched": searched})
+        "who": who, "q": q, "f": filters, "results": results, "searched": searched,
+        "base_query": urlencode(params), "sorts": callsearch.SORTS})
+
+
+@router.get("/search.csv")
+def search_csv(request: Request, svc: ServicesDep, who: Visitor,
+               filters: Annotated[dict[str, Any], Depends(calls.search_filters)],
+               q: str = "", sort: str = "score", order: str = "desc") -> Response:
+    """Every matching call (all pages) as CSV, in the page's order."""
+    if who is None:
+        return login_redirect(request)
+    rows, _, _ = callsearch.grouped(svc, who, q, filters, sort, order)
+    return Response(callsearch.to_csv(rows), media_type="text/csv; charset=utf-8", headers={
+        "Content-Disposition": 'attachment; filename="hotline-search.csv"'})
 
 
 @router.get("/calls/{call_id}", response_class=HTMLResponse)
@@ -107,4 +126,5 @@ def call_page(request: Request, call_id: str, svc: ServicesDep, who: Visitor,
     return templates().TemplateResponse(request, "qa/call.html", {
         "who": who, "doc": view, "t": t, "has_redacted": redacted is not None,
         "has_audio": original is not None or redacted is not None,
-        "doc_json": timeline_json(view)})
+        "doc_json": timeline_json(view), "review_statuses": review.STATUSES,
+        "scorecard": review.SCORECARD})

@@ -68,7 +68,25 @@ def _place_violations(doc: CallDocument, truth: dict[str, Any]) -> None:
     for v in doc.violations:
         idx = places.get(v.rule, 0)
         v.turn, v.start, v.end = idx, turns[idx]["start"], turns[idx]["end"]
-        v.evidence = turns[idx]["text"][:120]
+        if v.rule == "hold.no_notice" and idx > 0:      # the engine spans the silence too
+            v.start = turns[idx - 1]["end"]
+        # the rule engine's own wording (the page must not show it)
+        v.evidence = f'engine: {v.rule} @ {v.start:.1f}s: "{turns[idx]["text"][:60]}"'
+
+
+def _metrics(truth: dict[str, Any]) -> dict[str, Any]:
+    """Talk, silence and overtalk measured on the ground-truth turn times."""
+    turns, duration = truth["turns"], truth["duration"]
+    spoken, end, gaps = 0.0, 0.0, []
+    for t in turns:
+        gaps.append(max(0.0, t["start"] - end))
+        spoken += max(0.0, t["end"] - max(t["start"], end))
+        end = max(end, t["end"])
+    gaps.append(max(0.0, duration - end))
+    agent = sum(t["end"] - t["start"] for t in turns if t["role"] == "agent")
+    return {"call_duration": duration, "talk_ratio_agent": round(agent / duration, 3),
+            "silence_ratio": round(1 - spoken / duration, 3),
+            "longest_silence": round(max(gaps), 2), "overtalk_count": len(truth["overlaps"])}
 
 
 def synthetic_document(truth: dict[str, Any], agent_id: str, date: str,
@@ -83,6 +101,7 @@ def synthetic_document(truth: dict[str, Any], agent_id: str, date: str,
         valence, arousal = LABEL_VA[t["emotion"]]
         turn.emotion = Emotion(label=t["emotion"], score=0.8, valence=valence, arousal=arousal)
     _place_violations(doc, truth)
+    doc.metrics = _metrics(truth)
     doc.metadata.update(agent_id=agent_id, date=date)
     if source:
         doc.source = source
@@ -104,8 +123,8 @@ def qa_world(tmp_path_factory) -> QAWorld:
 
     root = tmp_path_factory.mktemp("qa_web")
     db_url = f"sqlite:///{root / 'hotline.db'}"
-    kinds = ["language.forbidden+angry", "clean", "empathy.missing", "pii", "closing.missing",
-             "clean"]
+    kinds = ["language.forbidden+angry", "clean", "empathy.missing", "pii",
+             "closing.missing+hold.no_notice", "clean"]
     scenarios = build_scenarios(seed=11, languages=("en",), kinds=kinds, n=len(kinds))
     played_truth = render_call(scenarios[0], root / "audio")
     audio_path = (root / "audio" / played_truth["audio"]).resolve()

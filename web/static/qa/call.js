@@ -29,14 +29,50 @@
     el.addEventListener("click", () => seek(start, true));
     el.addEventListener("keydown", e => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); seek(start, true); } });
   });
+  document.querySelectorAll(".hold[data-start]").forEach(el => {
+    el.addEventListener("click", () => seek(parseFloat(el.dataset.start), true));
+  });
+  // clickable times in the violation sentences and comments: seek, do not navigate
+  document.addEventListener("click", e => {
+    const a = e.target.closest && e.target.closest("a.t[data-t]");
+    if (!a) return;
+    e.preventDefault(); e.stopPropagation();
+    seek(parseFloat(a.dataset.t), true);
+  }, true);
+  // a violation badge on a turn jumps to its sentence, without seeking
+  document.querySelectorAll("a.vbadge").forEach(a => a.addEventListener("click", e => {
+    e.stopPropagation();
+    const li = document.querySelector(a.getAttribute("href"));
+    if (li) { li.classList.add("flash"); setTimeout(() => li.classList.remove("flash"), 1200); }
+  }));
   document.querySelectorAll("#violations li[data-start]").forEach(li => {
     li.addEventListener("click", () => {
       const idx = li.dataset.turn;
       const el = idx !== undefined ? document.getElementById("turn-" + idx) : null;
       if (el) el.scrollIntoView({ block: "center", behavior: "smooth" });
-      seek(el ? parseFloat(el.dataset.start) : parseFloat(li.dataset.start), true);
+      seek(parseFloat(li.dataset.start), true);
     });
   });
+
+  // --- the word being played ------------------------------------------------------------
+  const words = Array.from(document.querySelectorAll(".turn .w[data-s]"))
+    .map(w => ({ el: w, s: parseFloat(w.dataset.s), e: parseFloat(w.dataset.e) }))
+    .sort((a, b) => a.s - b.s);
+  let playingWord = null;
+  function markWord(t) {
+    let lo = 0, hi = words.length - 1, found = null;
+    while (lo <= hi) {                       // last word starting at or before t
+      const mid = (lo + hi) >> 1;
+      if (words[mid].s <= t) { found = mid; lo = mid + 1; } else hi = mid - 1;
+    }
+    const w = found !== null && t < words[found].e + 0.15 ? words[found] : null;
+    if (w !== playingWord) {
+      if (playingWord) playingWord.el.classList.remove("playing");
+      if (w) w.el.classList.add("playing");
+      playingWord = w;
+    }
+  }
+  window.hotlineMarkWord = markWord;
 
   let activeEl = null;
   function markActive(t) {
@@ -59,6 +95,11 @@
     const v = useValence ? e.valence : (LABEL_VALENCE[e.label] ?? 0);
     return TOP + PLOT_H / 2 - (PLOT_H / 2 - 6) * Math.max(-1, Math.min(1, v));
   };
+  function fmt(t) {
+    const s = Math.floor(t);
+    return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
+  }
+  window.hotlineFmt = fmt;
   function el(name, attrs, parent, text) {
     const node = document.createElementNS(SVGNS, name);
     for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
@@ -78,7 +119,14 @@
     for (let t = 0; t <= duration; t += step) {
       el("line", { x1: x(t), x2: x(t), y1: TOP + PLOT_H, y2: H - 2 * STRIP - 8, stroke: "#c8d0da" }, svg);
       el("text", { x: x(t), y: H - 1, "text-anchor": "middle", "font-size": 10, fill: "#5b6776" }, svg,
-        `${Math.floor(t / 60)}:${String(Math.round(t % 60)).padStart(2, "0")}`);
+        fmt(t));
+    }
+    // holds: long silences shaded across the plot; red when a hold violation is about them
+    for (const h of data.holds || []) {
+      const r = el("rect", { x: x(h.start), y: TOP, width: Math.max(2, x(h.end) - x(h.start)), height: PLOT_H + 2 * STRIP + 8,
+        fill: h.flagged ? "#f6c9c9" : "#e3e7ed", opacity: 0.8, class: "hold-shade" + (h.flagged ? " flagged" : "") }, svg);
+      el("title", {}, r, `hold / silence ${fmt(h.start)}–${fmt(h.end)}${h.flagged ? " (no notice to the customer)" : ""}`);
+      el("text", { x: (x(h.start) + x(h.end)) / 2, y: TOP + 12, "text-anchor": "middle", "font-size": 10, fill: h.flagged ? "#a12b2b" : "#5b6776" }, svg, "hold");
     }
     // speaker strips
     const stripY = { agent: TOP + PLOT_H + 6, customer: TOP + PLOT_H + 6 + STRIP + 2 };
@@ -88,7 +136,7 @@
       const y = stripY[t.role] ?? stripY.customer;
       const r = el("rect", { x: x(t.start), y, width: Math.max(1, x(t.end) - x(t.start)), height: STRIP, rx: 2,
         fill: ROLE[t.role] || ROLE.unknown, opacity: 0.75, "data-turn": t.i }, svg);
-      el("title", {}, r, `${t.role} ${t.start.toFixed(1)}–${t.end.toFixed(1)} s`);
+      el("title", {}, r, `${t.role} ${fmt(t.start)}–${fmt(t.end)}`);
     }
     // emotion lines + dots per role
     for (const role of ["agent", "customer"]) {
@@ -110,7 +158,7 @@
     for (const v of data.violations) {
       const vx = x(v.start);
       const tri = el("path", { d: `M${vx - 6},${TOP - 12} L${vx + 6},${TOP - 12} L${vx},${TOP - 1} Z`, fill: "#d64545", class: "viol-mark" }, svg);
-      el("title", {}, tri, `${v.rule} at ${v.start.toFixed(1)} s`);
+      el("title", {}, tri, `${v.title || v.rule} at ${fmt(v.start)}`);
     }
     const head = el("line", { x1: L, x2: L, y1: TOP - 2, y2: H - 14, stroke: "#1f3b5c", "stroke-width": 2, id: "playhead" }, svg);
     svg.addEventListener("click", evt => {
@@ -124,8 +172,12 @@
   }
   const playhead = drawTimeline();
   if (audio) {
+    const tick = () => { markWord(audio.currentTime); if (!audio.paused) requestAnimationFrame(tick); };
+    audio.addEventListener("play", () => requestAnimationFrame(tick));
+    audio.addEventListener("seeked", () => markWord(audio.currentTime));
     audio.addEventListener("timeupdate", () => {
       markActive(audio.currentTime);
+      markWord(audio.currentTime);
       if (playhead) { const px = x(Math.min(audio.currentTime, duration)); playhead.setAttribute("x1", px); playhead.setAttribute("x2", px); }
     });
   }
