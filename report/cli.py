@@ -49,6 +49,7 @@ def _database():
 def report(args: argparse.Namespace) -> int:
     from hotline.report.daily import build_report, latest_day, to_csv, to_json
     from hotline.report.html import write_report
+    from hotline.report.intents import intent_names
     from hotline.store.results import ResultsStore
 
     store = ResultsStore(_database())
@@ -60,7 +61,7 @@ def report(args: argparse.Namespace) -> int:
             return 1
         print(f"reporting {day}, the latest day with calls (--date to choose)", file=sys.stderr)
     rep = build_report(store, day)
-    names = intent_names()
+    names = intent_names(load_settings().knowledge_dir)
     if args.json:
         json.dump(to_json(rep, names), sys.stdout, ensure_ascii=False, indent=1)
         print()
@@ -73,18 +74,6 @@ def report(args: argparse.Namespace) -> int:
         print(f"{out}: {rep.calls} calls on {day}, {rep.audio_hours:.2f} audio hours, "
               f"{rep.violations_total} violations", file=sys.stderr if args.json else sys.stdout)
     return 0
-
-
-def intent_names() -> dict[str, str]:
-    """Intent id -> its English title from the knowledge graph (ids stay ids if it fails)."""
-    from hotline.assist.graph import KnowledgeGraph
-    from hotline.errors import ConfigError
-
-    try:
-        graph = KnowledgeGraph.load(load_settings().knowledge_dir or None)
-    except ConfigError:
-        return {}
-    return {node.id: str(node.text("title")) for node in graph.intents}
 
 
 def token_create(args: argparse.Namespace) -> int:

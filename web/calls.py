@@ -67,16 +67,27 @@ def search_filters(
     return {k: v for k, v in values.items() if v not in (None, "")}
 
 
-def search(svc: Services, who: Principal, query: str, filters: dict[str, Any],
-           limit: int = SEARCH_LIMIT) -> SearchResponse:
-    """Search, restricted to the agent's own calls for agent tokens; audited."""
+def scoped_filters(who: Principal, filters: dict[str, Any]) -> dict[str, Any]:
+    """The filters as given, restricted to the agent's own calls for agent tokens."""
     filters = {k: v for k, v in filters.items() if v not in (None, "")}
     if who.role == "agent":
         filters["agent"] = who.agent_id or "\x00none"
+    return filters
+
+
+def run_search(svc: Services, query: str, filters: dict[str, Any], **options: Any) -> Any:
+    """The index's answer (turns, or calls with by="call"); 422 for a bad filter or query."""
     try:
-        raw = svc.index.search(query, filters, limit=limit)
+        return svc.index.search(query, filters, **options)
     except ValueError as exc:           # an unknown filter or a malformed query
         raise HTTPException(422, str(exc)) from None
+
+
+def search(svc: Services, who: Principal, query: str, filters: dict[str, Any],
+           limit: int = SEARCH_LIMIT) -> SearchResponse:
+    """Search, restricted to the agent's own calls for agent tokens; audited."""
+    filters = scoped_filters(who, filters)
+    raw = run_search(svc, query, filters, limit=limit)
     hits = [_as_dict(h) for h in _result_list(raw)]
     if who.role == "agent":             # belt and braces: the stored document decides
         owners = _owners(svc, [h["call_id"] for h in hits])

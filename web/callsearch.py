@@ -13,14 +13,12 @@ from typing import Any
 
 from hotline.web import calls
 from hotline.web.auth import Principal
-from hotline.web.models import SearchHit
 from hotline.web.services import Services
 
 SEVERITY = {"positive": 0, "neutral": 1, "negative": 2, "angry": 3}
 SORTS = ("score", "date", "duration", "emotion", "violations", "hits")
 PAGE_SIZE = 20
-MAX_HITS = 2000             # turns fetched per query before grouping
-HITS_SHOWN = 3              # matching turns listed under each call
+MAX_CALLS = 2000            # calls sorted on the page when the order is not the index's
 
 
 @dataclass
@@ -32,61 +30,80 @@ class CallRow:
     worst_emotion: str | None
     violations: int
     score: float
-    hits: list[SearchHit] = field(default_factory=list)
+    n_hits: int                                  # matching turns
+    hits: list[Any] = field(default_factory=list)  # the first few (search.results.SearchHit)
 
     def sort_key(self, sort: str) -> Any:
         return {"score": self.score, "date": self.date or "", "duration": self.duration or 0.0,
                 "emotion": SEVERITY.get(self.worst_emotion or "", -1),
-                "violations": self.violations, "hits": len(self.hits)}[sort]
+                "violations": self.violations, "hits": self.n_hits}[sort]
 
 
 @dataclass
 class CallPage:
     rows: list[CallRow]
     calls: int              # calls matched (all pages)
-    hits: int               # matching turns (all calls)
     page: int
     pages: int
     sort: str
     order: str
-    truncated: bool         # more than MAX_HITS turns matched: the grouping saw the first ones
+    truncated: bool         # more than MAX_CALLS calls matched: sorted among the first ones
 
 
-def grouped(svc: Services, who: Principal, query: str, filters: dict[str, Any],
-            sort: str = "score", order: str = "desc") -> tuple[list[CallRow], int, bool]:
-    """Every matching call (sorted), the number of matching turns, and whether it was cut."""
-    found = calls.search(svc, who, query, filters, limit=MAX_HITS)
-    by_call: dict[str, list[SearchHit]] = {}
-    for hit in found.results:
-        by_call.setdefault(hit.call_id, []).append(hit)
-    rows = [_row(svc, call_id, hits) for call_id, hits in by_call.items()]
+def call_page(svc: Services, who: Principal, query: str, filters: dict[str, Any],
+              sort: str = "score", order: str = "desc", page: int = 1) -> CallPage:
+    """One page of matching calls. Best-first pages come from the index (offset/limit); any
+    other order sorts the first MAX_CALLS calls here. Audited like every search."""
     sort = sort if sort in SORTS else "score"
-    rows.sort(key=lambda r: (r.sort_key(sort), r.call_id), reverse=order != "asc")
-    return rows, found.total, found.total > len(found.results)
+    order = "asc" if order == "asc" else "desc"
+    if sort == "score" and order == "desc":
+        raw = _calls(svc, who, query, filters, PAGE_SIZE, (max(page, 1) - 1) * PAGE_SIZE)
+        rows, total = _rows(svc, who, raw.calls), raw.total
+    else:
+        rows, total = all_calls(svc, who, query, filters, sort, order)
+        rows = rows[(max(page, 1) - 1) * PAGE_SIZE: max(page, 1) * PAGE_SIZE]
+    pages = max(1, math.ceil(total / PAGE_SIZE))
+    return CallPage(rows, total, min(max(page, 1), pages), pages, sort, order,
+                    total > MAX_CALLS and not (sort == "score" and order == "desc"))
 
 
-def paged(rows: list[CallRow], hits: int, truncated: bool, page: int, sort: str,
-          order: str) -> CallPage:
-    pages = max(1, math.ceil(len(rows) / PAGE_SIZE))
-    page = min(max(page, 1), pages)
-    return CallPage(rows[(page - 1) * PAGE_SIZE: page * PAGE_SIZE], len(rows), hits, page,
-                    pages, sort if sort in SORTS else "score", "asc" if order == "asc" else "desc",
-                    truncated)
+def all_calls(svc: Services, who: Principal, query: str, filters: dict[str, Any],
+              sort: str = "score", order: str = "desc") -> tuple[list[CallRow], int]:
+    """The first MAX_CALLS matching calls in the asked order, and how many matched."""
+    raw = _calls(svc, who, query, filters, MAX_CALLS, 0)
+    rows = _rows(svc, who, raw.calls)
+    if sort in SORTS and sort != "score" or order == "asc":
+        rows.sort(key=lambda r: (r.sort_key(sort if sort in SORTS else "score"), r.call_id),
+                  reverse=order != "asc")
+    return rows, raw.total
 
 
-def _row(svc: Services, call_id: str, hits: list[SearchHit]) -> CallRow:
-    doc = svc.store.get_document(call_id)
-    first = hits[0]
-    labels = [t.emotion.label for t in doc.turns if t.emotion] if doc else []
-    labels = [x for x in labels if x in SEVERITY]
-    hits = sorted(hits, key=lambda h: (h.start if h.start is not None else 0.0))
-    return CallRow(
-        call_id=call_id, date=first.date or ((doc.metadata or {}).get("date") if doc else None),
-        agent_id=first.agent_id or ((doc.metadata or {}).get("agent_id") if doc else None),
-        duration=doc.duration if doc else None,
-        worst_emotion=max(labels, key=SEVERITY.__getitem__) if labels else None,
-        violations=len(doc.violations) if doc else 0,
-        score=max(h.score for h in hits), hits=hits)
+def _calls(svc: Services, who: Principal, query: str, filters: dict[str, Any], limit: int,
+           offset: int) -> Any:
+    scoped = calls.scoped_filters(who, filters)
+    raw = calls.run_search(svc, query, scoped, limit=limit, offset=offset, by="call")
+    svc.auth.audit(who, "search", query={"q": query, "by": "call", **scoped},
+                   detail=f"{raw.total} calls")
+    return raw
+
+
+def _rows(svc: Services, who: Principal, found: list[Any]) -> list[CallRow]:
+    """Rows for the calls found, with what only the stored document knows (emotion, rules);
+    a call the visitor may not see is dropped (agents: the stored document decides)."""
+    out = []
+    for hit in found:
+        doc = svc.store.get_document(hit.call_id)
+        if doc is not None and not who.can_see(doc.metadata):
+            continue
+        labels = [t.emotion.label for t in doc.turns if t.emotion] if doc else []
+        labels = [x for x in labels if x in SEVERITY]
+        out.append(CallRow(
+            call_id=hit.call_id, date=hit.call_date, agent_id=hit.agent_id,
+            duration=hit.duration if hit.duration is not None else (doc.duration if doc else None),
+            worst_emotion=max(labels, key=SEVERITY.__getitem__) if labels else None,
+            violations=len(doc.violations) if doc else 0, score=hit.score,
+            n_hits=hit.n_hits or len(hit.hits), hits=hit.hits))
+    return out
 
 
 CSV_COLUMNS = ("call_id", "date", "agent_id", "duration_s", "worst_emotion", "violations",
@@ -103,7 +120,7 @@ def to_csv(rows: list[CallRow]) -> str:
         first = r.hits[0] if r.hits else None
         out.writerow([r.call_id, r.date or "", r.agent_id or "",
                       "" if r.duration is None else round(r.duration, 1), r.worst_emotion or "",
-                      r.violations, len(r.hits), round(r.score, 4),
+                      r.violations, r.n_hits, round(r.score, 4),
                       "" if first is None or first.start is None else round(first.start, 2),
                       first.role if first else "",
                       re.sub(r"</?mark>", "", first.snippet) if first else ""])

@@ -10,6 +10,7 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from hotline.report.intents import intent_names
 from hotline.web import calls, callsearch, recordings, review
 from hotline.web.deps import COOKIE, Auth, ServicesDep, Visitor
 from hotline.web.views import call_view_model, templates, timeline_json
@@ -86,8 +87,7 @@ def search_page(request: Request, svc: ServicesDep, who: Visitor, redirect: Toke
     searched = bool(q or filters)
     results = None
     if searched:
-        rows, hits, truncated = callsearch.grouped(svc, who, q, filters, sort, order)
-        results = callsearch.paged(rows, hits, truncated, page, sort, order)
+        results = callsearch.call_page(svc, who, q, filters, sort, order, page)
     params = [(k, v) for k, v in request.query_params.multi_items()
               if k not in ("sort", "order", "page")]
     return templates().TemplateResponse(request, "qa/search.html", {
@@ -102,7 +102,7 @@ def search_csv(request: Request, svc: ServicesDep, who: Visitor,
     """Every matching call (all pages) as CSV, in the page's order."""
     if who is None:
         return login_redirect(request)
-    rows, _, _ = callsearch.grouped(svc, who, q, filters, sort, order)
+    rows, _ = callsearch.all_calls(svc, who, q, filters, sort, order)
     return Response(callsearch.to_csv(rows), media_type="text/csv; charset=utf-8", headers={
         "Content-Disposition": 'attachment; filename="hotline-search.csv"'})
 
@@ -127,4 +127,5 @@ def call_page(request: Request, call_id: str, svc: ServicesDep, who: Visitor,
         "who": who, "doc": view, "t": t, "has_redacted": redacted is not None,
         "has_audio": original is not None or redacted is not None,
         "doc_json": timeline_json(view), "review_statuses": review.STATUSES,
+        "intent_names": intent_names(svc.settings.knowledge_dir),
         "scorecard": review.SCORECARD})

@@ -367,3 +367,34 @@ def test_make_calls_writes_telephony_metadata(tmp_path):
             assert meta["ticket"]["opened_at"] >= meta["started_at"]
     waits = [m["queue_wait_s"] + m["ring_s"] for m in metas]
     assert sum(w <= defaults.ANSWER_WITHIN_S for w in waits) >= len(waits) // 2
+
+
+@pytest.mark.browser
+def test_report_page_in_chromium(browser, sqlite_url, tmp_path):
+    """The page as a QA manager opens it: plots load, a number unfolds its calls."""
+    import os
+    from pathlib import Path
+
+    from hotline.report.daily import build_report
+    from hotline.report.intents import intent_names
+
+    store, _ = _generated_store(sqlite_url)
+    rep = build_report(store, DAY, as_of=AS_OF)
+    out = tmp_path / "report.html"
+    out.write_text(render_html(rep, intent_names(), "http://qa.example:8080"), encoding="utf-8")
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(out.as_uri())
+    assert page.evaluate("Array.from(document.images).every(i => i.complete && i.naturalWidth)")
+    link = page.locator("#kpi-first_contact_resolution b a.drill")
+    assert link.inner_text() == f"{100 * rep.fcr.value:.1f} %"
+    link.click()
+    listed = page.locator("#calls-first_contact_resolution-yes")
+    assert listed.get_attribute("open") is not None and listed.is_visible()
+    assert sorted(listed.locator("li a").all_inner_texts()) == sorted(rep.fcr.yes)
+    shots = Path(os.environ.get("HOTLINE_QA_SCREENSHOTS") or tmp_path)
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(shots / "report.png"), full_page=True)
+    assert not errors, errors
+    page.close()

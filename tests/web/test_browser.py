@@ -100,6 +100,16 @@ def test_search_grouped_by_call_sorted_paged_csv(qa_world, browser, tmp_path, mo
     page.wait_for_selector("#pager a[rel=prev]")
     second = set(page.locator("tr.call-row").evaluate_all("rs => rs.map(r => r.dataset.call)"))
     assert first | second == set(qa_world.docs) and not first & second
+
+    # a word search: the call that said it, its matching turn marked, linked at that time
+    doc = qa_world.played
+    text = next(t.text for t in doc.turns if t.role == "customer")
+    word = max(re.findall(r"[A-Za-z]{5,}", text), key=len)
+    page.goto(f"{qa_world.url}/qa?q={word}")
+    row = page.locator(f"tr.call-row[data-call='{doc.call_id}']")
+    assert word.lower() in row.locator("mark").first.inner_text().lower()
+    at = row.locator(".hit a.time").first.get_attribute("href")
+    assert re.search(r"\?t=[0-9.]+#turn-\d+$", at)
     assert not errors, errors
     page.close()
 
@@ -111,6 +121,11 @@ def test_call_page_evidence_holds_metrics_words_review(qa_world, browser, tmp_pa
     page.wait_for_selector("#transcript .turn")
     page.wait_for_function("document.getElementById('player').readyState >= 1", timeout=15000)
     html = page.content()
+
+    # intents by name, the id on hover
+    chip = page.locator(".chip.intent").first
+    assert chip.get_attribute("title") == doc.intents[0] and chip.inner_text() != doc.intents[0]
+    assert "." not in chip.inner_text()
 
     # each violation once, as a sentence with clickable times, never the engine's string
     assert page.locator("#violations li").count() == len(doc.violations)
