@@ -7,8 +7,10 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import io
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from markupsafe import Markup, escape
 
@@ -49,11 +51,71 @@ class Links:
     def __call__(self, text: Any, key: str, ids: list[str], label: str = "") -> Markup:
         if not ids:
             return Markup(escape(str(text)))
-        self.sets.setdefault(key, (label or key, list(dict.fromkeys(ids))))
+        unique = list(dict.fromkeys(ids))
+        same = next((k for k, (_, known) in self.sets.items() if known == unique), None)
+        key = same or key                      # one list per set of calls
+        self.sets.setdefault(key, (label or key, unique))
         return Markup(f'<a class="drill" href="#calls-{escape(key)}">{escape(str(text))}</a>')
 
     def call_url(self, call_id: str) -> str:
         return f"{self.base}/qa/calls/{call_id}"
+
+    def search_url(self, **filters: str) -> str:
+        """The QA search listing the calls of these filters (e.g. one day, one language)."""
+        return f"{self.base}/qa?{urlencode(filters)}"
+
+
+@dataclass
+class SlaRow:
+    """One line of the SLA table, already formatted, with the calls behind its numbers."""
+
+    key: str
+    label: str
+    value: str
+    value_ids: list[str]
+    counted: int
+    counted_ids: list[str]
+    target: str
+    previous: str
+    change: str
+
+
+def sla_rows(rep: DailyReport) -> list[SlaRow]:
+    """The headline KPIs with their target, the previous days' mean and the change."""
+    shares = {"answered_within_15s": rep.answered, "first_contact_resolution": rep.fcr,
+              "repeat_complaint_rate": rep.repeat_complaints}
+    with_violations = list(dict.fromkeys(i for ids in rep.violations.values() for i in ids))
+    answered = list(rep.answer_time.values)
+    ids = {"calls": (rep.call_ids, rep.call_ids), "mean_answer_s": (answered, answered),
+           "mean_handle_s": (rep.call_ids, rep.call_ids),
+           "violations_per_100_calls": (with_violations, rep.call_ids),
+           **{k: (s.yes, s.yes + s.no) for k, s in shares.items()}}
+    targets = {k: f"{'≤' if s.lower_is_better else '≥'} {pct(s.target)}" for k, s in shares.items()}
+    targets.update(mean_answer_s=f"≤ {mmss(defaults.ANSWER_WITHIN_S)}",
+                   violations_per_100_calls=f"≤ {defaults.VIOLATIONS_PER_100_TARGET:g}")
+    out = []
+    for key, t in rep.trend().items():
+        kind = "time" if key in ("mean_answer_s", "mean_handle_s") else (
+            "rate" if key in shares else "number")
+        out.append(SlaRow(key, KPI_LABELS[key] + (" (m:ss)" if kind == "time" else ""),
+                          _fmt(t["value"], kind), ids[key][0], len(ids[key][1]), ids[key][1],
+                          targets.get(key, "–"), _fmt(t["previous_mean"], kind),
+                          _delta(t["delta"], kind)))
+    return out
+
+
+def _fmt(value: float | None, kind: str) -> str:
+    if value is None:
+        return "no data"
+    return mmss(value) if kind == "time" else pct(value) if kind == "rate" else f"{value:g}"
+
+
+def _delta(value: float | None, kind: str) -> str:
+    if value is None:
+        return "–"
+    if kind == "time":
+        return ("+" if value >= 0 else "−") + mmss(abs(value))
+    return f"{100 * value:+.1f} pts" if kind == "rate" else f"{value:+.1f}"
 
 
 def render_html(rep: DailyReport, intent_names: dict[str, str] | None = None,
@@ -68,8 +130,8 @@ def render_html(rep: DailyReport, intent_names: dict[str, str] | None = None,
     csv_data = base64.b64encode(to_csv(rep).encode("utf-8")).decode("ascii")
     handle = list(rep.durations.values())
     return env.from_string(TEMPLATE.read_text(encoding="utf-8")).render(
-        r=rep, link=links, names=names, plots=_plots(rep, names), trend=rep.trend(),
-        labels=KPI_LABELS, d=defaults, csv_data=csv_data,
+        r=rep, link=links, names=names, plots=_plots(rep, names), sla=sla_rows(rep),
+        d=defaults, csv_data=csv_data,
         p50=percentile(handle, 50) if handle else None,
         p90=percentile(handle, 90) if handle else None,
         generated=dt.datetime.now().strftime("%Y-%m-%d %H:%M"))

@@ -303,9 +303,11 @@ def test_cli_json_html_and_csv_agree(db_url, tmp_path, monkeypatch, capsys):
     anchors = {h[1:] for h, _ in page.links if h.startswith("#")}
     details = {k for k in page.ids if k.startswith("calls-")}
     assert anchors and anchors <= details
-    call_links = [h for h, _ in page.links if h.startswith("http")]
+    call_links = [h for h, _ in page.links if "/qa/calls/" in h]
     assert call_links and all(h.startswith("http://qa.example:8080/qa/calls/")
                               for h in call_links)
+    day_links = {h for h, _ in page.links if h.startswith("http") and "/qa/calls/" not in h}
+    assert f"http://qa.example:8080/qa?date_from={_day(-1)}&date_to={_day(-1)}" in day_links
     assert {h.rsplit("/", 1)[1] for h in call_links} == set(data["call_ids"])
     assert "13800" not in html                      # caller numbers never shown
     # plots inline with labelled axes; the CSV embedded equals the CSV written
@@ -319,8 +321,7 @@ def test_cli_json_html_and_csv_agree(db_url, tmp_path, monkeypatch, capsys):
         data["first_contact_resolution"] * data["detail"]["first_contact_resolution"]["of"])
 
 
-def test_default_date_is_the_latest_day_with_calls(tmp_path, monkeypatch, capsys):
-    db_url = f"sqlite:///{tmp_path / 'h.db'}"
+def test_default_date_is_the_latest_day_with_calls(db_url, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("HOTLINE_DB_URL", db_url)
     monkeypatch.chdir(tmp_path)
     assert main(["report"]) == 1                      # empty store: says so, reports nothing
