@@ -1,13 +1,16 @@
 """QA search index in the results database: keyword / exact phrase (EN + ZH), filters, similar.
 
 Tables (created and migrated by `hotline.store.schema`, same database as the results store):
-- `search_calls`: one row per call (date, agent, duration, language, MiniLM vector as bytes);
+- `search_calls`: one row per call (date, agent, duration, language; all its turns' tokens for
+  --by-call: PostgreSQL in the row, SQLite in the FTS5 table `search_call_fts`);
+- `search_vectors`: MiniLM call vectors for "similar calls";
 - `search_turns`: one row per turn with the call's filter fields copied in (role, emotion, date,
   agent, duration), the original `text`, the jieba/stemmed `seg` and the folded `norm`;
 - `search_tags`: (call, kind, value) for rules violated, intents and language;
 - `search_vocab`: every indexed word, for "did you mean" fuzzy expansion;
-- SQLite: FTS5 table `search_fts(seg)` keyed by the turn id. PostgreSQL: a generated
-  `to_tsvector('simple', seg)` column with a GIN index and a pg_trgm GIN index on `norm`.
+- SQLite: FTS5 table `search_fts(seg, grams)` keyed by the turn id. PostgreSQL: generated
+  `to_tsvector('simple', seg|grams)` columns with GIN indexes, pg_trgm on the vocabulary.
+Rows are made by `rows.prepare` and written by `bulk.write`; queries by `cascade`/`query`.
 
 Only redacted documents get in: `index_call` refuses a document that still holds card numbers,
 IDs, phones or e-mails (`hotline.privacy.redact.assert_redacted`).
@@ -15,21 +18,25 @@ IDs, phones or e-mails (`hotline.privacy.redact.assert_redacted`).
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
+import multiprocessing as mp
 import time
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from hotline import defaults
 from hotline.document import CallDocument
-from hotline.privacy.redact import assert_redacted
+from hotline.privacy.redact import RedactionFailed
+from hotline.search import bulk
 from hotline.search import text as T
 from hotline.search.cascade import Cascade
 from hotline.search.query import CALLS, TURNS, call_fields_sql
 from hotline.search.results import CallHit, CallResults, SearchHit, SearchResults
+from hotline.search.rows import PreparedCall, prepare, vocab
 from hotline.search.terms import close_spellings, max_edits
 from hotline.store.db import Database
 from hotline.store.schema import ensure_schema, has_trgm, table_exists
@@ -96,111 +103,53 @@ class SearchIndex:
     # ---------------------------------------------------------------- indexing
     def index_call(self, doc: CallDocument) -> None:
         """Insert or replace one call (idempotent). Refuses documents that hold PII."""
-        self.index_many([doc], batch=1)
+        bulk.write(self.db, [self._prepared(prepare(doc), doc)])
 
-    def index_many(self, docs: Iterable[CallDocument], batch: int = 200) -> int:
-        """Index many calls, `batch` per transaction (bulk loads and rebuilds); returns how
-        many. Every document is checked for PII before anything of its batch is written."""
-        n, chunk = 0, []
-        for doc in docs:
-            chunk.append(self._prepare(doc))
-            if len(chunk) >= batch:
-                n += self._write(chunk)
-                chunk = []
-        if chunk:
-            n += self._write(chunk)
-        return n
+    def index_many(self, docs: Iterable[CallDocument], batch: int | None = None,
+                   workers: int = 1) -> int:
+        """Index many calls, `batch` per transaction (bulk loads, rebuilds); returns how many.
+        Every document is checked for PII before anything of its batch is written. `workers`
+        > 1 prepares the text (jieba, stemming, the PII check) in that many processes while
+        this one writes. A load bigger than the index rebuilds PostgreSQL's GIN indexes once
+        at the end (`bulk.big_load`)."""
+        return self._load(docs, batch, workers, skip_pii=False)[0]
 
-    def _prepare(self, doc: CallDocument) -> dict[str, Any]:
-        assert_redacted(doc)
-        rows = self._turn_rows(doc)
-        vector = self._embed_doc(doc) if self.embedder is not None else None
-        meta = doc.metadata or {}
-        tags = [("rule", r) for r in sorted({v.rule for v in doc.violations})]
-        tags += [("intent", i) for i in sorted(set(doc.intents))]
-        if doc.language:
-            tags.append(("language", doc.language))
-        call = (doc.call_id, _date(meta, doc.source), meta.get("agent_id"),
-                float(doc.duration or 0.0), doc.language, len(doc.turns),
-                dt.datetime.now(dt.timezone.utc).isoformat(),
-                " ".join(r[7] for r in rows), " ".join(r[9] for r in rows if r[9]))
-        return {"call_id": doc.call_id, "call": call, "rows": rows, "tags": tags,
-                "vector": vector,
-                "vocab": _vocab(r[7] for r in rows)}
-
-    def _write(self, chunk: list[dict[str, Any]]) -> int:
-        with self.db.transaction() as cur:
-            if self.pg:     # the index is rebuildable from the store: no fsync wait per call
-                cur.execute("SET LOCAL synchronous_commit TO OFF")
-            vocab: dict[str, str] = {}
-            for item in chunk:
-                self._write_call(cur, item)
-                vocab.update(item["vocab"])
-            conflict = "ON CONFLICT (term) DO NOTHING" if self.pg else ""
-            verb = "INSERT" if self.pg else "INSERT OR IGNORE"
-            cur.executemany(f"{verb} INTO search_vocab (term, stem) VALUES (?, ?) {conflict}",
-                            sorted(vocab.items()))
-        return len(chunk)
-
-    def _write_call(self, cur: Any, item: dict[str, Any]) -> None:
-        call_id, rows = item["call_id"], item["rows"]
-        self._delete(cur, call_id)
-        if self.pg:
-            cur.execute("INSERT INTO search_calls (call_id, call_date, agent_id, duration, "
-                        "language, n_turns, indexed_at, seg, grams) VALUES (?,?,?,?,?,?,?,?,?)",
-                        item["call"])
-        else:
-            cur.execute("INSERT INTO search_calls (call_id, call_date, agent_id, duration, "
-                        "language, n_turns, indexed_at) VALUES (?,?,?,?,?,?,?)",
-                        item["call"][:7])
-            cur.execute("INSERT INTO search_call_fts (rowid, seg, grams) SELECT rowid, ?, ? "
-                        "FROM search_calls WHERE call_id = ?", (*item["call"][7:], call_id))
-        if item["vector"] is not None:
-            cur.execute("INSERT INTO search_vectors (call_id, dim, embedding) VALUES (?,?,?)",
-                        (call_id, int(item["vector"].shape[0]), item["vector"].tobytes()))
-        cur.executemany(
-            "INSERT INTO search_turns (call_id, turn, role, speaker, t_start, t_end, text, "
-            "seg, norm, grams, emotion, call_date, agent_id, duration) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
-        if not self.pg:
-            ids = cur.execute("SELECT id, turn FROM search_turns WHERE call_id = ?", (call_id,))
-            cur.executemany("INSERT INTO search_fts (rowid, seg, grams) VALUES (?, ?, ?)",
-                            [(r["id"], rows[r["turn"]][7], rows[r["turn"]][9]) for r in ids])
-        cur.executemany("INSERT INTO search_tags (call_id, kind, value) VALUES (?,?,?)",
-                        [(call_id, k, v) for k, v in item["tags"]])
-
-    def rebuild(self, documents: Iterable[CallDocument]) -> tuple[int, list[str]]:
+    def rebuild(self, documents: Iterable[CallDocument], workers: int = 1
+                ) -> tuple[int, list[str]]:
         """(Re)index stored documents, e.g. `ResultsStore.iter_documents()`; a document that
         still holds PII is skipped and its call id returned, never indexed."""
-        from hotline.privacy.redact import RedactionFailed
+        return self._load(documents, None, workers, skip_pii=True)
 
-        done, refused = 0, []
-        for doc in documents:
-            try:
-                self.index_call(doc)
-                done += 1
-            except RedactionFailed:
-                refused.append(doc.call_id)
+    def _load(self, docs: Iterable[CallDocument], batch: int | None, workers: int,
+              skip_pii: bool) -> tuple[int, list[str]]:
+        docs = docs if isinstance(docs, Sequence) else list(docs)
+        big = bulk.big_load(self.db, sum(len(d.turns) for d in docs))
+        if big:
+            bulk.drop_gin(self.db)
+        done, refused, chunk = 0, [], []
+        try:
+            for doc, item in zip(docs, _prepare_all(docs, workers, skip_pii), strict=True):
+                if isinstance(item, str):
+                    refused.append(item)
+                    continue
+                chunk.append(self._prepared(item, doc))
+                if len(chunk) >= (batch or defaults.SEARCH_BATCH_CALLS):
+                    done += bulk.write(self.db, chunk)
+                    chunk = []
+            done += bulk.write(self.db, chunk)
+        finally:
+            if big:
+                bulk.build_gin(self.db)
         return done, refused
+
+    def _prepared(self, item: PreparedCall, doc: CallDocument) -> PreparedCall:
+        """`item` with its MiniLM vector when this index has an embedder."""
+        if self.embedder is not None:
+            item.vector = self._embed_doc(doc)
+        return item
 
     def delete_call(self, call_id: str) -> None:
         delete_calls(self.db, [call_id])
-
-    def _delete(self, cur: Any, call_id: str) -> None:
-        _delete_rows(cur, [call_id], self.pg)
-
-    def _turn_rows(self, doc: CallDocument) -> list[tuple]:
-        meta = doc.metadata or {}
-        day, agent = _date(meta, doc.source), meta.get("agent_id")
-        duration = float(doc.duration or 0.0)
-        rows = []
-        for i, t in enumerate(doc.turns):
-            text = t.text or ""
-            emotion = t.emotion.label if t.emotion else None
-            rows.append((doc.call_id, i, t.role, t.speaker, float(t.start), float(t.end), text,
-                         T.segment(text), T.normalise(text), T.grams(text), emotion, day, agent,
-                         duration))
-        return rows
 
     # ---------------------------------------------------------------- search
     def search(self, query: str, filters: SearchFilters | dict[str, Any] | None = None,
@@ -379,7 +328,6 @@ class SearchIndex:
         return {"calls": int(calls), "turns": int(turns)}
 
 
-DELETE_BATCH = 500            # call ids per DELETE ... IN (...) statement
 
 
 def delete_calls(db: Database, call_ids: Iterable[str], compact: bool = True) -> int:
@@ -395,30 +343,20 @@ def delete_calls(db: Database, call_ids: Iterable[str], compact: bool = True) ->
         if not table_exists(cur, db.dialect, "search_calls") or not ids:
             return 0
         found, words = 0, set()
-        for i in range(0, len(ids), DELETE_BATCH):
-            part = ids[i:i + DELETE_BATCH]
+        step = defaults.SEARCH_DELETE_BATCH
+        for i in range(0, len(ids), step):
+            part = ids[i:i + step]
             marks = ",".join("?" * len(part))
             found += int(cur.execute(f"SELECT COUNT(*) AS n FROM search_calls WHERE call_id IN "
                                      f"({marks})", part)[0]["n"])
             for r in cur.execute(f"SELECT seg FROM search_turns WHERE call_id IN ({marks})", part):
-                words.update(_vocab([r["seg"] or ""]))
-            _delete_rows(cur, part, pg)
+                words.update(vocab([r["seg"] or ""]))
+            bulk.delete_rows(cur, part, pg)
         _drop_unused_vocab(cur, sorted(words), pg)
         if compact and not pg:
             for table in ("search_fts", "search_call_fts"):
                 cur.execute(f"INSERT INTO {table} ({table}) VALUES ('optimize')")
     return found
-
-
-def _delete_rows(cur: Any, call_ids: Sequence[str], pg: bool) -> None:
-    marks = ",".join("?" * len(call_ids))
-    if not pg:
-        cur.execute(f"DELETE FROM search_fts WHERE rowid IN (SELECT id FROM search_turns "
-                    f"WHERE call_id IN ({marks}))", call_ids)
-        cur.execute(f"DELETE FROM search_call_fts WHERE rowid IN (SELECT rowid FROM "
-                    f"search_calls WHERE call_id IN ({marks}))", call_ids)
-    for table in ("search_turns", "search_tags", "search_vectors", "search_calls"):
-        cur.execute(f"DELETE FROM {table} WHERE call_id IN ({marks})", call_ids)
 
 
 def _drop_unused_vocab(cur: Any, words: list[str], pg: bool) -> None:
@@ -434,24 +372,20 @@ def _drop_unused_vocab(cur: Any, words: list[str], pg: bool) -> None:
             cur.execute("DELETE FROM search_vocab WHERE term = ?", (word,))
 
 
-def _date(meta: dict[str, Any], source: str = "") -> str | None:
-    """The call date, as the results store computes it (metadata date, else the file date)."""
-    day = meta.get("date")
-    if day:
-        return str(day)[:10]
+def _prepare_all(docs: Sequence[CallDocument], workers: int, skip_pii: bool
+                 ) -> Iterator[PreparedCall | str]:
+    """Prepared calls in order (a refused call id in place of a document holding PII when
+    `skip_pii`, else RedactionFailed), in `workers` processes when more than one."""
+    one = _prepare_or_refuse if skip_pii else prepare
+    if workers <= 1 or len(docs) < 2 * workers:
+        yield from map(one, docs)
+        return
+    with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
+        yield from pool.map(one, docs, chunksize=32)
+
+
+def _prepare_or_refuse(doc: CallDocument) -> PreparedCall | str:
     try:
-        from hotline.store.results import call_date_of
-    except ImportError:
-        return None
-    return call_date_of(meta, source)
-
-
-def _vocab(segs: Iterable[str]) -> dict[str, str]:
-    """term -> stem for the fuzzy vocabulary (the seg column already holds stems; words of
-    four or more letters only: short words are not worth correcting)."""
-    out: dict[str, str] = {}
-    for seg in segs:
-        for tok in seg.split():
-            if len(tok) >= 4 and tok.isascii() and tok.isalpha():
-                out.setdefault(tok, tok)
-    return out
+        return prepare(doc)
+    except RedactionFailed:
+        return doc.call_id

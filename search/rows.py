@@ -1,0 +1,67 @@
+"""What one call becomes in the index: turn rows, the call row, tags and vocabulary words.
+
+A pure function of the document (no database, no model), so bulk loads can prepare calls in
+worker processes while the database writes (`hotline.search.bulk`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from hotline.document import CallDocument
+from hotline.privacy.redact import assert_redacted
+from hotline.search import text as T
+from hotline.store.results import call_date_of
+
+TURN_COLUMNS = ("call_id", "turn", "role", "speaker", "t_start", "t_end", "text", "seg", "norm",
+                "grams", "emotion", "call_date", "agent_id", "duration")
+CALL_COLUMNS = ("call_id", "call_date", "agent_id", "duration", "language", "n_turns",
+                "indexed_at", "seg", "grams")
+SEG, GRAMS = TURN_COLUMNS.index("seg"), TURN_COLUMNS.index("grams")
+
+
+@dataclass
+class PreparedCall:
+    call_id: str
+    call: tuple                     # CALL_COLUMNS
+    rows: list[tuple]               # TURN_COLUMNS, one per turn
+    tags: list[tuple[str, str]]     # (kind, value): rules violated, intents, language
+    vocab: dict[str, str]           # word -> stem, for close spellings
+    vector: Any = None              # MiniLM call vector, when an embedder is given
+
+
+def prepare(doc: CallDocument) -> PreparedCall:
+    """The index rows of `doc`; refuses (RedactionFailed) a document that still holds PII."""
+    assert_redacted(doc)
+    meta = doc.metadata or {}
+    day, agent = call_date_of(meta, doc.source), meta.get("agent_id")
+    duration = float(doc.duration or 0.0)
+    rows = []
+    for i, t in enumerate(doc.turns):
+        text = t.text or ""
+        emotion = t.emotion.label if t.emotion else None
+        rows.append((doc.call_id, i, t.role, t.speaker, float(t.start), float(t.end), text,
+                     T.segment(text), T.normalise(text), T.grams(text), emotion, day, agent,
+                     duration))
+    tags = [("rule", r) for r in sorted({v.rule for v in doc.violations})]
+    tags += [("intent", i) for i in sorted(set(doc.intents))]
+    if doc.language:
+        tags.append(("language", doc.language))
+    call = (doc.call_id, day, agent, duration, doc.language, len(doc.turns),
+            dt.datetime.now(dt.timezone.utc).isoformat(),
+            " ".join(r[SEG] for r in rows), " ".join(r[GRAMS] for r in rows if r[GRAMS]))
+    return PreparedCall(doc.call_id, call, rows, tags, vocab(r[SEG] for r in rows))
+
+
+def vocab(segs: Iterable[str]) -> dict[str, str]:
+    """term -> stem for the fuzzy vocabulary (the seg column already holds stems; words of
+    four or more letters only: short words are not worth correcting)."""
+    out: dict[str, str] = {}
+    for seg in segs:
+        for tok in seg.split():
+            if len(tok) >= 4 and tok.isascii() and tok.isalpha():
+                out.setdefault(tok, tok)
+    return out
