@@ -1,11 +1,14 @@
-"""Search benchmark: indexing throughput (turns/s) and query latency p50/p95 at ~100k turns.
+"""Search benchmark: indexing throughput (turns/s) and query latency p50/p95 at 100k-1M turns.
 
-Synthetic EN + ZH calls (synth/) are redacted once, then cloned with new call ids, dates and
-agents until the index holds `--turns` turns. Then a mix of QA queries (keywords, phrases, both
-languages, filters, the "cancel + angry this week" goal, substring and fuzzy fallbacks) is run.
+400 synthetic EN + ZH calls (synth/) are redacted once, then cloned with new call ids, dates and
+agents until the index holds `--turns` turns: 1 % a call per transaction (the batch job's
+path, the baseline), 5 % through index_many with worker processes (text preparation included),
+the rest as prepared rows through the bulk writer (COPY on PostgreSQL) — text preparation is
+timed apart, on the unique calls. Then a mix of QA queries (keywords, phrases, both languages,
+filters, the "cancel + angry this week" goal, partial and fuzzy answers, whole calls) is run.
 
     .venv/bin/python scripts/bench_search.py --backend sqlite --turns 100000
-    .venv/bin/python scripts/bench_search.py --backend postgresql --turns 100000
+    .venv/bin/python scripts/bench_search.py --backend postgresql --turns 1000000 --embed-calls 0
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import datetime as dt
 import json
 import os
 import random
+import resource
 import statistics
 import sys
 import tempfile
@@ -63,31 +67,57 @@ QUERIES = [       # (name, query, filters, extra search() arguments)
 ]
 
 
-def build_docs(target_turns: int, seed: int = 5) -> list:
-    """Redacted synthetic documents cloned up to `target_turns` turns."""
+def base_docs(seed: int = 5, n: int = 400) -> list:
+    """Unique redacted synthetic EN + ZH documents (word timings dropped: not indexed)."""
     from hotline.document import Emotion
     from hotline.privacy.redact import redact_document
     from hotline.synth.scenarios import build_scenarios
     from hotline.synth.truth import to_call_document
 
     base = []
-    for truth in build_scenarios(seed=seed, n=400):
+    for truth in build_scenarios(seed=seed, n=n):
         doc = to_call_document(truth, with_violations=True)
         for t, tt in zip(doc.turns, truth["turns"], strict=True):
             t.emotion = Emotion(label=tt.get("emotion") or "neutral", score=0.9)
+            t.words = []
         base.append(redact_document(doc))
-    rng = random.Random(seed)
-    docs, turns, i = [], 0, 0
+    return base
+
+
+def _clone_fields(i: int, seed: int) -> tuple[str, str, str]:
+    """Call id, date (52 days from 2026-10-01) and agent of clone `i` (the same for a
+    document clone and a prepared clone)."""
+    rng = random.Random(seed * 1_000_003 + i)
+    day = dt.date(2026, 10, 1) + dt.timedelta(days=rng.randint(0, 51))
+    return f"bench{i:07d}", day.isoformat(), f"A{100 + rng.randint(0, 39)}"
+
+
+def clone_docs(base: list, start: int, target_turns: int, seed: int = 5) -> list:
+    """Documents `start`, `start`+1, … cloned from `base` until they hold `target_turns`."""
+    docs, turns, i = [], 0, start
     while turns < target_turns:
-        doc = copy.deepcopy(base[i % len(base)])
-        doc.call_id = f"bench{i:07d}"
-        day = dt.date(2026, 10, 1) + dt.timedelta(days=rng.randint(0, 51))
-        doc.metadata["date"] = day.isoformat()
-        doc.metadata["agent_id"] = f"A{100 + rng.randint(0, 39)}"
+        doc = copy.copy(base[i % len(base)])
+        doc.call_id, day, agent = _clone_fields(i, seed)
+        doc.metadata = {**doc.metadata, "date": day, "agent_id": agent}
         docs.append(doc)
         turns += len(doc.turns)
         i += 1
     return docs
+
+
+def clone_prepared(prepared: list, start: int, target_turns: int, seed: int = 5):
+    """Index rows of clones `start`, … (text prepared once per base call): the write path
+    alone, at any size, without re-running jieba on identical text."""
+    from hotline.search.rows import PreparedCall
+
+    turns, i = 0, start
+    while turns < target_turns:
+        p = prepared[i % len(prepared)]
+        cid, day, agent = _clone_fields(i, seed)
+        rows = [(cid, *r[1:11], day, agent, r[13]) for r in p.rows]
+        yield PreparedCall(cid, (cid, day, agent, *p.call[3:]), rows, p.tags, p.vocab)
+        turns += len(rows)
+        i += 1
 
 
 def _bench_similar(idx, embed_calls: int) -> dict:
@@ -119,26 +149,51 @@ def _bench_similar(idx, embed_calls: int) -> dict:
             "similar_p50_ms": round(_pct(times, 50), 1), "similar_p95_ms": round(_pct(times, 95), 1)}
 
 
-def bench(url: str, docs: list, repeats: int, embed_calls: int = 0) -> dict:
+def bench(url: str, base: list, target: int, repeats: int, workers: int,
+          embed_calls: int = 0) -> dict:
     from hotline.search.index import SearchIndex
+    from hotline.search.rows import prepare
     from hotline.store.db import Database
 
     db = Database(url)
     idx = SearchIndex(db)
     idx.search("取消")                       # load jieba before timing
-    n_turns = sum(len(d.turns) for d in docs)
-    n_one = max(1, len(docs) // 10)          # the batch job's path: one call per transaction
     t0 = time.perf_counter()
-    for doc in docs[:n_one]:
+    prepared = [prepare(d) for d in base]   # unique text: jieba, stems, the PII check
+    prep_tps = sum(len(d.turns) for d in base) / (time.perf_counter() - t0)
+    one = clone_docs(base, 0, max(1000, target // 100))   # the batch job: a call at a time
+    t0 = time.perf_counter()
+    for doc in one:
         idx.index_call(doc)
-    one_s = time.perf_counter() - t0
-    one_turns = sum(len(d.turns) for d in docs[:n_one])
+    one_tps = _turns(one) / (time.perf_counter() - t0)
+    many = clone_docs(base, len(one), max(5000, target // 20))  # prepare + write, workers
     t0 = time.perf_counter()
-    idx.index_many(docs[n_one:], batch=200)  # bulk load / rebuild
-    bulk_s = time.perf_counter() - t0
-    index_s = one_s + bulk_s
+    idx.index_many(many, workers=workers)
+    many_tps = _turns(many) / (time.perf_counter() - t0)
+    rest = target - _turns(one) - _turns(many)
+    t0 = time.perf_counter()
+    idx.write_prepared(clone_prepared(prepared, len(one) + len(many), rest), rest)
+    write_tps = rest / (time.perf_counter() - t0)
     if db.dialect == "postgresql":
         idx._q("ANALYZE")
+    per_query, all_ms = _queries(idx, repeats)
+    out = {"backend": url.split(":")[0], **idx.stats(), "load": os.getloadavg()[0],
+           "prepare_turns_per_s": round(prep_tps), "index_call_turns_per_s": round(one_tps),
+           f"index_many_{workers}w_turns_per_s": round(many_tps),
+           "bulk_write_turns_per_s": round(write_tps),
+           "query_p50_ms": round(_pct(all_ms, 50), 2), "query_p95_ms": round(_pct(all_ms, 95), 2),
+           "queries": per_query, "sizes": _sizes(idx),
+           "python_max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
+    out["similar"] = _bench_similar(idx, embed_calls) if embed_calls else None
+    db.close()
+    return out
+
+
+def _turns(docs: list) -> int:
+    return sum(len(d.turns) for d in docs)
+
+
+def _queries(idx, repeats: int) -> tuple[dict, list[float]]:
     per_query, all_ms = {}, []
     for name, q, f, kw in QUERIES:
         idx.search(q, f, **kw)               # warm
@@ -151,15 +206,21 @@ def bench(url: str, docs: list, repeats: int, embed_calls: int = 0) -> dict:
         all_ms += times
         per_query[name] = {"p50_ms": round(_pct(times, 50), 2), "p95_ms": round(_pct(times, 95), 2),
                            "total": total, "mode": mode}
-    stats = idx.stats()
-    similar = _bench_similar(idx, embed_calls) if embed_calls else None
-    db.close()
-    return {"backend": url.split(":")[0], "calls": stats["calls"], "turns": stats["turns"],
-            "index_seconds": round(index_s, 1), "index_turns_per_s": round(n_turns / index_s),
-            "index_call_turns_per_s": round(one_turns / one_s),
-            "index_many_turns_per_s": round((n_turns - one_turns) / bulk_s),
-            "query_p50_ms": round(_pct(all_ms, 50), 2), "query_p95_ms": round(_pct(all_ms, 95), 2),
-            "queries": per_query, "similar": similar}
+    return per_query, all_ms
+
+
+def _sizes(idx) -> dict:
+    """Bytes on disk: the SQLite file, or each PostgreSQL search table and index."""
+    if not idx.pg:
+        path = idx.db.url[len("sqlite:///"):]
+        return {"file": sum(os.path.getsize(p) for p in (path, path + "-wal")
+                            if os.path.exists(p))}
+    rows = idx._q("SELECT c.relname AS name, pg_total_relation_size(c.oid) AS total, "
+                  "pg_relation_size(c.oid) AS own FROM pg_class c JOIN pg_namespace n "
+                  "ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relname LIKE ? "
+                  "ORDER BY c.relname", ("search%",))
+    return {r["name"]: int(r["own"]) for r in rows} | {
+        "database": int(idx._q("SELECT pg_database_size(current_database()) AS n")[0]["n"])}
 
 
 def _pct(values: list[float], p: float) -> float:
@@ -182,37 +243,49 @@ def main() -> int:
     ap.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="sqlite")
     ap.add_argument("--turns", type=int, default=100_000)
     ap.add_argument("--repeats", type=int, default=20)
+    ap.add_argument("--workers", type=int, default=2,
+                    help="processes preparing text for index_many (jieba, stems, PII check)")
     ap.add_argument("--embed-calls", type=int, default=100,
                     help="calls to embed with the real MiniLM for the similar() numbers (0: skip)")
     ap.add_argument("--json", metavar="OUT", help="also write the numbers as JSON")
     args = ap.parse_args()
     t = time.perf_counter()
-    docs = build_docs(args.turns)
-    print(f"built {len(docs)} redacted calls, {sum(len(d.turns) for d in docs)} turns "
-          f"in {time.perf_counter() - t:.1f} s", flush=True)
+    base = base_docs()
+    print(f"{len(base)} unique redacted calls ({_turns(base)} turns) in "
+          f"{time.perf_counter() - t:.1f} s; indexing {args.turns} turns", flush=True)
     out = []
     for backend in (("sqlite", "postgresql") if args.backend == "both" else (args.backend,)):
         if backend == "sqlite":
             with tempfile.TemporaryDirectory() as tmp:
-                out.append(bench(f"sqlite:///{tmp}/bench.db", docs, args.repeats,
-                                 args.embed_calls))
+                out.append(bench(f"sqlite:///{tmp}/bench.db", base, args.turns, args.repeats,
+                                 args.workers, args.embed_calls))
         else:
             url, admin, name = _pg_scratch()
             try:
-                out.append(bench(url, docs, args.repeats, args.embed_calls))
+                out.append(bench(url, base, args.turns, args.repeats, args.workers,
+                                 args.embed_calls))
             finally:
                 admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        _print(out[-1])
+        _print(out[-1], args.workers)
     if args.json:
         Path(args.json).write_text(json.dumps(out, indent=2, ensure_ascii=False))
     return 0
 
 
-def _print(r: dict) -> None:
-    print(f"\n== {r['backend']}: {r['calls']} calls, {r['turns']} turns")
-    print(f"indexing: {r['index_seconds']} s, {r['index_turns_per_s']} turns/s overall; "
-          f"index_call {r['index_call_turns_per_s']} turns/s, "
-          f"index_many {r['index_many_turns_per_s']} turns/s")
+def _print(r: dict, workers: int) -> None:
+    one = r["index_call_turns_per_s"]
+    print(f"\n== {r['backend']}: {r['calls']} calls, {r['turns']} turns "
+          f"(load average {r['load']:.1f} on {os.cpu_count()} cores)")
+    print(f"indexing, turns/s (x vs one call per transaction):\n"
+          f"  prepare text, 1 process, unique calls {r['prepare_turns_per_s']:8d}\n"
+          f"  index_call (batch job, baseline)        {one:8d}  x1.0\n"
+          f"  index_many, {workers} workers                  "
+          f"{r[f'index_many_{workers}w_turns_per_s']:8d}  "
+          f"x{r[f'index_many_{workers}w_turns_per_s'] / one:.1f}\n"
+          f"  bulk write of prepared rows             {r['bulk_write_turns_per_s']:8d}  "
+          f"x{r['bulk_write_turns_per_s'] / one:.1f}")
+    print(f"memory: python max RSS {r['python_max_rss_mb']} MB; on disk (MB): " + ", ".join(
+        f"{k} {v / 2**20:.0f}" for k, v in r["sizes"].items() if v >= 2**20))
     print(f"queries: p50 {r['query_p50_ms']} ms, p95 {r['query_p95_ms']} ms")
     if r.get("similar"):
         sim = r["similar"]
@@ -221,7 +294,7 @@ def _print(r: dict) -> None:
               f"p95 {sim['similar_p95_ms']} ms")
     for name, q in r["queries"].items():
         print(f"  {name:36s} p50 {q['p50_ms']:7.2f} ms  p95 {q['p95_ms']:7.2f} ms  "
-              f"total {q['total']:6d} ({q['mode']})")
+              f"total {q['total']:7d} ({q['mode']})")
 
 
 if __name__ == "__main__":

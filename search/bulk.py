@@ -32,7 +32,8 @@ GIN_INDEXES = {     # name -> definition, dropped and rebuilt around big Postgre
 
 def write(db: Database, items: Sequence[PreparedCall]) -> int:
     """Insert or replace `items` (the last one wins when a call repeats) in one transaction;
-    returns how many calls."""
+    returns how many were given."""
+    given = len(items)
     latest = {it.call_id: it for it in items}
     items = list(latest.values())
     if not items:
@@ -47,7 +48,7 @@ def write(db: Database, items: Sequence[PreparedCall]) -> int:
             delete_rows(cur, ids, False)
             _sqlite_write(cur, items)
         _write_vocab(cur, items, db.dialect == "postgresql")
-    return len(items)
+    return given
 
 
 def big_load(db: Database, n_turns: int) -> bool:

@@ -94,7 +94,8 @@ class Cascade:
             hits = [marks.hit(r) for r in rows]
             res = SearchResults(results=hits)
             seen = [h.terms for h in hits]
-        res.total, res.offset, res.limit = total, offset, limit
+        res.total, res.total_exact = abs(total), total >= 0
+        res.offset, res.limit = offset, limit
         res.mode, res.matched_terms = marks.summary(seen)
         return res
 

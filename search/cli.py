@@ -149,7 +149,8 @@ def print_results(results: Any, args: argparse.Namespace, console: Any = None) -
     title = (f"calls similar to {args.similar}" if args.similar
              else f"“{args.query}”" if args.query else what)
     span = f"{results.offset + 1}–{results.offset + shown}" if shown else "none"
-    console.print(f"{title}: {span} of {results.total} {what} ({results.mode}, "
+    total = f"{results.total}" + ("" if getattr(results, "total_exact", True) else "+")
+    console.print(f"{title}: {span} of {total} {what} ({results.mode}, "
                   f"{results.took_ms:.0f} ms)", markup=False, highlight=False)
     notice = match_notice(getattr(results, "matched_terms", []))
     if notice:
@@ -162,9 +163,9 @@ def print_results(results: Any, args: argparse.Namespace, console: Any = None) -
         for r in rows:
             console.print("  ".join(r[:-1]) + "  " + r[-1].plain, markup=False,
                           highlight=False, soft_wrap=True)
-    end = results.offset + shown
-    if shown and end < results.total:
-        console.print(f"more: --offset {end}", markup=False, highlight=False)
+    nxt = results.next_offset(shown) if hasattr(results, "next_offset") else None
+    if nxt is not None and not args.similar:
+        console.print(f"more: --offset {nxt}", markup=False, highlight=False)
 
 
 def match_notice(matched_terms: list[dict[str, Any]]) -> str:

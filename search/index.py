@@ -123,16 +123,29 @@ class SearchIndex:
     def _load(self, docs: Iterable[CallDocument], batch: int | None, workers: int,
               skip_pii: bool) -> tuple[int, list[str]]:
         docs = docs if isinstance(docs, Sequence) else list(docs)
-        big = bulk.big_load(self.db, sum(len(d.turns) for d in docs))
-        if big:
-            bulk.drop_gin(self.db)
-        done, refused, chunk = 0, [], []
-        try:
+        refused: list[str] = []
+
+        def items() -> Iterator[PreparedCall]:
             for doc, item in zip(docs, _prepare_all(docs, workers, skip_pii), strict=True):
                 if isinstance(item, str):
                     refused.append(item)
-                    continue
-                chunk.append(self._prepared(item, doc))
+                else:
+                    yield self._prepared(item, doc)
+
+        done = self.write_prepared(items(), sum(len(d.turns) for d in docs), batch)
+        return done, refused
+
+    def write_prepared(self, items: Iterable[PreparedCall], n_turns: int,
+                       batch: int | None = None) -> int:
+        """Write prepared calls, `batch` per transaction; a load of `n_turns` bigger than the
+        index drops PostgreSQL's GIN indexes first and builds them once at the end."""
+        big = bulk.big_load(self.db, n_turns)
+        if big:
+            bulk.drop_gin(self.db)
+        done, chunk = 0, []
+        try:
+            for item in items:
+                chunk.append(item)
                 if len(chunk) >= (batch or defaults.SEARCH_BATCH_CALLS):
                     done += bulk.write(self.db, chunk)
                     chunk = []
@@ -140,7 +153,7 @@ class SearchIndex:
         finally:
             if big:
                 bulk.build_gin(self.db)
-        return done, refused
+        return done
 
     def _prepared(self, item: PreparedCall, doc: CallDocument) -> PreparedCall:
         """`item` with its MiniLM vector when this index has an embedder."""

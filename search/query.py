@@ -100,10 +100,11 @@ def cond(p: Part, target: Target, pg: bool) -> tuple[str, list[Any]]:
     if p.like:
         if target.name == "turn":
             sqls.append(f"{target.alias}.norm LIKE ? ESCAPE '\\'")
-        else:
-            sqls.append("EXISTS (SELECT 1 FROM search_turns x WHERE x.call_id = c.call_id "
-                        "AND x.norm LIKE ? ESCAPE '\\')")
-        params.append(p.like)
+            params.append(p.like)
+        else:       # a phrase inside one turn: the turns that say it, their calls
+            inner, inner_params = cond(p, INNER, pg)
+            sqls.append(f"c.call_id IN (SELECT x.call_id FROM search_turns x WHERE {inner})")
+            params += inner_params
     return "(" + (" AND ".join(sqls) or "1=1") + ")", params
 
 
@@ -191,7 +192,7 @@ def call_filter_sql(f: Any, parts: list[Part], pg: bool) -> tuple[list[str], lis
                           INNER, pg) for p in used]
             turn_where.append("(" + " OR ".join(s for s, _ in conds) + ")")
             turn_params += [v for _, ps in conds for v in ps]
-        where.append("EXISTS (SELECT 1 FROM search_turns x WHERE x.call_id = c.call_id AND "
+        where.append("c.call_id IN (SELECT x.call_id FROM search_turns x WHERE "
                      + " AND ".join(turn_where) + ")")
         params += turn_params
     return where, params
@@ -230,7 +231,8 @@ def turn_filter_sql(f: Any) -> tuple[list[str], list[Any]]:
 
 def fetch(q: Any, s: Search, where: list[str], params: list[Any], limit: int, offset: int
           ) -> tuple[list[dict[str, Any]], int]:
-    """One page of `s` under the filters `where`, best first, and the total.
+    """One page of `s` under the filters `where`, best first, and the total — counted up to
+    SEARCH_COUNT_MAX hits past the page (more: -(that bound), "at least").
 
     Without terms: newest calls first. PostgreSQL skips ranking above
     SEARCH_RANK_MAX_MATCHES matches (newest first instead): ranking every match of a frequent
@@ -254,15 +256,15 @@ def fetch(q: Any, s: Search, where: list[str], params: list[Any], limit: int, of
         order = "score DESC, " + newest
     if not s.pg and match and not s.by_coverage and len(where) == 1:
         return _fts_top(q, s, match_params[0], cols, limit, offset)
-    total = _count(q, source, cond_sql, params) if s.pg else -1
-    if s.pg and match and not s.by_coverage and total > defaults.SEARCH_RANK_MAX_MATCHES:
+    total = _count(q, source, cond_sql, params, offset) if s.pg else None
+    if s.pg and match and not s.by_coverage and abs(total) > defaults.SEARCH_RANK_MAX_MATCHES:
         score, score_params, order = "0.0", [], newest
     rows = q(f"SELECT {cols}, {score} AS score FROM {source} WHERE {cond_sql} "
              f"ORDER BY {order} LIMIT ? OFFSET ?",
              [*score_params, *params, int(limit), int(offset)])
-    if total < 0:
+    if total is None:
         total = len(rows) if offset == 0 and len(rows) < limit else \
-            _count(q, source, cond_sql, params)
+            _count(q, source, cond_sql, params, offset)
     return rows, total
 
 
@@ -277,9 +279,14 @@ def _fts_top(q: Any, s: Search, match: str, cols: str, limit: int, offset: int
              (match, int(limit), int(offset)))
     if offset == 0 and len(rows) < limit:
         return rows, len(rows)
-    n = q(f"SELECT COUNT(*) AS n FROM {t.fts} WHERE {t.fts} MATCH ?", (match,))
-    return rows, int(n[0]["n"])
+    return rows, _count(q, t.fts, f"{t.fts} MATCH ?", [match], offset)
 
 
-def _count(q: Any, source: str, cond_sql: str, params: list[Any]) -> int:
-    return int(q(f"SELECT COUNT(*) AS n FROM {source} WHERE {cond_sql}", params)[0]["n"])
+def _count(q: Any, source: str, cond_sql: str, params: list[Any], offset: int) -> int:
+    """How many rows match, counted no further than SEARCH_COUNT_MAX past `offset` (a
+    frequent word on a big index would otherwise visit every match); a negative number is
+    that lower bound."""
+    bound = offset + defaults.SEARCH_COUNT_MAX
+    n = int(q(f"SELECT COUNT(*) AS n FROM (SELECT 1 FROM {source} WHERE {cond_sql} "
+              f"LIMIT {bound + 1}) s", params)[0]["n"])
+    return -bound if n > bound else n

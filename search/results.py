@@ -46,16 +46,22 @@ class Page:
     """Paging and match information shared by turn and call answers."""
 
     total: int = 0
+    total_exact: bool = True        # False: there are more than `total` ("10,000+")
     offset: int = 0
     limit: int = 20
     mode: str = "exact"             # exact | partial | fuzzy | filter | similar
     matched_terms: list[dict[str, Any]] = field(default_factory=list)
     took_ms: float = 0.0
 
-    def page_dict(self, shown: int) -> dict[str, Any]:
+    def next_offset(self, shown: int) -> int | None:
+        """Where the next page starts; None on the last page."""
         end = self.offset + shown
-        return {"total": self.total, "offset": self.offset,
-                "next_offset": end if shown and end < self.total else None,
+        more = end < self.total or (not self.total_exact and shown >= self.limit)
+        return end if shown and more else None
+
+    def page_dict(self, shown: int) -> dict[str, Any]:
+        return {"total": self.total, "total_exact": self.total_exact, "offset": self.offset,
+                "next_offset": self.next_offset(shown),
                 "mode": self.mode, "matched_terms": self.matched_terms,
                 "took_ms": round(self.took_ms, 2)}
 

@@ -139,3 +139,22 @@ def test_an_index_from_before_call_search_is_upgraded_in_place(index) -> None:
     assert calls(res) == ["en5"] and [h.turn for h in res.calls[0].hits] == [0, 1]
     assert calls(upgraded.search("取消 销户", by="call")) == ["zh1"]
     db.close()
+
+
+@pytest.mark.parametrize("by", ["turn", "call"])
+def test_counting_stops_early_and_paging_still_reaches_everything(ro_index, monkeypatch,
+                                                                   by) -> None:
+    from hotline import defaults
+
+    key = "results" if by == "turn" else "calls"
+    everything = [r["call_id"] for r in
+                  ro_index.search("cancel", {"language": "en"}, by=by).to_dict()[key]]
+    monkeypatch.setattr(defaults, "SEARCH_COUNT_MAX", 1)
+    seen, offset, pages = [], 0, []
+    while offset is not None:
+        d = ro_index.search("cancel", {"language": "en"}, by=by, limit=1, offset=offset).to_dict()
+        pages.append((d["total"], d["total_exact"]))
+        seen += [r["call_id"] for r in d[key]]
+        offset = d["next_offset"]
+    assert seen == everything
+    assert pages[0] == (1, False) and pages[-1] == (len(everything), True)
