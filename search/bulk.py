@@ -18,17 +18,11 @@ from typing import Any
 from hotline import defaults
 from hotline.search.rows import CALL_COLUMNS, TURN_COLUMNS, PreparedCall
 from hotline.store.db import Database
+from hotline.store.schema import build_search_gin, drop_search_gin
 
 log = logging.getLogger(__name__)
 
 INDEX_TABLES = ("search_turns", "search_tags", "search_vectors", "search_calls")
-GIN_INDEXES = {     # name -> definition, dropped and rebuilt around big PostgreSQL loads
-    "search_turns_tsv": "search_turns USING gin (tsv)",
-    "search_turns_gtsv": "search_turns USING gin (gtsv)",
-    "search_calls_tsv": "search_calls USING gin (tsv)",
-    "search_calls_gtsv": "search_calls USING gin (gtsv)",
-}
-
 
 def write(db: Database, items: Sequence[PreparedCall]) -> int:
     """Insert or replace `items` (the last one wins when a call repeats) in one transaction;
@@ -64,19 +58,11 @@ def big_load(db: Database, n_turns: int) -> bool:
 
 
 def drop_gin(db: Database) -> None:
-    with db.transaction() as cur:
-        for name in GIN_INDEXES:
-            cur.execute(f"DROP INDEX IF EXISTS {name}")
+    drop_search_gin(db)
 
 
 def build_gin(db: Database) -> None:
-    """(Re)create the GIN indexes, with enough sort memory to build each in one pass."""
-    with db.transaction() as cur:
-        cur.execute(f"SET LOCAL maintenance_work_mem = '{defaults.SEARCH_BULK_INDEX_MEMORY}'")
-        for name, definition in GIN_INDEXES.items():
-            cur.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {definition}")
-        cur.execute("ANALYZE search_turns")
-        cur.execute("ANALYZE search_calls")
+    build_search_gin(db, defaults.SEARCH_BULK_INDEX_MEMORY)
 
 
 def delete_rows(cur: Any, call_ids: Sequence[str], pg: bool) -> None:

@@ -258,6 +258,33 @@ def _migrate(db: Database) -> None:
                     (str(SCHEMA_VERSION),))
 
 
+# The full-text GIN indexes of the search index (PostgreSQL): a bulk load bigger than the index
+# drops them and builds each once at the end (hotline.search.bulk).
+SEARCH_GIN = {
+    "search_turns_tsv": "search_turns USING gin (tsv)",
+    "search_turns_gtsv": "search_turns USING gin (gtsv)",
+    "search_calls_tsv": "search_calls USING gin (tsv)",
+    "search_calls_gtsv": "search_calls USING gin (gtsv)",
+}
+
+
+def drop_search_gin(db: Database) -> None:
+    with db.transaction() as cur:
+        for name in SEARCH_GIN:
+            cur.execute(f"DROP INDEX IF EXISTS {name}")
+
+
+def build_search_gin(db: Database, memory: str) -> None:
+    """(Re)create the search GIN indexes with `memory` of maintenance_work_mem (one sorted
+    pass each), then refresh the planner's statistics."""
+    with db.transaction() as cur:
+        cur.execute(f"SET LOCAL maintenance_work_mem = '{memory}'")
+        for name, definition in SEARCH_GIN.items():
+            cur.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {definition}")
+        cur.execute("ANALYZE search_turns")
+        cur.execute("ANALYZE search_calls")
+
+
 def has_trgm(db: Database) -> bool:
     """PostgreSQL: the pg_trgm index for fuzzy/substring search exists."""
     if db.dialect != "postgresql":
