@@ -178,14 +178,14 @@ def status(args: argparse.Namespace) -> int:
     from hotline.worker.status import collect
 
     settings = _settings(queue=args.queue)
-    store = ResultsStore(Database(settings.db_url))
-    config = load_settings().batch
     url = _redis_url(args.redis)
     conn = None
     if url:
         from hotline.worker.queue import connect
 
-        conn = connect(url)
+        conn = connect(url)             # fail fast, before touching the store
+    store = ResultsStore(Database(settings.db_url))
+    config = load_settings().batch
     shown = 0
     while True:
         report = collect(store, config, conn, settings.queue)
@@ -243,13 +243,13 @@ def requeue(args: argparse.Namespace) -> int:
     from hotline.worker.status import requeue_failed
 
     settings = _settings(queue=args.queue)
-    store = ResultsStore(Database(settings.db_url))
     url = _redis_url(args.redis)
     queue = None
     if url:
         from hotline.worker.queue import connect, make_queue
 
         queue = make_queue(connect(url), settings.queue)
+    store = ResultsStore(Database(settings.db_url))
     ids = requeue_failed(store, queue, load_settings().batch, args.call)
     where = f"enqueued on {settings.queue}" if queue is not None else (
         "pending: the next `hotline batch` over their folder runs them")
