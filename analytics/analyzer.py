@@ -28,11 +28,12 @@ class CallAnalyzer:
         self.emotion = emotion or EmotionScorer()
 
     @classmethod
-    def load(cls, settings: Settings | None = None, embedder: Embedder | None = None) -> CallAnalyzer:
+    def load(cls, settings: Settings | None = None, embedder: Embedder | None = None,
+             warm: bool = True) -> CallAnalyzer:
         """Rulebook from settings.rulebook (default telecom) and the emotion scorer, loaded once;
         semantic rule conditions use the process's one `embedder`."""
         path = (settings.rulebook or None) if settings is not None else None
-        return cls(load_rulebook(path, embedder), EmotionScorer.load(settings))
+        return cls(load_rulebook(path, embedder), EmotionScorer.load(settings, warm=warm))
 
     def analyze(self, doc: CallDocument, audio: Any = None) -> CallDocument:
         t0 = time.perf_counter()

@@ -132,10 +132,13 @@ class EmotionScorer:
         self._snownlp: Any = None
 
     @classmethod
-    def load(cls, settings: Settings | None = None) -> EmotionScorer:
-        """Default offline scorer, plus the transformers model at settings.emotion_model_path."""
+    def load(cls, settings: Settings | None = None, warm: bool = True) -> EmotionScorer:
+        """Default offline scorer, plus the transformers model at settings.emotion_model_path.
+        `warm` pays the first-call costs now (the live server); a batch starts leaner without,
+        and never loads snownlp when no Mandarin turn comes."""
         path = settings.emotion_model_path if settings is not None else ""
-        return cls(model=TransformersEmotion(path) if path else None).warm_up()
+        scorer = cls(model=TransformersEmotion(path) if path else None)
+        return scorer.warm_up() if warm else scorer
 
     def warm_up(self) -> EmotionScorer:
         """Pay the one-time costs now, not on the first call: librosa import and its numba

@@ -10,6 +10,7 @@ MiniLM is English-trained, so Chinese leans on BM25. Network intents join the ca
 from __future__ import annotations
 
 import re
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -60,6 +61,32 @@ class Suggestion:
         return asdict(self)
 
 
+@dataclass
+class PhraseIndex:
+    """Every intent's title and phrasings (EN + ZH): unit vectors, owner intent, BM25 docs."""
+
+    vecs: np.ndarray
+    owners: np.ndarray
+    bm25: BM25
+
+    @classmethod
+    def build(cls, intents: list[Node], embedder: Embedder, cache_dir: str | None,
+              digest: str) -> PhraseIndex:
+        phrases, owners, docs = [], [], []
+        for i, node in enumerate(intents):
+            doc: list[str] = []
+            for lang in ("en", "zh"):
+                for p in [node.text("title", lang), *node.data["phrasings"][lang]]:
+                    phrases.append(p)
+                    owners.append(i)
+                    doc.extend(T.tokens(p))
+                doc.extend(T.tokens(" ".join(map(str, node.data.get("keywords", {}).get(lang, [])))))
+            docs.append(doc)
+        vecs = cached_encode(embedder, [T.normalize(p) for p in phrases], cache_dir,
+                             f"{digest}_{len(phrases)}")
+        return cls(vecs, np.array(owners), BM25(docs))
+
+
 class Assistant:
     """Loaded once (graph + embedder + phrase embeddings); `suggest` is cheap and thread-safe."""
 
@@ -70,24 +97,21 @@ class Assistant:
         self.graph, self.embedder, self.facts = graph, embedder, facts
         self.intents: list[Node] = graph.intents
         self._index = {n.id: i for i, n in enumerate(self.intents)}
-        phrases, owners = [], []
-        docs = []
-        for i, node in enumerate(self.intents):
-            doc: list[str] = []
-            for lang in ("en", "zh"):
-                for p in [node.text("title", lang), *node.data["phrasings"][lang]]:
-                    phrases.append(p)
-                    owners.append(i)
-                    doc.extend(T.tokens(p))
-                doc.extend(T.tokens(" ".join(map(str, node.data.get("keywords", {}).get(lang, [])))))
-            docs.append(doc)
-        self._owners = np.array(owners)
-        self._phrase_vecs = cached_encode(embedder, [T.normalize(p) for p in phrases], cache_dir,
-                                          f"{graph.digest}_{len(phrases)}")
-        self._bm25 = BM25(docs)
+        self._cache_dir = cache_dir
+        self._lock = threading.Lock()
+        self._phrase_index: PhraseIndex | None = None
         self._aliases = graph.area_aliases()
         if warm:
             self.rank("warm up 5g 信号")
+
+    def _phrases(self) -> PhraseIndex:
+        """The phrasings' vectors and BM25 index, built on first use: jieba's dictionary and
+        the embedder load then, not when a batch worker starts."""
+        with self._lock:
+            if self._phrase_index is None:
+                self._phrase_index = PhraseIndex.build(self.intents, self.embedder,
+                                                       self._cache_dir, self.graph.digest)
+        return self._phrase_index
 
     @classmethod
     def load(cls, settings: Settings, with_facts: bool = True, threads: int | None = None,
@@ -103,13 +127,14 @@ class Assistant:
     # --- scoring ------------------------------------------------------------------------
     def _scores(self, texts: list[str], language: str) -> np.ndarray:
         """(len(texts), n_intents) blended scores in about [0, 1]."""
+        phrases = self._phrases()
         vecs = self.embedder.encode([T.normalize(t) for t in texts])
-        sims = vecs @ self._phrase_vecs.T
+        sims = vecs @ phrases.vecs.T
         n = len(self.intents)
         sem = np.full((len(texts), n), -1.0, dtype=np.float32)
         for k in range(len(texts)):
-            np.maximum.at(sem[k], self._owners, sims[k])
-        lex = np.array([self._bm25.scores(T.tokens(t)) for t in texts], dtype=np.float32)
+            np.maximum.at(sem[k], phrases.owners, sims[k])
+        lex = np.array([phrases.bm25.scores(T.tokens(t)) for t in texts], dtype=np.float32)
         lex = lex / np.maximum(lex.max(axis=1, keepdims=True), LEX_FLOOR)
         w = WEIGHT_SEM["zh" if language == "zh" else "en"]
         return w * np.clip(sem, 0, 1) + (1 - w) * lex

