@@ -48,6 +48,7 @@ class CallPage:
     sort: str
     order: str
     truncated: bool         # more than MAX_CALLS calls matched: sorted among the first ones
+    exact: bool = True      # False: at least `calls` matched (the index stopped counting)
 
 
 def call_page(svc: Services, who: Principal, query: str, filters: dict[str, Any],
@@ -58,13 +59,13 @@ def call_page(svc: Services, who: Principal, query: str, filters: dict[str, Any]
     order = "asc" if order == "asc" else "desc"
     if sort == "score" and order == "desc":
         raw = _calls(svc, who, query, filters, PAGE_SIZE, (max(page, 1) - 1) * PAGE_SIZE)
-        rows, total = _rows(svc, who, raw.calls), raw.total
+        rows, total, exact = _rows(svc, who, raw.calls), raw.total, raw.total_exact
     else:
         rows, total = all_calls(svc, who, query, filters, sort, order)
-        rows = rows[(max(page, 1) - 1) * PAGE_SIZE: max(page, 1) * PAGE_SIZE]
+        rows, exact = rows[(max(page, 1) - 1) * PAGE_SIZE: max(page, 1) * PAGE_SIZE], True
     pages = max(1, math.ceil(total / PAGE_SIZE))
     return CallPage(rows, total, min(max(page, 1), pages), pages, sort, order,
-                    total > MAX_CALLS and not (sort == "score" and order == "desc"))
+                    total > MAX_CALLS and not (sort == "score" and order == "desc"), exact)
 
 
 def all_calls(svc: Services, who: Principal, query: str, filters: dict[str, Any],
