@@ -80,15 +80,8 @@ def _non_negative(value: str) -> int:
     return n
 
 
-def rulebook_rule_ids(path: str | None) -> list[str]:
-    """The rule ids of the configured rulebook (HOTLINE_RULEBOOK; default: telecom)."""
-    from hotline.analytics.rulebook import load_rulebook
-
-    return [r.id for r in load_rulebook(path or None).rules]
-
-
 def run(args: argparse.Namespace) -> int:
-    from hotline.search.index import SearchFilters, SearchIndex
+    from hotline.search.index import SearchFilters, SearchIndex, rulebook_rule_ids
     from hotline.settings import load_settings
     from hotline.store.db import Database
 

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from hotline import defaults
+from hotline.analytics.rulebook import load_rulebook
 from hotline.document import CallDocument
 from hotline.privacy.redact import RedactionFailed
 from hotline.search import bulk
@@ -42,7 +43,7 @@ from hotline.store.db import Database
 from hotline.store.schema import ensure_schema, has_trgm, table_exists
 
 __all__ = ["CallHit", "CallResults", "SearchFilters", "SearchHit", "SearchIndex",
-           "SearchResults", "delete_calls"]
+           "SearchResults", "delete_calls", "rulebook_rule_ids"]
 
 log = logging.getLogger(__name__)
 
@@ -341,6 +342,12 @@ class SearchIndex:
         return {"calls": int(calls), "turns": int(turns)}
 
 
+
+
+def rulebook_rule_ids(path: str | None = None) -> list[str]:
+    """The rule ids of the configured rulebook (HOTLINE_RULEBOOK; default: telecom), for
+    `SearchIndex(rule_ids=...)`."""
+    return [r.id for r in load_rulebook(path or None).rules]
 
 
 def delete_calls(db: Database, call_ids: Iterable[str], compact: bool = True) -> int:
