@@ -26,9 +26,14 @@ def api_me(who: Caller) -> Me:
 def api_search(svc: ServicesDep, who: Caller,
                filters: Annotated[dict[str, Any], Depends(calls.search_filters)],
                q: str = Query("", description="keywords or a \"quoted phrase\" (EN or ZH)"),
-               limit: int = Query(calls.SEARCH_LIMIT, ge=1, le=500)) -> SearchResponse:
-    """Search turns of stored calls; agents only get their own calls. Audited."""
-    return calls.search(svc, who, q, filters, limit)
+               limit: int = Query(calls.SEARCH_LIMIT, ge=1, le=500),
+               offset: int = Query(0, ge=0, description="skip this many hits (next_offset)"),
+               by: str = Query("turn", pattern="^(turn|call)$",
+                               description="turn, or call: the call's turns together hold "
+                                           "the words")) -> SearchResponse:
+    """Search turns (or whole calls) of stored calls; agents only get their own calls.
+    Audited."""
+    return calls.search(svc, who, q, filters, limit, offset=offset, by=by)
 
 
 @router.get("/calls/{call_id}")

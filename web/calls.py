@@ -15,7 +15,7 @@ from fastapi import HTTPException, Query
 from hotline.document import CallDocument
 from hotline.errors import HotlineError
 from hotline.web.auth import Principal
-from hotline.web.models import SearchHit, SearchResponse, SimilarCall, SimilarResponse
+from hotline.web.models import CallMatch, SearchHit, SearchResponse, SimilarCall, SimilarResponse
 from hotline.web.services import Services
 
 SEARCH_LIMIT = 50
@@ -84,26 +84,42 @@ def run_search(svc: Services, query: str, filters: dict[str, Any], **options: An
 
 
 def search(svc: Services, who: Principal, query: str, filters: dict[str, Any],
-           limit: int = SEARCH_LIMIT) -> SearchResponse:
-    """Search, restricted to the agent's own calls for agent tokens; audited."""
+           limit: int = SEARCH_LIMIT, offset: int = 0, by: str = "turn") -> SearchResponse:
+    """Search turns or calls, restricted to the agent's own calls for agent tokens; paged by
+    `offset` (the answer's `next_offset`); audited."""
     filters = scoped_filters(who, filters)
-    raw = run_search(svc, query, filters, limit=limit)
-    hits = [_as_dict(h) for h in _result_list(raw)]
+    raw = run_search(svc, query, filters, limit=limit, offset=offset, by=by)
+    page = raw.to_dict()
+    items = page.get("calls") if by == "call" else page.get("results")
     if who.role == "agent":             # belt and braces: the stored document decides
-        owners = _owners(svc, [h["call_id"] for h in hits])
-        hits = [h for h in hits if who.can_see({"agent_id": owners.get(h["call_id"])})]
-    results = [_hit(h) for h in hits]
-    total = int(getattr(raw, "total", len(results)))
-    svc.auth.audit(who, "search", query={"q": query, **filters}, detail=f"{total} results")
-    return SearchResponse(results=results, total=total, query=query, filters=filters,
-                          mode=str(getattr(raw, "mode", "")))
+        owners = _owners(svc, [h["call_id"] for h in items])
+        items = [h for h in items if who.can_see({"agent_id": owners.get(h["call_id"])})]
+    paging = {k: v for k, v in (("by", by), ("offset", offset)) if v not in ("turn", 0)}
+    svc.auth.audit(who, "search", query={"q": query, **paging, **filters},
+                   detail=f"{page['total']} results")
+    body = {k: page[k] for k in ("total", "total_exact", "offset", "next_offset", "mode",
+                                 "matched_terms")}
+    if by == "call":
+        return SearchResponse(calls=[_call(c) for c in items], query=query, filters=filters,
+                              **body)
+    return SearchResponse(results=[_hit(h) for h in items], query=query, filters=filters,
+                          **body)
+
+
+def _call(c: dict[str, Any]) -> CallMatch:
+    return CallMatch(call_id=c["call_id"], score=float(c.get("score") or 0.0),
+                     hits=[_hit(h) for h in c.get("hits") or []], n_hits=c.get("n_hits", 0),
+                     date=c.get("call_date"), agent_id=c.get("agent_id"),
+                     duration=c.get("duration"), language=c.get("language"),
+                     terms=c.get("terms") or {})
 
 
 def _hit(h: dict[str, Any]) -> SearchHit:
     return SearchHit(call_id=h["call_id"], turn=h.get("turn"), start=h.get("start"),
                      end=h.get("end"), role=h.get("role"), snippet=h.get("snippet") or "",
                      score=float(h.get("score") or 0.0), date=h.get("call_date") or h.get("date"),
-                     agent_id=h.get("agent_id"), emotion=h.get("emotion"))
+                     agent_id=h.get("agent_id"), emotion=h.get("emotion"),
+                     terms=h.get("terms") or {})
 
 
 def _owners(svc: Services, call_ids: list[str]) -> dict[str, str | None]:

@@ -12,7 +12,7 @@ from typing import Any
 
 from hotline.assist.facts import FactsStore
 from hotline.embed import Embedder
-from hotline.search.index import SearchIndex
+from hotline.search.index import SearchIndex, rulebook_rule_ids
 from hotline.settings import Settings
 from hotline.store.db import Database
 from hotline.store.results import ResultsStore
@@ -65,4 +65,5 @@ def open_services(settings: Settings, engine: Any = None) -> Services:
     to share (tests and benchmarks), else one is loaded on first use."""
     db = Database(settings.db_url)
     return Services(settings=settings, db=db, store=ResultsStore(db), auth=AuthStore(db),
-                    index=SearchIndex(db, None), facts=FactsStore(db), engine=engine)
+                    index=SearchIndex(db, None, rule_ids=rulebook_rule_ids(settings.rulebook)),
+                    facts=FactsStore(db), engine=engine)
