@@ -286,6 +286,7 @@ def test_sidebar_at_420px(qa_world, browser, tmp_path):
     kept.locator("button.pin").click()
     assert page.locator("#pinned-cards .suggestion-card[data-intent='network.weak_signal']") \
         .count() == 1
+    assert kept.locator("button.pin").inner_text() == "Unpin"
     page.screenshot(path=str(_shots(tmp_path) / "sidebar.png"), full_page=True)
 
     alert.locator("button.ack").click()

@@ -102,10 +102,11 @@
     } else {
       const copy = card(s, turn);
       copy.classList.add("pinned");
-      copy.querySelector("button.pin").textContent = "Unpin";
       pinned.set(s.intent, copy);
       $("pinned-cards").prepend(copy);
     }
+    document.querySelectorAll(`.suggestion-card[data-intent="${CSS.escape(s.intent)}"] button.pin`)
+      .forEach((b) => { b.textContent = pinned.has(s.intent) ? "Unpin" : "Pin"; });
     sync();
   }
 
