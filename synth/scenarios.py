@@ -222,17 +222,22 @@ def _second_request(call: _Call, ok: str, emotion: str) -> None:
 
 
 def _script(call: _Call) -> None:
-    """The call, turn by turn; each rule in plan.rules removes or adds exactly its own act."""
+    """The call, turn by turn; each rule in plan.rules removes or adds exactly its own act.
+    The phases run in order and draw from the call's one RNG, so a seed gives the same call."""
+    info = dict(C.INTENTS[call.plan.intent][call.plan.lang])
+    complaint = _greeting_and_opening(call, info)
+    _verification_and_answer(call, info, complaint)
+    _resolution(call, info)
+    _closing(call)
+
+
+def _greeting_and_opening(call: _Call, info: dict[str, Any]) -> bool:
+    """1. greeting, 2. the customer's opening (mood first); True when it is a complaint."""
     plan, ph, rng = call.plan, call.ph, call.rng
-    rules, lang = plan.rules, plan.lang
-    info = {k: v for k, v in C.INTENTS[plan.intent][lang].items()}
-    no_empathy = "empathy.missing" in rules
-    # 1. greeting
-    if "greeting.missing" in rules:
+    if "greeting.missing" in plan.rules:
         call.say("agent", [(ph["greet_bare"], None)], gap=0.0)
     else:
         call.say("agent", [(call.fmt(ph["greet"]), "greeting")], gap=0.0)
-    # 2. customer opening
     opening = call.fmt(rng.choice(info["open"]))
     mood_text, emo, acts = "", "neutral", "opening"
     if plan.mood == "angry":
@@ -240,45 +245,60 @@ def _script(call: _Call) -> None:
     elif plan.mood == "negative":
         mood_text, emo = call.pick("negative_open"), "negative"
     complaint = plan.mood == "angry" or plan.intent in C.COMPLAINT_INTENTS
-    sep = "" if lang == "zh" else " "
-    text = (mood_text + sep + opening) if mood_text else opening
+    text = (mood_text + _sep(plan.lang) + opening) if mood_text else opening
     turn = call.say("customer", [(text, acts)], emotion=emo, intent=plan.intent)
     if complaint:
         turn["acts"].append("complaint")
-    # 3. agent: empathy / acknowledgement + verification request
-    if no_empathy:
-        first = [(ph["ack_problem"], None)]
-    elif plan.mood != "calm" or complaint:
-        first = [(call.pick("empathy"), "empathy")]
-    elif plan.intent in C.PROBLEM_INTENTS:
-        first = [(ph["empathy_light"], "empathy")]
-    else:
-        first = [(ph["ack"], None)]
+    return complaint
+
+
+def _sep(lang: str) -> str:
+    return "" if lang == "zh" else " "
+
+
+def _first_reply(call: _Call, complaint: bool) -> list[tuple[str, str | None]]:
+    """3. the agent's empathy or acknowledgement."""
+    plan, ph = call.plan, call.ph
+    if "empathy.missing" in plan.rules:
+        return [(ph["ack_problem"], None)]
+    if plan.mood != "calm" or complaint:
+        return [(call.pick("empathy"), "empathy")]
+    if plan.intent in C.PROBLEM_INTENTS:
+        return [(ph["empathy_light"], "empathy")]
+    return [(ph["ack"], None)]
+
+
+def _verification_and_answer(call: _Call, info: dict[str, Any], complaint: bool) -> None:
+    """3.–6. empathy + verification request, the customer identifies, the agent explains
+    (verified / forbidden phrase / disclosure), the customer follows up."""
+    plan, ph, rules = call.plan, call.ph, call.plan.rules
+    first = _first_reply(call, complaint)
     verify = "verification.missing" not in rules
     parts: list[tuple[str, str | None]] = []
     if verify:
         call.say("agent", [*first, (ph["verify"], "verify_request")])
-        # 4. customer identifies
         _verify_reply(call)
+        parts.append((call.fmt(ph["verified"]), "verified"))
     else:                  # no verification: the agent goes straight on in the same turn
         parts.extend(first)
-    # 5. agent explains (verified / forbidden phrase / disclosure)
-    if verify:
-        parts.append((call.fmt(ph["verified"]), "verified"))
     if "language.forbidden" in rules:
         parts.append((call.pick("forbidden"), "forbidden"))
     if not verify:
         parts.append((call.fmt(ph["disclose"]), "disclose"))
     parts.append((call.fmt(info["explain"]), "explain"))
     call.say("agent", parts)
-    # 6. customer follow-up (angry customers flare up again)
     follow = call.fmt(info["follow"])
     if plan.mood == "angry":
-        call.say("customer", [(call.pick("angry_mid") + sep + follow, "complaint")], emotion="angry")
+        call.say("customer", [(call.pick("angry_mid") + _sep(plan.lang) + follow, "complaint")],
+                 emotion="angry")
     else:
         call.say("customer", [(follow, "follow")],
                  emotion="negative" if plan.mood == "negative" else "neutral")
-    # 7. optional hold, then the resolution
+
+
+def _resolution(call: _Call, info: dict[str, Any]) -> None:
+    """7. optional hold, then the resolution; 8. optional card payment; 9. acknowledgement."""
+    plan, ph, rng = call.plan, call.ph, call.rng
     resolve_gap = None
     lead: list[tuple[str, str | None]] = []
     if plan.hold == "ok":
@@ -289,24 +309,26 @@ def _script(call: _Call) -> None:
     elif plan.hold == "silent":
         resolve_gap = round(rng.uniform(*HOLD_RANGE_S), 2)
         lead.append((ph["hold_silent_back"], None))
-    if not no_empathy and (plan.mood != "calm" or plan.intent in C.COMPLAINT_INTENTS):
+    if "empathy.missing" not in plan.rules and (
+            plan.mood != "calm" or plan.intent in C.COMPLAINT_INTENTS):
         lead.append((call.pick("empathy") if plan.mood == "angry" else ph["empathy_light"],
                      "empathy"))
-    change = plan.intent in C.CHANGE_INTENTS
-    call.say("agent", lead + [(call.fmt(info["resolve"]), "account_change" if change else "resolve")],
-             gap=resolve_gap)
-    # 8. optional card payment (PII)
+    act = "account_change" if plan.intent in C.CHANGE_INTENTS else "resolve"
+    call.say("agent", lead + [(call.fmt(info["resolve"]), act)], gap=resolve_gap)
     if plan.pii:
         _payment(call)
-    # 9. customer acknowledges
     ok = call.pick("ok_angry") if plan.mood == "angry" else call.pick("ok")
     emo = "neutral" if plan.mood != "calm" else "positive"
     if plan.second_intent:
         _second_request(call, ok, emo)
         ok = call.pick("ok")
     call.say("customer", [(ok, "ack")], emotion=emo)
-    # 10. closing
-    if "closing.missing" in rules:
+
+
+def _closing(call: _Call) -> None:
+    """10. closing (or its absence), the customer's goodbye."""
+    ph = call.ph
+    if "closing.missing" in call.plan.rules:
         call.say("agent", [(ph["closing_bare"], None)])
     else:
         call.say("agent", [(ph["anything_else"], "anything_else")])

@@ -142,7 +142,8 @@ def worker(args: argparse.Namespace) -> int:
     import socket
 
     from hotline.worker import jobs
-    from hotline.worker.queue import connect, make_queue, safe_url, worker_class
+    from hotline.worker.queue import connect, make_queue, safe_url
+    from hotline.worker.rqworker import HotlineWorker
 
     _logging()
     logging.getLogger("rq.worker").setLevel(logging.INFO)
@@ -153,7 +154,7 @@ def worker(args: argparse.Namespace) -> int:
     conn = connect(url)
     names = args.queue or [settings.queue]
     name = args.name or f"{socket.gethostname()}.{os.getpid()}"
-    cls = worker_class()
+    cls = HotlineWorker
     rq_worker = cls([make_queue(conn, n) for n in names], connection=conn, name=name,
                     batch_config=config, db_url=settings.db_url,
                     maintenance_interval=max(int(config.reconcile_s), 1),
