@@ -28,8 +28,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--stereo-agent", choices=("left", "right"))
     p.add_argument("--language", choices=("auto", "en", "zh"))
     p.add_argument("--no-analytics", action="store_true", help="skip emotion, rules and intents")
-    p.add_argument("--quiet", "-q", action="store_true",
-                   help="no progress and no transcript on the terminal")
+    p.add_argument("--quiet", "-q", action="store_true", default=argparse.SUPPRESS,
+                   help="no progress and no transcript on the terminal (same as hotline -q)")
     p.set_defaults(func=run)
 
 
