@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "hotline.web.cli",
     "hotline.report.cli",
     "hotline.analytics.cli",
+    "hotline.store.cli",
 )
 
 

@@ -64,6 +64,8 @@ BATCH_POLL_S = 1.0              # progress refresh of `hotline batch`
 
 # --- store ---------------------------------------------------------------------------------
 DATA_DIR = os.path.join(os.path.expanduser("~"), ".hotline")
+# Calls older than this many days are removed by `hotline purge` (0 = keep forever).
+RETENTION_DAYS = 0
 AUDIO_EXTENSIONS = (".wav", ".mp3", ".flac", ".m4a", ".amr", ".opus", ".ogg", ".webm", ".aac")
 
 

@@ -139,6 +139,7 @@ class Settings(_HotlineSettings):
     queue: str = Field(defaults.QUEUE_NAME, description="RQ queue name")
     redacted_audio: bool = Field(True, description="write a copy with PII spans muted (DATA_DIR/redacted_audio)")
     pii_salt: str = Field("", description="salt of caller hashes (set one per deployment)")
+    retention_days: int = Field(defaults.RETENTION_DAYS, ge=0, description="`hotline purge` removes calls older than this many days (0 = keep forever)")
     log_level: str = Field("WARNING", description="log level of every process")
     pipeline_factory: str = Field("", description="module:callable building the worker's pipeline (drills)")
     batch: BatchSettings = Field(default_factory=BatchSettings, description="HOTLINE_BATCH_* (see below)")

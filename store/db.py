@@ -66,6 +66,24 @@ class Database:
             finally:
                 cur.close()
 
+    def compact(self, tables: Sequence[str] = ()) -> bool:
+        """After erasing: make deleted rows leave the files. SQLite (which runs with
+        `secure_delete`, so freed pages are zeroed) folds the WAL back into the database and
+        truncates it; PostgreSQL VACUUMs `tables` so dead rows and their index entries go.
+        False when SQLite could not finish because another connection is reading."""
+        with self._lock:
+            if self.dialect == "sqlite":
+                busy = self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+                return not busy
+            self._conn.autocommit = True
+            try:
+                for table in tables:
+                    if self._conn.execute("SELECT to_regclass(%s)", (table,)).fetchone()[0]:
+                        self._conn.execute(f"VACUUM (ANALYZE) {table}")
+            finally:
+                self._conn.autocommit = False
+            return True
+
     def close(self) -> None:
         self._conn.close()
 
@@ -100,6 +118,7 @@ def _open_sqlite(path: str) -> sqlite3.Connection:
     conn = sqlite3.connect(path, timeout=SQLITE_BUSY_S, check_same_thread=False)
     _enable_wal(conn)
     conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA secure_delete=ON")   # deleted rows are zeroed, not left in free pages
     return conn
 
 

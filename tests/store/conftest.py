@@ -1,13 +1,23 @@
-"""Store fixtures: redacted call documents with a caller number, date and words of their own."""
+"""Store fixtures: redacted call documents with a caller, a date and words of their own, and a
+populated store (results + search index + vectors + muted copies + originals) on a backend."""
 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
 
+import numpy as np
 import pytest
 
 from hotline.document import CallDocument, Turn, Word
 from hotline.privacy.redact import redact_document
+from hotline.search.index import SearchIndex
+from hotline.store.db import Database
+from hotline.store.results import ResultsStore
+
+CALLER_A = "+86 138 0013 8000"
+CALLER_B = "13900139000"
 
 
 def make_call(tag: str, date: str, caller: str, agent: str = "A1",
@@ -35,3 +45,50 @@ def make_call(tag: str, date: str, caller: str, agent: str = "A1",
 @pytest.fixture
 def call_factory():
     return make_call
+
+
+@dataclass
+class World:
+    """A store as the pipeline leaves it: every call saved, indexed, embedded, muted copy
+    written under the data dir, original recording outside it."""
+
+    db_url: str
+    data_dir: Path
+    originals: Path
+    docs: dict[str, CallDocument] = field(default_factory=dict)   # tag -> document
+
+    def muted(self, tag: str) -> Path:
+        return self.data_dir / "redacted_audio" / f"{self.docs[tag].call_id}.wav"
+
+    def original(self, tag: str) -> Path:
+        return self.originals / f"{tag}.wav"
+
+
+# tag: (date, caller)
+CALLS = {"alpha": ("2026-11-01", CALLER_A), "bravo": ("2026-11-10", CALLER_B),
+         "charlie": ("2026-11-20", CALLER_A), "delta": ("2026-11-21", CALLER_B)}
+
+
+@pytest.fixture
+def world(db_url, tmp_path, monkeypatch) -> World:
+    w = World(db_url, tmp_path / "data", tmp_path / "incoming")
+    w.originals.mkdir()
+    monkeypatch.setenv("HOTLINE_DB_URL", db_url)
+    monkeypatch.setenv("HOTLINE_DATA_DIR", str(w.data_dir))
+    db = Database(db_url)
+    store, index = ResultsStore(db), SearchIndex(db)
+    for tag, (date, caller) in CALLS.items():
+        doc = make_call(tag, date, caller)
+        doc.source = str(w.original(tag))
+        w.original(tag).write_bytes(b"RIFF original " + tag.encode())
+        w.docs[tag] = doc
+        muted = w.muted(tag)
+        muted.parent.mkdir(parents=True, exist_ok=True)
+        muted.write_bytes(b"RIFF muted " + tag.encode())
+        doc.metadata["redacted_audio"] = str(muted)
+        store.save_document(doc)
+        index.index_call(doc)
+        db.execute("INSERT INTO search_vectors (call_id, dim, embedding) VALUES (?, ?, ?)",
+                   (doc.call_id, 4, np.ones(4, dtype=np.float32).tobytes()))
+    db.close()
+    return w
