@@ -85,16 +85,18 @@ class ResultsStore:
         """
         now = time.time()
         meta = doc.metadata or {}
+        data = doc.to_dict()
         self.db.execute(
             f"""INSERT INTO {TABLE} (call_id, pipeline_version, source, status, attempts, error,
-                    document, duration, timings, worker_id, call_date, agent_id, caller_hash,
-                    created_at, updated_at, started_at, finished_at)
-                VALUES (?, ?, ?, 'done', 1, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    document, summary, duration, timings, worker_id, call_date, agent_id,
+                    caller_hash, created_at, updated_at, started_at, finished_at)
+                VALUES (?, ?, ?, 'done', 1, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (call_id, pipeline_version) DO UPDATE SET
                     source = CASE WHEN {TABLE}.source <> '' THEN {TABLE}.source
                                   ELSE excluded.source END,
                     status = 'done', error = NULL, permanent = 0,
-                    document = excluded.document, duration = excluded.duration,
+                    document = excluded.document, summary = excluded.summary,
+                    duration = excluded.duration,
                     timings = excluded.timings,
                     worker_id = COALESCE(excluded.worker_id, {TABLE}.worker_id),
                     call_date = excluded.call_date, agent_id = excluded.agent_id,
@@ -103,7 +105,8 @@ class ResultsStore:
                     finished_at = excluded.finished_at""",
             (
                 doc.call_id, doc.pipeline_version, doc.source,
-                json.dumps(doc.to_dict(), ensure_ascii=False), doc.duration,
+                json.dumps(data, ensure_ascii=False), json.dumps(summary_of(data), ensure_ascii=False),
+                doc.duration,
                 json.dumps(timings if timings is not None else doc.timings or {}),
                 worker_id, call_date_of(meta, doc.source), meta.get("agent_id"),
                 meta.get("caller_hash"), now, now, now, now,
@@ -121,14 +124,17 @@ class ResultsStore:
         return CallDocument.from_dict(json.loads(rows[0]["document"])) if rows else None
 
     def iter_documents(
-        self, since: str | None = None, until: str | None = None
+        self, since: str | None = None, until: str | None = None, *, words: bool = True
     ) -> Iterator[CallDocument]:
         """Done calls whose call date (YYYY-MM-DD) is in [since, until], oldest first.
 
         One document per call: when a call was processed by several pipeline versions, the
-        most recently finished one.
+        most recently finished one. `words=False` leaves out the per-word timings (turns keep
+        their text): a fraction of the bytes, for reports over many days.
         """
-        sql = f"SELECT call_id, document FROM {TABLE} WHERE status = 'done' AND document IS NOT NULL"
+        column = "document" if words else "COALESCE(summary, document)"
+        sql = (f"SELECT call_id, {column} AS document FROM {TABLE} "
+               "WHERE status = 'done' AND document IS NOT NULL")
         params: list[str] = []
         if since:
             sql += " AND call_date >= ?"
@@ -415,3 +421,8 @@ def call_date_of(metadata: dict[str, Any], source: str) -> str:
         return dt.date.fromtimestamp(os.path.getmtime(source)).isoformat()
     except (OSError, ValueError, TypeError):
         return dt.date.today().isoformat()
+
+
+def summary_of(document: dict[str, Any]) -> dict[str, Any]:
+    """The contract JSON of a call without per-word timings (what range reports read)."""
+    return {**document, "turns": [{**t, "words": []} for t in document.get("turns", [])]}

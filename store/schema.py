@@ -30,7 +30,7 @@ from hotline.store.db import Database
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 MIGRATION_LOCK = 0x686F746C696E65   # "hotline": the one pg_advisory_xact_lock key for migrations
 LEGACY_SEARCH_VERSION = "2"         # search_meta.schema written by the pre-schema search index
 
@@ -195,12 +195,21 @@ def _step4_reviews(cur: Any, dialect: str) -> None:
                 "(call_id, id)")
 
 
+# --- step 5: the document without its word timings, for range reads -----------------------
+def _step5_summary(cur: Any, dialect: str) -> None:
+    """Reports over 7 or 30 days read every call of the range; the per-word timings are most
+    of a document's bytes and no report uses them. Filled on save; NULL (older rows) reads
+    fall back to the full document, so no backfill is needed."""
+    cur.execute("ALTER TABLE call_results ADD COLUMN summary TEXT")
+
+
 # version reached -> the step that reaches it, applied in order
 MIGRATIONS: dict[int, Callable[[Any, str], None]] = {
     1: _step1_adopt,
     2: _step2_caller_hash,
     3: _step3_call_text,
     4: _step4_reviews,
+    5: _step5_summary,
 }
 
 

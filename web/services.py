@@ -16,6 +16,7 @@ from hotline.search.index import SearchIndex, rulebook_rule_ids
 from hotline.settings import Settings
 from hotline.store.db import Database
 from hotline.store.results import ResultsStore
+from hotline.store.schema import open_database
 from hotline.web.auth import AuthStore
 
 
@@ -63,7 +64,7 @@ class Services:
 def open_services(settings: Settings, engine: Any = None) -> Services:
     """Open the database once and every store on top of it; `engine` is a loaded live engine
     to share (tests and benchmarks), else one is loaded on first use."""
-    db = Database(settings.db_url)
+    db = open_database(settings.db_url)       # schema created/migrated once, at start
     return Services(settings=settings, db=db, store=ResultsStore(db), auth=AuthStore(db),
                     index=SearchIndex(db, None, rule_ids=rulebook_rule_ids(settings.rulebook)),
                     facts=FactsStore(db), engine=engine)
