@@ -125,7 +125,7 @@ def window(day: str) -> tuple[str, str]:
 def build_report(store: Any, day: str, as_of: dt.datetime | None = None) -> DailyReport:
     """Numbers for `day` from a `store.results.ResultsStore` (reads the days around it too)."""
     since, until = window(day)
-    return compute_report(list(store.iter_documents(since=since, until=until, words=False)),
+    return compute_report(list(store.iter_documents(since=since, until=until, turns=False)),
                           day, as_of)
 
 

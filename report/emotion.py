@@ -43,5 +43,10 @@ def emotion_worsened(doc: CallDocument) -> bool:
 
 
 def _customer_labels(doc: CallDocument) -> list[str]:
+    """Customer turn labels in order; a call read without its turns (range reports) has them
+    in `emotion_summary.trajectory`."""
+    if not doc.turns:
+        points = (doc.emotion_summary or {}).get("trajectory") or []
+        return [p["label"] for p in points if p.get("label") in SEVERITY]
     return [t.emotion.label for t in doc.turns
             if t.role == "customer" and t.emotion and t.emotion.label in SEVERITY]

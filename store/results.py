@@ -124,15 +124,15 @@ class ResultsStore:
         return CallDocument.from_dict(json.loads(rows[0]["document"])) if rows else None
 
     def iter_documents(
-        self, since: str | None = None, until: str | None = None, *, words: bool = True
+        self, since: str | None = None, until: str | None = None, *, turns: bool = True
     ) -> Iterator[CallDocument]:
         """Done calls whose call date (YYYY-MM-DD) is in [since, until], oldest first.
 
         One document per call: when a call was processed by several pipeline versions, the
-        most recently finished one. `words=False` leaves out the per-word timings (turns keep
-        their text): a fraction of the bytes, for reports over many days.
+        most recently finished one. `turns=False` reads the call's summary (`summary_of`):
+        every field but the turns, a twentieth of the bytes, for reports over many days.
         """
-        column = "document" if words else "COALESCE(summary, document)"
+        column = "document" if turns else "COALESCE(summary, document)"
         sql = (f"SELECT call_id, {column} AS document FROM {TABLE} "
                "WHERE status = 'done' AND document IS NOT NULL")
         params: list[str] = []
@@ -424,5 +424,13 @@ def call_date_of(metadata: dict[str, Any], source: str) -> str:
 
 
 def summary_of(document: dict[str, Any]) -> dict[str, Any]:
-    """The contract JSON of a call without per-word timings (what range reports read)."""
-    return {**document, "turns": [{**t, "words": []} for t in document.get("turns", [])]}
+    """The contract JSON of a call without its turns (what range reports read). The customer's
+    emotion per turn stays, as `emotion_summary.trajectory` (the analyzer's, else built from
+    the turns' labels), so reports can still tell how the caller felt."""
+    emotions = dict(document.get("emotion_summary") or {})
+    if not emotions.get("trajectory"):
+        emotions["trajectory"] = [
+            {"turn": i, "label": t["emotion"]["label"]}
+            for i, t in enumerate(document.get("turns", []))
+            if t.get("role") == "customer" and (t.get("emotion") or {}).get("label")]
+    return {**document, "turns": [], "emotion_summary": emotions}

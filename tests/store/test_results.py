@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from hotline.document import CallDocument, Turn, Word
+from hotline.document import CallDocument, Emotion, Turn
 from hotline.store.db import Database
 from hotline.store.results import ResultsStore
 
@@ -54,16 +54,18 @@ def test_iter_documents_filters_by_call_date(store):
     assert [d.call_id for d in store.iter_documents("2026-11-20", "2026-11-20")] == ["b"]
 
 
-def test_range_reads_without_word_timings_keep_everything_else(store):
+def test_range_reads_without_turns_keep_everything_else(store):
     doc = _doc("w")
-    doc.turns[0].words = [Word("Thank", 0.0, 0.3), Word("you", 0.3, 0.5)]
+    doc.turns.append(Turn(speaker="S1", role="customer", start=2.0, end=3.0, text="It is down",
+                          emotion=Emotion(label="angry", score=0.9)))
     store.save_document(doc)
-    (light,) = store.iter_documents(words=False)
-    assert light.turns[0].words == [] and light.turns[0].text == doc.turns[0].text
-    light.turns[0].words = doc.turns[0].words
-    assert light == doc
+    (light,) = store.iter_documents(turns=False)
+    assert light.turns == [] and light.emotion_summary["trajectory"] == [
+        {"turn": 1, "label": "angry"}]
+    assert light.violations == doc.violations and light.metadata == doc.metadata
+    assert light.duration == doc.duration and light.call_id == doc.call_id
     store.db.execute("UPDATE call_results SET summary = NULL")    # a row saved before v3
-    assert list(store.iter_documents(words=False)) == [doc]
+    assert list(store.iter_documents(turns=False)) == [doc]
 
 
 def test_one_document_per_call_across_pipeline_versions(store):

@@ -79,7 +79,7 @@ def test_old_store_is_upgraded_without_losing_rows(db_url, call_factory):
     assert "search_meta" not in _tables(db)
     assert _fulltext_ids(db, "oldzebra") == fts_before
     assert results.get_document(doc.call_id) == doc
-    assert list(results.iter_documents(words=False)) == [doc]    # no summary yet: the document
+    assert list(results.iter_documents(turns=False)) == [doc]    # no summary yet: the document
     with db.transaction() as cur:
         row = cur.execute("SELECT caller_hash FROM call_results")[0]
     assert row["caller_hash"] == doc.metadata["caller_hash"]

@@ -1,0 +1,185 @@
+"""Store benchmark at scale: saving calls, report range reads (7 and 30 days), the daily
+report, forget one caller, purge one day — on SQLite and PostgreSQL.
+
+Redacted synthetic calls (those of scripts/bench_search.py) are cloned with new ids, dates
+(`--days` days ending 2026-11-30) and callers (about 4 calls each) until the store holds
+`--turns` turns. Range reads are timed side by side: full documents (baseline: what the report
+read before schema v3) vs the turn-free summaries it reads now.
+
+    .venv/bin/python scripts/bench_store.py --backend sqlite --turns 1000000
+    .venv/bin/python scripts/bench_store.py --backend postgresql --turns 1000000 --index
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import datetime as dt
+import json
+import resource
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from scripts.bench_search import _pct, _pg_scratch, build_docs  # noqa: E402
+
+LAST_DAY = dt.date(2026, 11, 30)
+
+
+def clones(base: list, turns: int, days: int) -> Iterator:
+    """Copies of `base` with their own id, date, agent and caller until `turns` turns."""
+    from hotline.privacy.redact import caller_hash
+
+    total, i = 0, 0
+    callers = max(1, turns // 60)            # ~15 turns a call, ~4 calls a caller
+    while total < turns:
+        doc = copy.deepcopy(base[i % len(base)])
+        doc.call_id = f"store{i:08d}"
+        doc.metadata["date"] = (LAST_DAY - dt.timedelta(days=i % days)).isoformat()
+        doc.metadata["agent_id"] = f"A{100 + i % 40}"
+        doc.metadata["caller_hash"] = caller_hash(caller_number(i % callers))
+        total += len(doc.turns)
+        i += 1
+        yield doc
+
+
+def caller_number(n: int) -> str:
+    return f"138{n:08d}"
+
+
+def _timed(fn, repeats: int) -> tuple[list[float], object]:
+    times, out = [], None
+    for _ in range(repeats):
+        t = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t)
+    return times, out
+
+
+def fill(db, base: list, turns: int, days: int, index: bool) -> dict:
+    from hotline.search.index import SearchIndex
+    from hotline.store.results import ResultsStore
+
+    store = ResultsStore(db)
+    idx = SearchIndex(db) if index else None
+    if db.dialect == "postgresql":           # a bench load, not the batch's durability
+        db.execute("SET synchronous_commit TO OFF")
+    n_calls = n_turns = 0
+    save_s = index_s = 0.0
+    chunk: list = []
+    for doc in clones(base, turns, days):
+        t = time.perf_counter()
+        store.save_document(doc)
+        save_s += time.perf_counter() - t
+        n_calls, n_turns = n_calls + 1, n_turns + len(doc.turns)
+        chunk.append(doc)
+        if idx is not None and len(chunk) >= 500:
+            t = time.perf_counter()
+            idx.index_many(chunk, batch=500)
+            index_s += time.perf_counter() - t
+        if len(chunk) >= 500:
+            chunk = []
+    if idx is not None and chunk:
+        t = time.perf_counter()
+        idx.index_many(chunk, batch=500)
+        index_s += time.perf_counter() - t
+    if db.dialect == "postgresql":
+        db.execute("ANALYZE")
+    out = {"calls": n_calls, "turns": n_turns, "save_calls_per_s": round(n_calls / save_s),
+           "save_turns_per_s": round(n_turns / save_s)}
+    if idx is not None:
+        out["index_turns_per_s"] = round(n_turns / index_s)
+    return out
+
+
+def reports(db, repeats: int) -> dict:
+    from hotline.report.daily import build_report, compute_report, window
+    from hotline.store.results import ResultsStore
+
+    store = ResultsStore(db)
+    out = {}
+    for days in (7, 30):
+        since = (LAST_DAY - dt.timedelta(days=days - 1)).isoformat()
+        for words in (True, False):
+            times, docs = _timed(lambda s=since, w=words: list(
+                store.iter_documents(s, LAST_DAY.isoformat(), turns=w)), repeats)
+            key = f"read_{days}d_{'documents' if words else 'summaries'}"
+            out[key] = {"p50_s": round(_pct(times, 50), 2), "p95_s": round(_pct(times, 95), 2),
+                        "calls": len(docs)}
+        times, _ = _timed(lambda d=docs: compute_report(d, LAST_DAY.isoformat()), repeats)
+        out[f"compute_{days}d"] = {"p50_s": round(_pct(times, 50), 2),
+                                   "p95_s": round(_pct(times, 95), 2)}
+    since, until = window(LAST_DAY.isoformat())
+    base, _ = _timed(lambda: compute_report(list(store.iter_documents(since, until)),
+                                            LAST_DAY.isoformat()), repeats)
+    now, _ = _timed(lambda: build_report(store, LAST_DAY.isoformat()), repeats)
+    out["daily_report"] = {"baseline_p50_s": round(_pct(base, 50), 2),
+                           "p50_s": round(_pct(now, 50), 2), "p95_s": round(_pct(now, 95), 2),
+                           "ratio": round(_pct(now, 50) / _pct(base, 50), 2)}
+    return out
+
+
+def erasure(db, data_dir: str) -> dict:
+    from hotline.store.forget import forget_caller
+    from hotline.store.retention import purge_before
+
+    t = time.perf_counter()
+    forgotten = forget_caller(db, caller_number(7), data_dir)
+    forget_s = time.perf_counter() - t
+    first = (LAST_DAY - dt.timedelta(days=28)).isoformat()
+    t = time.perf_counter()
+    purged = purge_before(db, first, data_dir)
+    purge_s = time.perf_counter() - t
+    return {"forget_s": round(forget_s, 2), "forget_calls": forgotten.erased.calls,
+            "purge_s": round(purge_s, 2), "purge_calls": purged.calls}
+
+
+def bench(url: str, base: list, args: argparse.Namespace) -> dict:
+    from hotline.store.db import Database
+
+    db = Database(url)
+    out = {"backend": db.dialect, **fill(db, base, args.turns, args.days, args.index)}
+    print(f"  filled: {out}", flush=True)
+    out["reports"] = reports(db, args.repeats)
+    with tempfile.TemporaryDirectory() as data_dir:
+        out["erasure"] = erasure(db, data_dir)
+    out["peak_rss_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    db.close()
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="sqlite")
+    ap.add_argument("--turns", type=int, default=100_000)
+    ap.add_argument("--days", type=int, default=30, help="days the calls are spread over")
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--index", action="store_true", help="also fill the search index (forget "
+                    "and purge then erase index rows too)")
+    ap.add_argument("--json", metavar="OUT", help="also write the numbers as JSON")
+    args = ap.parse_args()
+    base = build_docs(6000)
+    out = []
+    for backend in (("sqlite", "postgresql") if args.backend == "both" else (args.backend,)):
+        if backend == "sqlite":
+            with tempfile.TemporaryDirectory() as tmp:
+                out.append(bench(f"sqlite:///{tmp}/bench.db", base, args))
+        else:
+            url, admin, name = _pg_scratch()
+            try:
+                out.append(bench(url, base, args))
+            finally:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        print(json.dumps(out[-1], indent=1), flush=True)
+    if args.json:
+        Path(args.json).write_text(json.dumps(out, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
