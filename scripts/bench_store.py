@@ -139,12 +139,25 @@ def erasure(db, data_dir: str) -> dict:
             "purge_s": round(purge_s, 2), "purge_calls": purged.calls}
 
 
+def sizes(db) -> dict:
+    """MiB on disk: per table with its indexes (PostgreSQL), the whole file (SQLite)."""
+    if db.dialect == "sqlite":
+        path = Path(db.url[len("sqlite:///"):])
+        return {"file_mib": round(path.stat().st_size / 2**20)}
+    rows = db.execute("SELECT relname AS t, pg_total_relation_size(oid) AS total, "
+                      "pg_indexes_size(oid) AS idx FROM pg_class WHERE relkind = 'r' "
+                      "AND relnamespace = 'public'::regnamespace ORDER BY total DESC")
+    return {r["t"]: {"total_mib": round(r["total"] / 2**20),
+                     "index_mib": round(r["idx"] / 2**20)} for r in rows if r["total"] > 2**20}
+
+
 def bench(url: str, base: list, args: argparse.Namespace) -> dict:
     from hotline.store.db import Database
 
     db = Database(url)
     out = {"backend": db.dialect, **fill(db, base, args.turns, args.days, args.index)}
     print(f"  filled: {out}", flush=True)
+    out["sizes"] = sizes(db)
     out["reports"] = reports(db, args.repeats)
     with tempfile.TemporaryDirectory() as data_dir:
         out["erasure"] = erasure(db, data_dir)

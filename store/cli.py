@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from typing import Any
 
@@ -26,7 +27,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=purge)
 
     f = sub.add_parser("forget", help="erase every call of one caller (right to be forgotten)")
-    f.add_argument("--caller", required=True, metavar="NUMBER", help="the caller's phone number")
+    who = f.add_mutually_exclusive_group(required=True)
+    who.add_argument("--caller", metavar="NUMBER", help="the caller's phone number")
+    who.add_argument("--caller-hash", metavar="HASH", help="the caller hash a forget audit row "
+                     "kept: replays that forget after a backup was restored")
     f.add_argument("--dry-run", action="store_true", help="count, remove nothing")
     f.add_argument("--json", action="store_true")
     f.set_defaults(func=forget)
@@ -66,11 +70,14 @@ def purge(args: argparse.Namespace) -> int:
 def forget(args: argparse.Namespace) -> int:
     from hotline.store.forget import forget_caller
 
-    settings, db = _open()
-    if sum(c.isdigit() for c in args.caller) < 5:
+    if args.caller is not None and sum(c.isdigit() for c in args.caller) < 5:
         raise ConfigError(f"--caller needs a phone number, got {len(args.caller)} characters "
                           "without enough digits")
-    done = forget_caller(db, args.caller, settings.data_dir, dry_run=args.dry_run)
+    if args.caller_hash is not None and not re.fullmatch(r"[0-9a-f]{16}", args.caller_hash):
+        raise ConfigError("--caller-hash takes the 16 hex digits a forget audit row holds")
+    settings, db = _open()
+    done = forget_caller(db, args.caller, settings.data_dir, hashed=args.caller_hash,
+                         dry_run=args.dry_run)
     _print({"caller_hash": done.caller_hash, "dry_run": args.dry_run, **done.erased.to_dict()},
            args.json, f"{'would erase' if args.dry_run else 'erased'} caller "
                       f"{done.caller_hash}")

@@ -30,13 +30,17 @@ class Forgotten:
     erased: Erased
 
 
-def calls_of_caller(db: Database, number: str) -> tuple[str, list[str]]:
-    """(caller hash, the caller's call ids)."""
-    hashed = caller_hash(number)
+def calls_of_caller(db: Database, number: str | None = None,
+                    hashed: str | None = None) -> tuple[str, list[str]]:
+    """(caller hash, the caller's call ids), from the number or, when replaying a forget
+    after restoring a backup, from the hash the audit log kept (no path match then)."""
+    if number is None and hashed is None:
+        raise ValueError("a caller number or caller hash is needed")
+    hashed = caller_hash(number) if number is not None else hashed
     rows = db.execute("SELECT DISTINCT call_id FROM call_results WHERE caller_hash = ?",
                       (hashed,))
     ids = {r["call_id"] for r in rows}
-    digits = _national_digits(number)
+    digits = _national_digits(number or "")
     if len(digits) >= MIN_PATH_DIGITS:
         for row in db.execute("SELECT call_id, source FROM call_results WHERE source LIKE ?",
                               (f"%{digits[-MIN_PATH_DIGITS:]}%",)):
@@ -45,10 +49,11 @@ def calls_of_caller(db: Database, number: str) -> tuple[str, list[str]]:
     return hashed, sorted(ids)
 
 
-def forget_caller(db: Database, number: str, data_dir: str | Path, *,
-                  dry_run: bool = False) -> Forgotten:
-    """Erase every call of the caller with `number`; audited with the hash and counts."""
-    hashed, ids = calls_of_caller(db, number)
+def forget_caller(db: Database, number: str | None, data_dir: str | Path, *,
+                  hashed: str | None = None, dry_run: bool = False) -> Forgotten:
+    """Erase every call of the caller with `number` (or `hashed`); audited with the hash and
+    counts."""
+    hashed, ids = calls_of_caller(db, number, hashed)
     if dry_run:
         return Forgotten(hashed, Erased(calls=len(ids), store_compacted=False))
     erased = erase_calls(db, ids, data_dir, scrub_audit=True)

@@ -133,6 +133,7 @@ def test_forget_an_unknown_caller_removes_nothing_and_a_bad_number_is_refused(wo
     code, out = _run(capsys, "forget", "--caller", "13700000001", "--json")
     assert code == 0 and json.loads(out)["calls"] == 0
     assert main(["forget", "--caller", "abc"]) == 2
+    assert main(["forget", "--caller-hash", "not-a-hash"]) == 2
     db = Database(world.db_url)
     assert len(_ids_in(db, "call_results")) == len(CALLS)
     db.close()
@@ -173,6 +174,28 @@ def test_a_restored_backup_holds_the_same_calls(world, tmp_path, capsys):
                               capture_output=True, text=True)
         assert done.returncode == 0, done.stderr
         _check_restored(url, world)
+
+
+def test_a_forget_is_replayed_from_its_audit_row_on_a_restored_backup(world, tmp_path, capsys,
+                                                                     monkeypatch):
+    """A backup taken before a forget still holds the caller: the audit row's hash erases
+    the caller again once the backup is restored (docs/store.md)."""
+    if not world.db_url.startswith("sqlite"):
+        pytest.skip("the replay is backend-independent; the restore itself is tested on both")
+    backup = tmp_path / "before.db"
+    assert main(["backup", "--out", str(backup)]) == 0
+    assert main(["forget", "--caller", CALLER_B]) == 0
+    db = Database(world.db_url)
+    hashed = json.loads(_audit(db, "forget")[0]["query"])["caller_hash"]
+    db.close()
+    capsys.readouterr()
+    monkeypatch.setenv("HOTLINE_DB_URL", f"sqlite:///{backup}")      # the restored store
+    code, out = _run(capsys, "forget", "--caller-hash", hashed, "--json")
+    assert code == 0 and json.loads(out)["calls"] == 2
+    restored = Database(f"sqlite:///{backup}")
+    assert _ids_in(restored, "call_results") == {world.docs[t].call_id
+                                                 for t in ("alpha", "charlie")}
+    restored.close()
 
 
 def _check_restored(url: str, world) -> None:
