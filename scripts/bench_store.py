@@ -4,7 +4,7 @@ report, forget one caller, purge one day — on SQLite and PostgreSQL.
 Redacted synthetic calls (those of scripts/bench_search.py) are cloned with new ids, dates
 (`--days` days ending 2026-11-30) and callers (about 4 calls each) until the store holds
 `--turns` turns. Range reads are timed side by side: full documents (baseline: what the report
-read before schema v3) vs the turn-free summaries it reads now.
+read before schema v5) vs the turn-free summaries it reads now.
 
     .venv/bin/python scripts/bench_store.py --backend sqlite --turns 1000000
     .venv/bin/python scripts/bench_store.py --backend postgresql --turns 1000000 --index

@@ -13,8 +13,8 @@ import sys
 from typing import Any
 
 from hotline.cli import iso_date
-from hotline.settings import load_settings
 from hotline.errors import ConfigError
+from hotline.settings import load_settings
 
 
 def register(sub: argparse._SubParsersAction) -> None:

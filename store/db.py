@@ -66,10 +66,10 @@ class Database:
             finally:
                 cur.close()
 
-    def compact(self, tables: Sequence[str] = ()) -> bool:
+    def compact(self) -> bool:
         """After erasing: make deleted rows leave the files. SQLite (which runs with
         `secure_delete`, so freed pages are zeroed) folds the WAL back into the database and
-        truncates it; PostgreSQL VACUUMs `tables` so dead rows and their index entries go.
+        truncates it; PostgreSQL VACUUMs the database so dead rows and their index entries go.
         False when SQLite could not finish because another connection is reading."""
         with self._lock:
             if self.dialect == "sqlite":
@@ -77,9 +77,7 @@ class Database:
                 return not busy
             self._conn.autocommit = True
             try:
-                for table in tables:
-                    if self._conn.execute("SELECT to_regclass(%s)", (table,)).fetchone()[0]:
-                        self._conn.execute(f"VACUUM (ANALYZE) {table}")
+                self._conn.execute("VACUUM (ANALYZE)")
             finally:
                 self._conn.autocommit = False
             return True

@@ -1,9 +1,9 @@
 """Erasing calls everywhere the system keeps them: the one path under purge and forget.
 
-A call lives in four places: its `call_results` rows (job state + the redacted document, every
+A call lives in five places: its `call_results` rows (job state + the redacted document, every
 pipeline version), the search index (turns, full-text entries, tags, vectors, vocabulary words
-only it used), the muted audio copy the pipeline wrote under the data dir, and references in
-the audit log. Recordings the system was given (a row's `source`) are never touched: they are
+only it used), the QA review (verdict and comments), the muted audio copy the pipeline wrote
+under the data dir, and references in the audit log. Recordings the system was given (a row's `source`) are never touched: they are
 the customer's originals, usually outside the data dir, and their lifecycle is theirs.
 
 Order makes a crash safe to re-run: files first, then index rows, then the results rows (which
@@ -26,8 +26,7 @@ log = logging.getLogger(__name__)
 
 CHUNK = 500                          # call ids per IN (...) statement
 MUTED_DIR = "redacted_audio"         # where the pipeline writes muted copies, under the data dir
-INDEXED_TABLES = ("call_results", "qa_audit", "search_calls", "search_turns", "search_tags",
-                  "search_vectors", "search_vocab", "search_fts")
+REVIEW_TABLES = ("qa_reviews", "qa_review_comments")   # a reviewer's words about the call
 
 
 @dataclass
@@ -38,6 +37,7 @@ class Erased:
     documents: int = 0         # call_results rows (one per pipeline version)
     indexed_calls: int = 0     # calls that were in the search index
     audio_copies: int = 0      # muted copies deleted from the data dir
+    reviews: int = 0           # QA verdicts and comments on those calls
     audit_refs: int = 0        # audit rows whose call reference was cleared
     live_files: int = 0        # live-session leftovers (purge only)
     store_compacted: bool = True   # SQLite WAL folded back and truncated / PostgreSQL vacuumed
@@ -61,6 +61,9 @@ def erase_calls(db: Database, call_ids: Sequence[str], data_dir: str | Path, *,
             marks = _marks(part)
             out.documents += len(cur.execute(
                 f"DELETE FROM call_results WHERE call_id IN ({marks}) RETURNING call_id", part))
+            for table in REVIEW_TABLES:
+                out.reviews += len(cur.execute(
+                    f"DELETE FROM {table} WHERE call_id IN ({marks}) RETURNING call_id", part))
         if scrub_audit:
             out.audit_refs = sum(_scrub_audit(cur, call_id) for call_id in ids)
     return out
@@ -79,7 +82,7 @@ def _scrub_audit(cur: Any, call_id: str) -> int:
 
 def compact(db: Database, erased: Erased) -> Erased:
     """Fold deleted pages out of the files; records whether it could finish."""
-    erased.store_compacted = db.compact(INDEXED_TABLES)
+    erased.store_compacted = db.compact()
     if not erased.store_compacted:
         log.warning("store not fully compacted: another process is reading it; run again")
     return erased

@@ -195,11 +195,11 @@ def _step4_reviews(cur: Any, dialect: str) -> None:
                 "(call_id, id)")
 
 
-# --- step 5: the document without its word timings, for range reads -----------------------
+# --- step 5: the call without its turns, for range reads -----------------------------------
 def _step5_summary(cur: Any, dialect: str) -> None:
-    """Reports over 7 or 30 days read every call of the range; the per-word timings are most
-    of a document's bytes and no report uses them. Filled on save; NULL (older rows) reads
-    fall back to the full document, so no backfill is needed."""
+    """Reports over 7 or 30 days read every call of the range; the turns (text, word timings)
+    are most of a document's bytes and no report number needs them. Filled on save; NULL
+    (older rows) reads fall back to the full document, so no backfill is needed."""
     cur.execute("ALTER TABLE call_results ADD COLUMN summary TEXT")
 
 

@@ -15,6 +15,8 @@ from hotline.privacy.redact import redact_document
 from hotline.search.index import SearchIndex
 from hotline.store.db import Database
 from hotline.store.results import ResultsStore
+from hotline.web.auth import Principal
+from hotline.web.review import Review, ReviewStore
 
 CALLER_A = "+86 138 0013 8000"
 CALLER_B = "13900139000"
@@ -49,8 +51,8 @@ def call_factory():
 
 @dataclass
 class World:
-    """A store as the pipeline leaves it: every call saved, indexed, embedded, muted copy
-    written under the data dir, original recording outside it."""
+    """A store as the pipeline and QA leave it: every call saved, indexed, embedded, reviewed
+    (verdict + comment), muted copy written under the data dir, original outside it."""
 
     db_url: str
     data_dir: Path
@@ -76,7 +78,7 @@ def world(db_url, tmp_path, monkeypatch) -> World:
     monkeypatch.setenv("HOTLINE_DB_URL", db_url)
     monkeypatch.setenv("HOTLINE_DATA_DIR", str(w.data_dir))
     db = Database(db_url)
-    store, index = ResultsStore(db), SearchIndex(db)
+    store, index, reviews = ResultsStore(db), SearchIndex(db), ReviewStore(db)
     for tag, (date, caller) in CALLS.items():
         doc = make_call(tag, date, caller)
         doc.source = str(w.original(tag))
@@ -90,5 +92,8 @@ def world(db_url, tmp_path, monkeypatch) -> World:
         index.index_call(doc)
         db.execute("INSERT INTO search_vectors (call_id, dim, embedding) VALUES (?, ?, ?)",
                    (doc.call_id, 4, np.ones(4, dtype=np.float32).tobytes()))
+        reviewer = Principal(token_id="t1", name="qa-ann", role="qa")
+        reviews.save_verdict(Review(doc.call_id, status="reviewed"), reviewer)
+        reviews.add_comment(doc.call_id, reviewer, f"caller mentions {tag}zebra twice", 1.0)
     db.close()
     return w

@@ -64,7 +64,7 @@ def test_range_reads_without_turns_keep_everything_else(store):
         {"turn": 1, "label": "angry"}]
     assert light.violations == doc.violations and light.metadata == doc.metadata
     assert light.duration == doc.duration and light.call_id == doc.call_id
-    store.db.execute("UPDATE call_results SET summary = NULL")    # a row saved before v3
+    store.db.execute("UPDATE call_results SET summary = NULL")    # a row saved before v5
     assert list(store.iter_documents(turns=False)) == [doc]
 
 

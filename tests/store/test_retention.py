@@ -19,7 +19,8 @@ from tests.conftest import PG_ADMIN_URL
 from tests.store.conftest import CALLER_A, CALLER_B, CALLS
 from tests.support.localnet import scratch_postgres
 
-COUNTED = ("call_results", "search_calls", "search_turns", "search_tags", "search_vectors")
+COUNTED = ("call_results", "search_calls", "search_turns", "search_tags", "search_vectors",
+           "qa_reviews", "qa_review_comments")
 
 
 def _ids_in(db: Database, table: str) -> set[str]:
@@ -47,7 +48,7 @@ def test_purge_removes_old_calls_everywhere_and_is_idempotent(world, capsys):
     assert code == 0
     report = json.loads(out)
     assert report["calls"] == 2 and report["documents"] == 2 and report["indexed_calls"] == 2
-    assert report["audio_copies"] == 2 and report["live_files"] == 1
+    assert report["audio_copies"] == 2 and report["live_files"] == 1 and report["reviews"] == 4
     kept = {world.docs["charlie"].call_id, world.docs["delta"].call_id}
     db = Database(world.db_url)
     for table in COUNTED:
@@ -90,7 +91,7 @@ def test_forget_erases_a_caller_and_the_store_files_keep_nothing_of_it(world, ca
     report = json.loads(out)
     assert report["caller_hash"] == caller_hash(CALLER_A)
     assert report["calls"] == 2 and report["documents"] == 2 and report["audit_refs"] == 2
-    assert report["audio_copies"] == 2 and report["store_compacted"]
+    assert report["audio_copies"] == 2 and report["reviews"] == 4 and report["store_compacted"]
     assert CALLER_A not in out and "13800138000" not in out
     assert not any(d.call_id in out for d in gone)
 
