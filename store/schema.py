@@ -200,7 +200,17 @@ def _step5_summary(cur: Any, dialect: str) -> None:
     """Reports over 7 or 30 days read every call of the range; the turns (text, word timings)
     are most of a document's bytes and no report number needs them. Filled on save; NULL
     (older rows) reads fall back to the full document, so no backfill is needed."""
-    cur.execute("ALTER TABLE call_results ADD COLUMN summary TEXT")
+    _add_column(cur, dialect, "call_results", "summary TEXT")
+
+
+def _add_column(cur: Any, dialect: str, table: str, column: str) -> None:
+    """ADD COLUMN unless it is there (a step re-run on a store rolled back by hand)."""
+    if dialect == "postgresql":
+        cur.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column}")
+        return
+    names = {r["name"] for r in cur.execute(f"PRAGMA table_info({table})")}
+    if column.split()[0] not in names:
+        cur.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
 
 
 # version reached -> the step that reaches it, applied in order
