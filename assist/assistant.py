@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from hotline import defaults
 from hotline.assist import text as T
 from hotline.assist.bm25 import BM25
 from hotline.assist.embed import cached_encode
@@ -207,7 +208,8 @@ class Assistant:
         facts: list[dict[str, Any]] = []
         if node.data.get("network") and area:
             if self.facts is not None:
-                facts = [f.to_dict() for f in self.facts.for_area(area)]
+                facts = [f.to_dict() for f in self.facts.for_area(
+                    area, limit=defaults.MAX_FACTS_PER_SUGGESTION)]
             why.append(f"area={area} facts={len(facts)}")
         return Suggestion(
             intent=node.id, title=node.text("title", language), answer=node.text("answer", language),

@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from hotline import defaults
 from hotline.errors import HotlineError
 from hotline.store.db import Database
 from hotline.store.schema import ensure_schema
@@ -26,6 +27,7 @@ class FeedRejected(HotlineError):
 
 STATUSES = ("ok", "degraded", "maintenance", "down")
 REQUIRED = ("area", "site_id", "status")
+MAX_FIELD_CHARS = 500
 
 UPSERT = """
 INSERT INTO assist_facts (area_key, site_id, area, kind, status, detail, eta, updated_at, loaded_at)
@@ -67,7 +69,13 @@ class FactsStore:
         return self.upsert(parse_feed(path.read_text(encoding="utf-8"), path.name))
 
     def upsert(self, rows: list[dict[str, Any]]) -> int:
-        """Validate and store feed rows (newer replaces older per area/site)."""
+        """Validate and store feed rows (newer replaces older per area/site); the whole feed
+        is refused when one row is bad, when it is empty or over `MAX_FACTS_ROWS`."""
+        if not rows:
+            raise FeedRejected("the facts feed has no rows")
+        if len(rows) > defaults.MAX_FACTS_ROWS:
+            raise FeedRejected(f"the facts feed has {len(rows)} rows; at most "
+                               f"{defaults.MAX_FACTS_ROWS} per feed")
         now = _now()
         facts = [_to_fact(row, i, now) for i, row in enumerate(rows)]
         self.db.executemany(UPSERT, [
@@ -81,10 +89,12 @@ class FactsStore:
         with self.db.transaction() as cur:
             return cur.execute(sql, params)
 
-    def for_area(self, area: str) -> list[Fact]:
+    def for_area(self, area: str, limit: int | None = None) -> list[Fact]:
+        """The area's sites, trouble first (anything not "ok"), at most `limit`."""
         rows = self._query(
             "SELECT area, site_id, kind, status, detail, eta, updated_at FROM assist_facts "
-            "WHERE area_key = ? ORDER BY site_id", (area.lower(),))
+            "WHERE area_key = ? ORDER BY CASE WHEN status = 'ok' THEN 1 ELSE 0 END, site_id"
+            + (" LIMIT ?" if limit else ""), (area.lower(), *((int(limit),) if limit else ())))
         return [Fact(**r) for r in rows]
 
     def areas(self) -> list[str]:
@@ -109,12 +119,22 @@ def parse_feed(text: str, name: str = "feed") -> list[dict[str, Any]]:
         if not isinstance(rows, list):
             raise FeedRejected(f"{name}: JSON feed must be a list or {{\"facts\": [...]}}")
         return rows
-    return list(csv.DictReader(io.StringIO(text)))
+    reader = csv.DictReader(io.StringIO(text))
+    missing = [k for k in REQUIRED if k not in (reader.fieldnames or [])]
+    if missing:
+        raise FeedRejected(f"{name}: not a facts feed: a JSON list, or CSV whose header names "
+                           f"{', '.join(REQUIRED)} (missing {', '.join(missing)})")
+    return list(reader)
 
 
 def _to_fact(row: Any, index: int, now: str) -> Fact:
     if not isinstance(row, dict):
         raise FeedRejected(f"facts row {index}: must be an object")
+    for key, value in row.items():
+        if not isinstance(value, (str, int, float, type(None))) or isinstance(value, bool):
+            raise FeedRejected(f"facts row {index}: {key} must be text, got {type(value).__name__}")
+        if len(str(value or "")) > MAX_FIELD_CHARS:
+            raise FeedRejected(f"facts row {index}: {key} is over {MAX_FIELD_CHARS} characters")
     missing = [k for k in REQUIRED if not str(row.get(k) or "").strip()]
     if missing:
         raise FeedRejected(f"facts row {index}: missing {', '.join(missing)}")
@@ -136,6 +156,11 @@ def _iso(value: Any, index: int) -> str:
         raise FeedRejected(f"facts row {index}: updated_at {value!r} is not ISO-8601") from exc
     if stamp.tzinfo is None:
         stamp = stamp.replace(tzinfo=timezone.utc)
+    ahead = (stamp - datetime.now(timezone.utc)).total_seconds()
+    if ahead > defaults.FACTS_FUTURE_SKEW_S:
+        # a row from the future would pin its status until then: no later genuine row wins
+        raise FeedRejected(f"facts row {index}: updated_at {value!r} is {ahead:.0f} s in the "
+                           f"future (at most {defaults.FACTS_FUTURE_SKEW_S:.0f} s of clock skew)")
     return stamp.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 

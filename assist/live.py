@@ -22,8 +22,11 @@ from typing import Any
 
 import numpy as np
 
+from hotline import defaults
 from hotline.assist.assistant import ANGER_CUES, Assistant
-from hotline.document import Emotion, Turn
+from hotline.document import CallDocument, Emotion, Turn
+from hotline.errors import HotlineError
+from hotline.privacy.redact import RedactionFailed, redact_document
 from hotline.settings import Settings
 
 log = logging.getLogger("hotline.live")
@@ -42,10 +45,31 @@ ASR_WORKERS = 1
 TEXT_WORKERS = 2
 ANGER_ALERT_SCORE = 0.5    # customer anger meter level that raises an escalation alert
 ROLES = ("customer", "agent")
+REDACT_CONTEXT_TURNS = 4   # earlier turns a live turn's redaction looks at (a card read over
+                           # two turns, an answer to the agent's "your card number?")
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 # ASR priorities: customer utterances drive suggestions, so they never queue behind the agent's
 PRIO_CUSTOMER, PRIO_AGENT, PRIO_PARTIAL = 0, 1, 2
+
+
+class LiveLimit(HotlineError):
+    """A live call or the server hit a cap (sessions, turns per call): refuse, do not slow."""
+
+
+def redact_live_turn(history: list[Turn], turn: Turn) -> str:
+    """The turn's text with PII masked, judged with the last few (already redacted) turns as
+    context; cost independent of call length. Fails closed: on any doubt, no text at all."""
+    recent = [Turn(speaker=t.speaker, role=t.role, start=t.start, end=t.end, text=t.text)
+              for t in history[-REDACT_CONTEXT_TURNS:]]
+    mine = Turn(speaker=turn.speaker, role=turn.role, start=turn.start, end=turn.end,
+                text=turn.text)
+    doc = CallDocument(call_id="live", source="", duration=0.0, sample_rate=16000, channels=1,
+                       language="auto", pipeline_version="live", turns=[*recent, mine])
+    try:
+        return redact_document(doc).turns[-1].text
+    except RedactionFailed:
+        return "[REDACTED]"
 
 
 class PriorityASR:
@@ -178,6 +202,7 @@ class CallSession:
     intents: list[str] = field(default_factory=list)
     anger: float = 0.0
     alerted: set[str] = field(default_factory=set)
+    owner: str | None = None            # the agent id the call belongs to (web layer checks)
     lock: threading.Lock = field(default_factory=threading.Lock)
     started: float = field(default_factory=time.time)
 
@@ -212,8 +237,12 @@ class LiveEngine:
 
     # --- sessions and listeners --------------------------------------------------------------
     def session(self, call_id: str) -> CallSession:
+        """The call's session, opened on first use (LiveLimit past MAX_LIVE_SESSIONS)."""
         s = self.sessions.get(call_id)
         if s is None:
+            if len(self.sessions) >= defaults.MAX_LIVE_SESSIONS:
+                raise LiveLimit(f"{len(self.sessions)} live calls are open on this server "
+                                f"(at most {defaults.MAX_LIVE_SESSIONS})")
             s = self.sessions[call_id] = CallSession(call_id)
             if self.rules_factory is not None:
                 try:
@@ -264,6 +293,11 @@ class LiveEngine:
     def _process_turn(self, s: CallSession, turn: Turn) -> list[tuple[dict[str, Any], bool]]:
         with s.lock:
             index = len(s.turns)
+            if index >= defaults.MAX_LIVE_TURNS:
+                raise LiveLimit(f"call {s.call_id} has {index} turns (at most "
+                                f"{defaults.MAX_LIVE_TURNS} per live call)")
+            # nothing downstream (rules, suggestions, events, supervisors) sees the raw text
+            turn.text = redact_live_turn(s.turns, turn)
             s.turns.append(turn)
             rule_events = self._rules(s, turn)
             if turn.emotion is None:

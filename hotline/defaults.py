@@ -102,3 +102,15 @@ SEARCH_BULK_REBUILD_MIN = 50_000  # PostgreSQL: loads of at least this many turn
 SEARCH_BULK_REBUILD_RATIO = 1.0   # ... and more than this share of the indexed turns rebuild GIN
 SEARCH_BULK_INDEX_MEMORY = "512MB"  # maintenance_work_mem for those GIN builds
 SEARCH_COUNT_MAX = 10_000       # hits counted past the page; more: total is a lower bound
+
+# --- web: access, sessions, live limits (docs/security.md) ---------------------------------
+TOKEN_TTL_DAYS = 90.0           # an API token expires this long after creation (--expires-days)
+SESSION_TTL_S = 12 * 3600.0     # a page login (cookie session) lasts one working shift
+MAX_LIVE_SESSIONS = 200         # live calls open at once on one server
+MAX_LIVE_TURNS = 2000           # turns one live call may have (about 3 h of conversation)
+MAX_LIVE_TEXT_CHARS = 20_000    # one text frame on the live socket
+MAX_LIVE_INFO_CHARS = 4_000     # call info (metadata) kept per live call, as JSON
+MAX_FACTS_BODY_BYTES = 1 << 20  # one facts feed POST
+MAX_FACTS_ROWS = 5_000          # rows in one facts feed
+FACTS_FUTURE_SKEW_S = 300.0     # a feed row's updated_at may be this far ahead of our clock
+MAX_FACTS_PER_SUGGESTION = 10   # live facts attached to one suggestion card

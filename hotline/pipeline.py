@@ -163,6 +163,8 @@ class Pipeline:
     def _skeleton(self, call_id: str, source: str, audio: Any,
                   metadata: dict[str, Any] | None) -> CallDocument:
         meta = {**sidecar_metadata(source), **(metadata or {})}
+        for key in PIPELINE_ONLY_KEYS:      # only this pipeline writes these, never an input
+            meta.pop(key, None)
         meta.setdefault("date", _file_date(source))
         return CallDocument(
             call_id=call_id, source=source, duration=round(audio.duration, 3),
@@ -194,6 +196,11 @@ def _timed(timings: dict[str, float], key: str) -> Iterator[None]:
         yield
     finally:
         timings[key] = round(timings.get(key, 0.0) + time.perf_counter() - start, 4)
+
+
+# metadata keys that name files on disk: taken from an input they could point the web server
+# at any file, so they are dropped at ingest (the server ignores them anyway)
+PIPELINE_ONLY_KEYS = ("redacted_audio", "redacted_source")
 
 
 def sidecar_metadata(source: str) -> dict[str, Any]:

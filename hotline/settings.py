@@ -142,6 +142,12 @@ class Settings(_HotlineSettings):
     retention_days: int = Field(defaults.RETENTION_DAYS, ge=0, description="`hotline purge` removes calls older than this many days (0 = keep forever)")
     log_level: str = Field("WARNING", description="log level of every process")
     pipeline_factory: str = Field("", description="module:callable building the worker's pipeline (drills)")
+    audio_dirs: str = Field("", description="web: the only dirs audio is served from besides DATA_DIR "
+                            "(os.pathsep-separated; shared storage of the workers' redacted copies)")
+    allowed_origins: str = Field("", description="web: browser origins allowed besides the server's own "
+                                 "(comma-separated, e.g. https://crm.example.com)")
+    token_ttl_days: float = Field(defaults.TOKEN_TTL_DAYS, gt=0,
+                                  description="default lifetime of `hotline token create` tokens (days)")
     batch: BatchSettings = Field(default_factory=BatchSettings, description="HOTLINE_BATCH_* (see below)")
 
     @model_validator(mode="after")
@@ -158,6 +164,16 @@ class Settings(_HotlineSettings):
         if self.asr_hotwords == "telecom":
             return defaults.TELECOM_HOTWORDS
         return self.asr_hotwords or None
+
+    @property
+    def audio_roots(self) -> list[str]:
+        """Directories the web server may serve audio from: data_dir, then audio_dirs."""
+        return [self.data_dir, *(d for d in self.audio_dirs.split(os.pathsep) if d.strip())]
+
+    @property
+    def origins(self) -> list[str]:
+        """Configured extra browser origins (scheme://host[:port]), no trailing slash."""
+        return [o.strip().rstrip("/") for o in self.allowed_origins.split(",") if o.strip()]
 
     def replace(self, **changes: Any) -> Settings:
         """A validated copy with the given non-None overrides (CLI flags)."""

@@ -104,6 +104,18 @@ uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning")
 """
 
 
+def admin_token(data_dir: str) -> str:
+    """An admin API token in the bench store (the live socket needs one)."""
+    from hotline.store.db import Database
+    from hotline.web.auth import AuthStore
+
+    db = Database(f"sqlite:///{os.path.join(data_dir, 'hotline.db')}")
+    try:
+        return AuthStore(db).create_token("admin", name="bench", ttl_days=1)[0]
+    finally:
+        db.close()
+
+
 def start_server(data_dir: str) -> tuple[subprocess.Popen, str]:
     from tests.support.localnet import free_port, wait_for_port
 
@@ -118,13 +130,13 @@ def start_server(data_dir: str) -> tuple[subprocess.Popen, str]:
     return proc, f"ws://127.0.0.1:{port}"
 
 
-async def _calls(url: str, wav: str, n: int) -> list[dict]:
+async def _calls(url: str, wav: str, n: int, token: str) -> list[dict]:
     from simulate_call import simulate
 
     async def one(k: int) -> dict:
         await asyncio.sleep(k * 0.37)   # calls do not start in lockstep
         return await simulate(url, wav, call_id=f"bench-{n}-{k}-{time.time():.0f}", speed=1.0,
-                              agent_channel="left")
+                              agent_channel="left", token=token)
     return await asyncio.gather(*[one(k) for k in range(n)])
 
 
@@ -144,13 +156,14 @@ def bench_live(levels: list[int]) -> dict:
     tmp = tempfile.mkdtemp()
     wav = make_call(os.path.join(tmp, "call.wav"))
     call_s = sf.info(wav).duration
+    token = admin_token(tmp)
     proc, url = start_server(tmp)
     try:
-        asyncio.run(_calls(url, wav, 1))          # warm-up (first-call costs)
+        asyncio.run(_calls(url, wav, 1, token))          # warm-up (first-call costs)
         out = {}
         for n in levels:
             cpu0, load0 = _cpu_s(proc.pid), _load()
-            results = asyncio.run(_calls(url, wav, n))
+            results = asyncio.run(_calls(url, wav, n, token))
             cpu_per_call_s = (_cpu_s(proc.pid) - cpu0) / (n * call_s)
             lat = [x for r in results for x in r["latencies_s"]]
             last = [r["latencies_s"][-1] for r in results if r["latencies_s"]]

@@ -83,7 +83,7 @@ def _channels(path: str, agent_channel: str | None) -> list[tuple[str, np.ndarra
 
 async def _stream(url: str, call_id: str, role: str, samples: np.ndarray, speed: float,
                   mulaw: bool, area: str | None, t0: float, events: list, final: asyncio.Event,
-                  partials: bool) -> None:
+                  partials: bool, token: str | None) -> None:
     from websockets.asyncio.client import connect
 
     rate = 8000 if mulaw else 16000
@@ -92,7 +92,9 @@ async def _stream(url: str, call_id: str, role: str, samples: np.ndarray, speed:
 
         samples = soxr.resample(samples, 16000, 8000).astype(np.float32)
     step = int(CHUNK_S * rate)
-    async with connect(f"{url}/ws/call/{call_id}", max_size=None) as ws:
+    headers = {"Authorization": f"Bearer {token}"} if token else None
+    async with connect(f"{url}/ws/call/{call_id}", max_size=None,
+                       additional_headers=headers) as ws:
         start = {"type": "start", "role": role, "encoding": "mulaw" if mulaw else "s16le",
                  "rate": rate, "partials": partials}
         if area:
@@ -126,15 +128,17 @@ async def _read(ws: Any, role: str, events: list, final: asyncio.Event) -> None:
 
 async def simulate(url: str, path: str, call_id: str | None = None, speed: float = 1.0,
                    agent_channel: str | None = None, mulaw: bool = False, area: str | None = None,
-                   partials: bool = True) -> dict[str, Any]:
-    """Stream one call; returns {"events", "latencies_s", "turns", "suggestions"}."""
+                   partials: bool = True, token: str | None = None) -> dict[str, Any]:
+    """Stream one call; returns {"events", "latencies_s", "turns", "suggestions"}. `token`: an
+    API token (admin/supervisor, or the agent the call becomes) sent as Bearer on the handshake."""
     call_id = call_id or uuid.uuid4().hex[:12]
     chans = _channels(path, agent_channel)
     t0 = time.perf_counter() + 0.05
     per_conn: list[list] = [[] for _ in chans]
     final = asyncio.Event()
     await asyncio.gather(*[
-        _stream(url, call_id, role, x, speed, mulaw, area, t0, per_conn[k], final, partials)
+        _stream(url, call_id, role, x, speed, mulaw, area, t0, per_conn[k], final, partials,
+                token)
         for k, (role, x) in enumerate(chans)])
     # every connection of the call receives every event: read them from the first one
     events = per_conn[0]
@@ -161,6 +165,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--area")
     p.add_argument("--no-partials", action="store_true")
     p.add_argument("--json", action="store_true", help="print events as JSON lines")
+    p.add_argument("--token", default=os.environ.get("HOTLINE_TOKEN"),
+                   help="API token (default $HOTLINE_TOKEN), sent as Bearer on the handshake")
     args = p.parse_args(argv)
     if not args.audio and not args.say:
         p.error("give AUDIO or --say")
@@ -168,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.say:
         path = espeak_call(args.say, os.path.join(tempfile.mkdtemp(), "say.wav"))
     out = asyncio.run(simulate(args.url, path, args.call_id, args.speed, args.agent_channel,
-                               args.mulaw, args.area, not args.no_partials))
+                               args.mulaw, args.area, not args.no_partials, args.token))
     for e in out["events"]:
         e = {k: v for k, v in e.items() if not k.startswith("_")}
         if args.json:

@@ -30,7 +30,7 @@ from hotline.store.db import Database
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 MIGRATION_LOCK = 0x686F746C696E65   # "hotline": the one pg_advisory_xact_lock key for migrations
 LEGACY_SEARCH_VERSION = "2"         # search_meta.schema written by the pre-schema search index
 
@@ -213,6 +213,18 @@ def _add_column(cur: Any, dialect: str, table: str, column: str) -> None:
         cur.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
 
 
+# --- step 6: token expiry, server-side login sessions ---------------------------------------
+def _step6_sessions(cur: Any, dialect: str) -> None:
+    """Tokens expire (`expires_at`, NULL = never: tokens made before expiry existed keep
+    working until revoked); the page cookie holds a session id whose hash is stored here,
+    never the token itself."""
+    _add_column(cur, dialect, "qa_tokens", "expires_at TEXT")
+    cur.execute("""CREATE TABLE IF NOT EXISTS qa_sessions (
+        id_hash TEXT PRIMARY KEY, token_id TEXT NOT NULL, created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL)""")
+    cur.execute("CREATE INDEX IF NOT EXISTS qa_sessions_token ON qa_sessions (token_id)")
+
+
 # version reached -> the step that reaches it, applied in order
 MIGRATIONS: dict[int, Callable[[Any, str], None]] = {
     1: _step1_adopt,
@@ -220,6 +232,7 @@ MIGRATIONS: dict[int, Callable[[Any, str], None]] = {
     3: _step3_call_text,
     4: _step4_reviews,
     5: _step5_summary,
+    6: _step6_sessions,
 }
 
 

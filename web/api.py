@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import FileResponse
 
 from hotline.web import calls, recordings
@@ -42,8 +42,9 @@ def api_call(call_id: str, svc: ServicesDep, who: Caller) -> dict[str, Any]:
     doc = calls.visible_document(svc, who, call_id, "view")
     svc.auth.audit(who, "view", call_id=call_id)
     data = doc.to_dict()
+    redacted = recordings.redacted_copy(svc.roots, svc.store, doc)
     data["audio"] = {"url": f"/api/calls/{call_id}/audio",
-                     "redacted_available": recordings.redacted_audio_path(doc) is not None}
+                     "redacted_available": redacted is not None}
     return data
 
 
@@ -52,16 +53,23 @@ def api_call(call_id: str, svc: ServicesDep, who: Caller) -> dict[str, Any]:
                        206: {"description": "partial content (HTTP Range)"}})
 def api_audio(request: Request, call_id: str, svc: ServicesDep, who: Caller,
               version: str = Query("auto", pattern="^(auto|original|redacted)$",
-                                   description="auto = redacted copy when present")
+                                   description="auto = redacted copy when present; agents "
+                                               "only ever get the redacted copy of a call "
+                                               "with redactions")
               ) -> FileResponse:
-    """The recording, with HTTP Range support (seeking). Playback starts are audited."""
+    """The recording, with HTTP Range support (seeking). Every request is audited, whatever
+    its Range, refusals included."""
     doc = calls.visible_document(svc, who, call_id, "audio")
-    path, served = recordings.audio_file(svc.store, svc.settings.data_dir, who, doc, version)
-    rng = request.headers.get("range", "")
-    if not rng or rng.replace(" ", "").startswith("bytes=0-"):
-        svc.auth.audit(who, "audio", call_id=call_id, detail=served)
+    rng = request.headers.get("range", "")[:100]
+    try:
+        path, served = recordings.audio_file(svc.roots, svc.store, who, doc, version)
+    except HTTPException as exc:
+        svc.auth.audit(who, "audio", call_id=call_id, status=f"refused {exc.status_code}",
+                       detail=f"version={version} range={rng or '-'}: {exc.detail}")
+        raise
+    svc.auth.audit(who, "audio", call_id=call_id, detail=f"{served} range={rng or '-'}")
     return FileResponse(path, media_type=recordings.media_type(path),
-                        headers={"Cache-Control": "private"})
+                        headers={"Cache-Control": "no-store"})
 
 
 @router.get("/calls/{call_id}/similar", response_model=SimilarResponse)

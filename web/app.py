@@ -1,18 +1,22 @@
 """The FastAPI application: QA pages, JSON API, audit log and live assist, one router per
-area, sharing the services the lifespan opens once."""
+area, sharing the services the lifespan opens once; the security middleware in front."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
+from swagger_ui_bundle import swagger_ui_path
 
 from hotline.settings import Settings
 from hotline.web import api, audit, live, pages, review
+from hotline.web.security import SecurityMiddleware, TokenLogFilter
 from hotline.web.services import open_services
 
 STATIC = Path(__file__).parent / "static"
@@ -25,16 +29,32 @@ def create_app(settings: Settings, engine: Any = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.services = open_services(settings, engine)
+        access = logging.getLogger("uvicorn.access")
+        if not any(isinstance(f, TokenLogFilter) for f in access.filters):
+            access.addFilter(TokenLogFilter())
         try:
             yield
         finally:
             app.state.services.close()
 
-    app = FastAPI(title="hotline", version="0.1.0", lifespan=lifespan,
-                  description="Call-center voice analytics and live agent assist")
+    app = FastAPI(title="hotline", version="0.1.0", lifespan=lifespan, docs_url=None,
+                  redoc_url=None, description="Call-center voice analytics and live agent assist")
     app.state.settings = settings
     for router in (api.router, review.router, audit.router, pages.router, live.router):
         app.include_router(router)
+    _mount_static(app)
+    app.add_middleware(SecurityMiddleware, allowed_origins=settings.origins)
+    return app
+
+
+def _mount_static(app: FastAPI) -> None:
+    """Page assets, and Swagger UI from local files (the swagger-ui-bundle package): /docs
+    works offline and under a CSP that allows only this server's scripts."""
     app.mount("/qa/static", StaticFiles(directory=STATIC / "qa"), name="qa-static")
     app.mount("/live/static", StaticFiles(directory=STATIC / "live"), name="live-static")
-    return app
+    app.mount("/docs/static", StaticFiles(directory=swagger_ui_path), name="docs-static")
+    app.mount("/docs/local", StaticFiles(directory=STATIC / "docs"), name="docs-local")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return HTMLResponse((STATIC / "docs" / "index.html").read_text(encoding="utf-8"))

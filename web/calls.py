@@ -7,6 +7,8 @@ and similar lookup is written to the audit log.
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 from dataclasses import asdict
 from typing import Annotated, Any
 
@@ -32,14 +34,23 @@ def visible_document(svc: Services, who: Principal, call_id: str, action: str) -
     return doc
 
 
+def _date(name: str, text: str | None) -> str | None:
+    if text in (None, ""):
+        return None
+    try:
+        return dt.date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise HTTPException(422, f"{name} must be a date YYYY-MM-DD, got {text[:40]!r}") from None
+
+
 def _number(name: str, text: str | None) -> float | None:
     if text in (None, ""):
         return None
     try:
         value = float(text)
     except ValueError:
-        raise HTTPException(422, f"{name} must be a number of seconds, got {text!r}") from None
-    if value < 0:
+        raise HTTPException(422, f"{name} must be a number of seconds, got {text[:40]!r}") from None
+    if not math.isfinite(value) or value < 0:
         raise HTTPException(422, f"{name} must be >= 0, got {text!r}")
     return value
 
@@ -60,7 +71,8 @@ def search_filters(
     language: Annotated[str | None, Query(description="en | zh")] = None,
 ) -> dict[str, Any]:
     """The search filters from the query string (empty form fields dropped); 422 when bad."""
-    values = dict(role=role, date_from=date_from, date_to=date_to, agent=agent,
+    values = dict(role=role, date_from=_date("date_from", date_from),
+                  date_to=_date("date_to", date_to), agent=agent,
                   emotion=emotion, rule=rule, intent=intent,
                   min_duration=_number("min_duration", min_duration),
                   max_duration=_number("max_duration", max_duration), language=language)

@@ -1,14 +1,16 @@
 """FastAPI dependencies: the services opened by the lifespan, and who is asking.
 
-API callers send `Authorization: Bearer <token>`; the pages (and their own fetches, the
-<audio> element, the sidebar's WebSocket) ride on the login cookie.
+Programs send `Authorization: Bearer <token>` (HTTP and the WebSocket handshake alike); the
+pages, their own fetches, the <audio> element and the sidebar's WebSocket ride on the login
+cookie, which holds a server-side session id (never the token). A missing or bad credential
+answers 401 (a WebSocket handshake: closed with 1008) and is audited.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Depends, HTTPException
+from fastapi import Depends, HTTPException, WebSocketException
 from starlette.requests import HTTPConnection
 
 from hotline.search.index import SearchIndex
@@ -17,7 +19,7 @@ from hotline.store.results import ResultsStore
 from hotline.web.auth import AuthStore, Principal
 from hotline.web.services import Services
 
-COOKIE = "hotline_token"
+COOKIE = "hotline_session"
 
 
 def get_services(conn: HTTPConnection) -> Services:
@@ -47,37 +49,64 @@ async def get_engine(svc: ServicesDep) -> Any:
     return await svc.live_engine()
 
 
-def token_from(conn: HTTPConnection) -> str | None:
-    """The bearer token, else the login cookie."""
+def bearer(conn: HTTPConnection) -> str | None:
     header = conn.headers.get("authorization", "")
-    if header.lower().startswith("bearer "):
-        return header[7:].strip()
-    return conn.cookies.get(COOKIE)
+    return header[7:].strip() if header.lower().startswith("bearer ") else None
 
 
-def unauthorized(message: str) -> HTTPException:
-    return HTTPException(401, message, headers={"WWW-Authenticate": "Bearer"})
+def identify(conn: HTTPConnection, auth: AuthStore) -> tuple[Principal | None, str]:
+    """(who, why not): the bearer token if one is sent, else the session cookie."""
+    token = bearer(conn)
+    if token is not None:
+        who = auth.verify(token)
+        return who, "" if who else "invalid, expired or revoked token"
+    sid = conn.cookies.get(COOKIE)
+    if sid:
+        who = auth.session(sid)
+        return who, "" if who else "session expired or ended: log in again"
+    return None, "missing token: send 'Authorization: Bearer <token>'"
+
+
+def _audit_refusal(conn: HTTPConnection, auth: AuthStore, why: str) -> None:
+    auth.audit(None, "auth", status="unauthorized",
+               detail=f"{conn.scope['type']} {conn.url.path[:200]}: {why}")
 
 
 def api_principal(conn: HTTPConnection, auth: Annotated[AuthStore, Depends(get_auth)]) -> Principal:
-    """The caller, or 401."""
-    token = token_from(conn)
-    if not token:
-        raise unauthorized("missing token: send 'Authorization: Bearer <token>'")
-    who = auth.verify(token)
+    """The caller, or 401 (audited)."""
+    who, why = identify(conn, auth)
     if who is None:
-        raise unauthorized("invalid or revoked token")
+        _audit_refusal(conn, auth, why)
+        raise HTTPException(401, why, headers={"WWW-Authenticate": "Bearer"})
+    return who
+
+
+def ws_principal(conn: HTTPConnection, auth: Annotated[AuthStore, Depends(get_auth)]) -> Principal:
+    """The WebSocket caller, or the handshake refused (1008 -> HTTP 403; audited)."""
+    who, why = identify(conn, auth)
+    if who is None:
+        _audit_refusal(conn, auth, why)
+        raise WebSocketException(code=1008, reason=why)
     return who
 
 
 def page_principal(conn: HTTPConnection,
                    auth: Annotated[AuthStore, Depends(get_auth)]) -> Principal | None:
     """The page visitor, or None (the page redirects to the login form)."""
-    return auth.verify(token_from(conn))
+    return auth.session(conn.cookies.get(COOKIE))
+
+
+def require(who: Principal, roles: tuple[str, ...], what: str, auth: AuthStore) -> Principal:
+    """403 (audited) unless `who` has one of `roles`."""
+    if who.role not in roles:
+        auth.audit(who, what, status="forbidden", detail=f"needs {' or '.join(roles)}")
+        raise HTTPException(403, f"{what} needs a {' or '.join(roles)} token")
+    return who
 
 
 Store = Annotated[ResultsStore, Depends(get_store)]
 Auth = Annotated[AuthStore, Depends(get_auth)]
 Caller = Annotated[Principal, Depends(api_principal)]
+WsCaller = Annotated[Principal, Depends(ws_principal)]
 Visitor = Annotated[Principal | None, Depends(page_principal)]
 Engine = Annotated[Any, Depends(get_engine)]

@@ -1,22 +1,23 @@
 """QA pages under /qa: log in/out, search, one call (audio + transcript + emotion timeline +
-violations). The login form (or `?token=`) sets an HttpOnly cookie that the pages, their own
-fetches and the <audio> element ride on."""
+violations). The login form opens a server-side session; its id goes in an HttpOnly cookie that
+the pages, their own fetches, the <audio> element and the sidebar ride on. A token is never
+taken from a URL (it would land in access logs, history and Referer headers)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from hotline import defaults
 from hotline.report.intents import intent_names
 from hotline.web import calls, callsearch, recordings, review
 from hotline.web.deps import COOKIE, Auth, ServicesDep, Visitor
 from hotline.web.views import call_view_model, templates, timeline_json
 
 router = APIRouter(prefix="/qa", include_in_schema=False)
-COOKIE_MAX_AGE_S = 12 * 3600            # one working shift
 
 
 def login_redirect(request: Request) -> RedirectResponse:
@@ -24,9 +25,9 @@ def login_redirect(request: Request) -> RedirectResponse:
     return RedirectResponse(f"/qa/login?next={quote(target, safe='')}", status_code=303)
 
 
-def set_cookie(response: Response, token: str, secure: bool) -> None:
-    response.set_cookie(COOKIE, token, max_age=COOKIE_MAX_AGE_S, httponly=True, samesite="lax",
-                        path="/", secure=secure)
+def set_cookie(response: Response, session_id: str, secure: bool) -> None:
+    response.set_cookie(COOKIE, session_id, max_age=int(defaults.SESSION_TTL_S), httponly=True,
+                        samesite="lax", path="/", secure=secure)
 
 
 def safe_next(target: str) -> str:
@@ -35,17 +36,11 @@ def safe_next(target: str) -> str:
 
 
 def token_in_url(request: Request, auth: Auth) -> Response | None:
-    """`?token=` on a page: set the cookie and redirect to the same URL without it."""
-    token = request.query_params.get("token")
-    if not token:
+    """`?token=` on a page is refused (never used): off to the login form, audited."""
+    if "token" not in request.query_params:
         return None
-    if auth.verify(token) is None:
-        return RedirectResponse("/qa/login?error=1", status_code=303)
-    rest = [(k, v) for k, v in request.query_params.multi_items() if k != "token"]
-    response = RedirectResponse(request.url.path + (f"?{urlencode(rest)}" if rest else ""),
-                                status_code=303)
-    set_cookie(response, token, request.url.scheme == "https")
-    return response
+    auth.audit(None, "auth", status="refused", detail=f"token in URL {request.url.path}")
+    return RedirectResponse("/qa/login?error=url", status_code=303)
 
 
 TokenRedirect = Annotated[Response | None, Depends(token_in_url)]
@@ -54,22 +49,26 @@ TokenRedirect = Annotated[Response | None, Depends(token_in_url)]
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request, next: str = "/qa", error: str | None = None) -> Response:
     return templates().TemplateResponse(request, "qa/login.html", {
-        "next": safe_next(next), "error": bool(error), "who": None})
+        "next": safe_next(next), "error": error, "who": None})
 
 
 @router.post("/login")
 def login_submit(request: Request, auth: Auth, token: str = Form(...),
                  next: str = Form("/qa")) -> Response:
-    if auth.verify(token) is None:
+    who = auth.verify(token)
+    if who is None:
+        auth.audit(None, "login", status="unauthorized", detail="unknown, expired or revoked token")
         return RedirectResponse(f"/qa/login?error=1&next={quote(safe_next(next), safe='')}",
                                 status_code=303)
+    auth.audit(who, "login")
     response = RedirectResponse(safe_next(next), status_code=303)
-    set_cookie(response, token.strip(), request.url.scheme == "https")
+    set_cookie(response, auth.open_session(who), request.url.scheme == "https")
     return response
 
 
 @router.get("/logout")
-def logout() -> Response:
+def logout(request: Request, auth: Auth) -> Response:
+    auth.close_session(request.cookies.get(COOKIE))
     response = RedirectResponse("/qa/login", status_code=303)
     response.delete_cookie(COOKIE, path="/")
     return response
@@ -121,8 +120,9 @@ def call_page(request: Request, call_id: str, svc: ServicesDep, who: Visitor,
                                             {"who": who, "call_id": call_id}, status_code=404)
     svc.auth.audit(who, "view", call_id=call_id)
     view = call_view_model(doc)
-    redacted = recordings.redacted_audio_path(doc)
-    original = recordings.recording(svc.store, doc, svc.settings.data_dir)
+    redacted = recordings.redacted_copy(svc.roots, svc.store, doc)
+    original = None if recordings.must_redact(who, doc) else \
+        recordings.recording(svc.roots, svc.store, doc)
     return templates().TemplateResponse(request, "qa/call.html", {
         "who": who, "doc": view, "t": t, "has_redacted": redacted is not None,
         "has_audio": original is not None or redacted is not None,

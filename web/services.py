@@ -18,6 +18,7 @@ from hotline.store.db import Database
 from hotline.store.results import ResultsStore
 from hotline.store.schema import open_database
 from hotline.web.auth import AuthStore
+from hotline.web.recordings import AudioRoots
 
 
 @dataclass
@@ -30,6 +31,7 @@ class Services:
     auth: AuthStore
     index: SearchIndex
     facts: FactsStore
+    roots: AudioRoots
     engine: Any = None                 # hotline.assist.live.LiveEngine, loaded on first use
     live_streams: dict[str, int] = field(default_factory=dict)   # call id -> open streams
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -67,4 +69,4 @@ def open_services(settings: Settings, engine: Any = None) -> Services:
     db = open_database(settings.db_url)       # schema created/migrated once, at start
     return Services(settings=settings, db=db, store=ResultsStore(db), auth=AuthStore(db),
                     index=SearchIndex(db, None, rule_ids=rulebook_rule_ids(settings.rulebook)),
-                    facts=FactsStore(db), engine=engine)
+                    facts=FactsStore(db), roots=AudioRoots.of(settings), engine=engine)

@@ -7,19 +7,21 @@ import asyncio
 import contextlib
 import json
 import logging
+import math
 import time
 from typing import Any
 
 import numpy as np
 
+from hotline import defaults
 from hotline.assist.live import PRIO_AGENT, PRIO_CUSTOMER, PRIO_PARTIAL, ROLES, Endpointer
 from hotline.audio import PcmStream
 from hotline.document import Turn
 from hotline.errors import HotlineError
+from hotline.privacy.redact import redact_text
 
 log = logging.getLogger("hotline.live")
 MAX_FRAME_BYTES = 1 << 20          # one binary frame: at most ~32 s of 16 kHz s16le
-MAX_TEXT_CHARS = 20_000
 RATES = (8000, 16000, 22050, 24000, 32000, 44100, 48000)
 
 
@@ -91,7 +93,8 @@ class AudioStream:
             text = await self.engine.transcribe(audio, PRIO_PARTIAL)
             if text:
                 s = self.engine.session(self.call_id)
-                self.engine.publish(s, {"type": "partial", "role": self.role, "text": text})
+                self.engine.publish(s, {"type": "partial", "role": self.role,
+                                        "text": redact_text(text)})
 
     async def _work(self) -> None:
         while True:
@@ -135,12 +138,17 @@ class AudioStream:
             self._partial_task.cancel()
 
 
+def _no_constant(name: str) -> Any:
+    raise BadFrame(f"{name} is not a number JSON allows", 1007)
+
+
 def parse_message(text: str) -> dict[str, Any]:
-    """One client text frame: a JSON object, or BadFrame."""
-    if len(text) > MAX_TEXT_CHARS:
-        raise BadFrame("text message too long", 1009)
+    """One client text frame: a JSON object (NaN/Infinity refused), or BadFrame."""
+    if len(text) > defaults.MAX_LIVE_TEXT_CHARS:
+        raise BadFrame(f"text message of {len(text)} characters; at most "
+                       f"{defaults.MAX_LIVE_TEXT_CHARS}", 1009)
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
         raise BadFrame(f"not JSON: {exc.msg}", 1007) from exc
     if not isinstance(data, dict):
@@ -149,14 +157,19 @@ def parse_message(text: str) -> dict[str, Any]:
 
 
 def apply_call_info(session: Any, data: dict[str, Any]) -> None:
-    """Area, language and metadata a start/turn/info message carries."""
+    """Area, language and metadata a start/turn/info message carries (bounded in size)."""
     if data.get("area"):
-        session.area = str(data["area"])
+        session.area = str(data["area"])[:200]
     if data.get("language") in ("en", "zh"):
         session.language = data["language"]
     if isinstance(data.get("metadata"), dict):
-        session.metadata.update(data["metadata"])
-        session.area = session.metadata.get("area") or session.area
+        merged = {**session.metadata, **data["metadata"]}
+        size = len(json.dumps(merged, ensure_ascii=False, default=str))
+        if size > defaults.MAX_LIVE_INFO_CHARS:
+            raise BadFrame(f"call metadata of {size} characters; at most "
+                           f"{defaults.MAX_LIVE_INFO_CHARS}", 1009)
+        session.metadata = merged
+        session.area = str(session.metadata.get("area") or session.area or "")[:200] or None
 
 
 def text_turn(data: dict[str, Any], session: Any) -> Turn:
@@ -171,5 +184,7 @@ def text_turn(data: dict[str, Any], session: Any) -> Turn:
         end = float(data.get("end", start))
     except (TypeError, ValueError) as exc:
         raise BadFrame("turn start/end must be numbers", 1007) from exc
+    if not (math.isfinite(start) and math.isfinite(end)) or start < 0 or end < start:
+        raise BadFrame("turn start/end must be finite seconds with 0 <= start <= end", 1007)
     return Turn(speaker="S1" if role == "customer" else "S0", role=role, start=start, end=end,
                 text=text.strip())

@@ -82,6 +82,22 @@ def live_server(engine, settings):
 
 
 @pytest.fixture(scope="session")
+def live_tokens(settings) -> dict[str, str]:
+    """API tokens in the live server's store: admin, supervisor, qa, feed, agents A1 and A2."""
+    from hotline.store.db import Database
+    from hotline.web.auth import AuthStore
+
+    db = Database(settings.db_url)
+    auth = AuthStore(db)
+    tokens = {role: auth.create_token(role, name=f"live-{role}")[0]
+              for role in ("admin", "supervisor", "qa", "feed")}
+    for agent in ("A1", "A2"):
+        tokens[agent] = auth.create_token("agent", agent_id=agent, name=f"live-{agent}")[0]
+    db.close()
+    return tokens
+
+
+@pytest.fixture(scope="session")
 def simulate():
     sys.path.insert(0, str(ROOT / "scripts"))
     import simulate_call

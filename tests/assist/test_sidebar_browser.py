@@ -3,14 +3,30 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 
 import pytest
+from websockets.asyncio.client import connect
+
+from tests.support.browser import wait_js
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
+CARD = "4111 1111 1111 1111"
 
 
-def test_sidebar_shows_suggestion_card(live_server, simulate, tmp_path, browser):
+async def _say_card(ws_url: str, token: str, call_id: str) -> None:
+    """A telephony platform's text turn with a card number in it."""
+    async with connect(f"{ws_url}/ws/call/{call_id}",
+                       additional_headers={"Authorization": f"Bearer {token}"}) as ws:
+        await ws.send(json.dumps({"type": "turn", "role": "customer",
+                                  "text": f"My card number is {CARD}, can you check it?"}))
+        async for raw in ws:
+            if json.loads(raw)["type"] == "turn":
+                return
+
+
+def test_sidebar_shows_suggestion_card(live_server, live_tokens, simulate, tmp_path, browser):
     wav = simulate.espeak_call(["Hi. My five G signal is terrible, I live in Northgate.",
                                 "This is ridiculous, I want to make a complaint."],
                                str(tmp_path / "call.wav"))
@@ -19,16 +35,27 @@ def test_sidebar_shows_suggestion_card(live_server, simulate, tmp_path, browser)
     page = browser.new_page(viewport={"width": 420, "height": 900})   # the agent's side panel
     try:
         page.goto(f"{live_server}/live?call=browser-1")
-        page.wait_for_function("document.getElementById('status').textContent.includes('connected')",
-                               timeout=20000)
+        assert "/qa/login" in page.url                 # the sidebar needs a login
+        page.fill("#token", live_tokens["A1"])
+        page.click("button[type=submit]")
+        wait_js(page, "document.getElementById('status').textContent.includes('connected')",
+                timeout=20000)
+        # the platform streams the call the agent has open (it is theirs: they opened it)
         runner = threading.Thread(target=lambda: result.update(asyncio.run(
-            simulate.simulate(ws_url, wav, call_id="browser-1", speed=3.0))))
+            simulate.simulate(ws_url, wav, call_id="browser-1", speed=3.0,
+                              token=live_tokens["admin"]))))
         runner.start()
         card = page.locator('#suggestions .suggestion-card[data-intent="network.weak_signal"]')
         card.wait_for(timeout=60000)
         facts = card.locator(".fact").all_inner_texts()
         page.locator(".alert").first.wait_for(timeout=60000)
         runner.join(timeout=60)
+        sayer = threading.Thread(target=lambda: asyncio.run(
+            _say_card(ws_url, live_tokens["admin"], "browser-1")))
+        sayer.start()
+        sayer.join(timeout=60)
+        wait_js(page, "document.getElementById('transcript').textContent.includes('[CARD]')",
+                timeout=20000)
         transcript = page.locator("#transcript li").all_inner_texts()
         alert = page.locator(".alert").first.inner_text()
         meter = page.evaluate("document.getElementById('meter-bar').style.width")
@@ -44,3 +71,4 @@ def test_sidebar_shows_suggestion_card(live_server, simulate, tmp_path, browser)
     assert meter not in ("", "0%")
     assert one_column, "the 420 px panel stacks assist above the transcript"
     assert result.get("suggestions")
+    assert any("[CARD]" in t for t in transcript) and "1111" not in " ".join(transcript)

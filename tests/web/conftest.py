@@ -31,6 +31,7 @@ class QAWorld:
     docs: dict[str, CallDocument]
     played: CallDocument          # has real audio on disk, agent A1
     audio_path: Path
+    shared_dir: Path              # a second audio dir (HOTLINE_AUDIO_DIRS): "shared storage"
     truths: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def headers(self, role: str) -> dict[str, str]:
@@ -146,11 +147,12 @@ def qa_world(tmp_path_factory) -> QAWorld:
     tokens["agent2"] = auth.create_token("agent", agent_id=OTHER_AGENT, name="agent-a2")[0]
     db.close()
 
-    settings = Settings(db_url=db_url, data_dir=str(root))
+    shared = tmp_path_factory.mktemp("shared_audio")
+    settings = Settings(db_url=db_url, data_dir=str(root), audio_dirs=str(shared))
     server, thread, url = serve_in_thread(create_app(settings))
     played = docs[played_truth["call_id"]]
-    yield QAWorld(url=url, db_url=db_url, tokens=tokens, docs=docs,
-                  played=played, audio_path=audio_path, truths=truths)
+    yield QAWorld(url=url, db_url=db_url, tokens=tokens, docs=docs, played=played,
+                  audio_path=audio_path, shared_dir=shared, truths=truths)
     server.should_exit = True
     thread.join(timeout=10)
 

@@ -129,7 +129,9 @@ def test_every_search_and_playback_is_audited(qa_world):
     assert get(f"/api/calls/{cid}/audio", h={"Range": "bytes=5000-"}).status_code == 206  # a seek
     rows = _get(qa_world, "/api/audit", role="admin", params={"limit": 1000}).json()
     mine = [r for r in rows if r["token_id"] == info.id][::-1]   # oldest first
-    assert [r["action"] for r in mine] == ["search", "view", "audio"]
+    assert [r["action"] for r in mine] == ["search", "view", "audio", "audio"]
+    assert [r["detail"] for r in mine[2:]] == ["original range=bytes=0-",
+                                               "original range=bytes=5000-"]
     assert json.loads(mine[0]["query"]) == {"q": "refund", "rule": "closing.missing"}
     assert mine[1]["call_id"] == cid and mine[2]["call_id"] == cid
     assert all(r["name"] == "auditee" and r["role"] == "qa" and r["at"] for r in mine)
@@ -168,9 +170,7 @@ def test_pages_need_a_login(qa_world):
     with httpx.Client(base_url=qa_world.url, timeout=30) as client:
         r = client.get("/qa")
         assert r.status_code == 303 and r.headers["location"].startswith("/qa/login")
-        assert client.get("/qa", params={"token": "hl_bad"}).headers["location"] == \
-            "/qa/login?error=1"
-        r = client.get("/qa", params={"token": qa_world.tokens["qa"], "q": "bill"})
+        r = client.post("/qa/login", data={"token": qa_world.tokens["qa"], "next": "/qa?q=bill"})
         assert r.status_code == 303 and r.headers["location"] == "/qa?q=bill"
         assert "httponly" in r.headers["set-cookie"].lower()
         page = client.get("/qa", params={"q": "bill"})
@@ -186,7 +186,7 @@ def test_pages_need_a_login(qa_world):
         assert r.headers["location"].startswith("/qa/login?error=1")
 
 
-def test_redacted_copy_is_played_by_default(qa_world, tmp_path):
+def test_redacted_copy_is_played_by_default(qa_world):
     """With `<stem>.redacted.wav` beside the recording, that copy is what plays; the original
     only on request, and never for an agent."""
     import dataclasses
@@ -197,6 +197,8 @@ def test_redacted_copy_is_played_by_default(qa_world, tmp_path):
     from hotline.store.results import ResultsStore
 
     samples, rate = sf.read(qa_world.audio_path, dtype="float32")
+    tmp_path = qa_world.shared_dir / "default"      # inside the server's audio dirs
+    tmp_path.mkdir()
     original = tmp_path / "call.wav"
     sf.write(original, samples, rate, subtype="PCM_16")
     beeped = samples.copy()
@@ -218,7 +220,7 @@ def test_redacted_copy_is_played_by_default(qa_world, tmp_path):
 
 def test_audit_page_for_admin(qa_world):
     with httpx.Client(base_url=qa_world.url, timeout=30) as client:
-        client.get("/qa", params={"token": qa_world.tokens["admin"]})
+        client.post("/qa/login", data={"token": qa_world.tokens["admin"]})
         assert client.get("/qa", params={"q": "bill"}).status_code == 200    # audited too
         page = client.get("/qa/audit", params={"action": "search"})
         assert page.status_code == 200 and 'id="audit"' in page.text

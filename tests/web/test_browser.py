@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from hotline.web.evidence import clock
+from tests.support.browser import wait_js
 
 pytestmark = pytest.mark.browser
 SEVERITY = {"positive": 0, "neutral": 1, "negative": 2, "angry": 3}
@@ -119,7 +120,7 @@ def test_call_page_evidence_holds_metrics_words_review(qa_world, browser, tmp_pa
     page, errors = _page(browser, qa_world)
     page.goto(f"{qa_world.url}/qa/calls/{doc.call_id}")
     page.wait_for_selector("#transcript .turn")
-    page.wait_for_function("document.getElementById('player').readyState >= 1", timeout=15000)
+    wait_js(page, "document.getElementById('player').readyState >= 1", timeout=15000)
     html = page.content()
 
     # intents by name, the id on hover
@@ -143,7 +144,7 @@ def test_call_page_evidence_holds_metrics_words_review(qa_world, browser, tmp_pa
     link = page.locator(f"#violations li[data-rule='{v.rule}'] .sentence a.t").first
     target = float(link.get_attribute("data-t"))
     link.click()
-    page.wait_for_function(f"window.__seeks.some(t => Math.abs(t - {target}) < 0.05)",
+    wait_js(page, f"window.__seeks.some(t => Math.abs(t - {target}) < 0.05)",
                            timeout=10000)
 
     # metrics as % and m:ss
@@ -165,10 +166,10 @@ def test_call_page_evidence_holds_metrics_words_review(qa_world, browser, tmp_pa
 
     # the QA review: status, scorecard, a comment at the playing time; stored and audited
     page.select_option("#review-status", "coaching")
-    page.wait_for_function("document.getElementById('review-meta').textContent.includes('coaching')")
+    wait_js(page, "document.getElementById('review-meta').textContent.includes('coaching')")
     page.select_option("select.sc[data-item=greeting]", "fail")
     page.select_option("select.sc[data-item=closing]", "pass")
-    page.wait_for_function("document.getElementById('review-score').textContent === '50 %'")
+    wait_js(page, "document.getElementById('review-score').textContent === '50 %'")
     page.check("#comment-at")
     page.fill("#comment-text", "Greeting missing; coach on the opening script.")
     page.click("#comment-send")
@@ -242,9 +243,8 @@ def _events(now_iso: str, old_iso: str, past_iso: str) -> list[dict]:
 
 
 def test_sidebar_at_420px(qa_world, browser, tmp_path):
-    page = browser.new_page(viewport={"width": 420, "height": 800})
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page, errors = _page(browser, qa_world, width=420, role="agent")   # the sidebar needs a login
+    page.set_viewport_size({"width": 420, "height": 800})
     page.goto(f"{qa_world.url}/live")
     page.wait_for_selector("#suggestions", state="attached")
     stamps = page.evaluate("""() => { const n = Date.now();
