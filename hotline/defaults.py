@@ -113,4 +113,4 @@ MAX_LIVE_INFO_CHARS = 4_000     # call info (metadata) kept per live call, as JS
 MAX_FACTS_BODY_BYTES = 1 << 20  # one facts feed POST
 MAX_FACTS_ROWS = 5_000          # rows in one facts feed
 FACTS_FUTURE_SKEW_S = 300.0     # a feed row's updated_at may be this far ahead of our clock
-MAX_FACTS_PER_SUGGESTION = 10   # live facts attached to one suggestion card
+MAX_FACTS_PER_SUGGESTION = 10   # live facts attached to one suggestion card (trouble first)

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
+
+from rich.markup import escape
 
 from hotline.writers import FORMATS
 
@@ -45,6 +48,10 @@ def run(args: argparse.Namespace) -> int:
         return 2
     formats = list(FORMATS) if args.output_format == "all" else (
         [args.output_format] if args.output_format else [])
+    problem = output_problem(args.json_out, args.output_dir)
+    if problem:                        # before any decoding or model loading, not after the run
+        print(f"hotline: {problem}", file=sys.stderr)
+        return 2
     settings = load_settings(stereo_agent=args.stereo_agent, language=args.language)
     progress = Progress(len(args.files), quiet=args.quiet)
     decoded = []
@@ -109,6 +116,24 @@ class Progress:
         print(f"hotline: rejected {path}: {exc}", file=sys.stderr, flush=True)
 
 
+def output_problem(json_out: str | None, output_dir: str | None) -> str | None:
+    """Why the outputs could not be written (checked before the run), or None."""
+    checks = [(Path(json_out).parent, f"--json {json_out}")] if json_out not in (None, "-") \
+        else []
+    if output_dir:                     # created when missing: its nearest existing folder counts
+        folder = Path(output_dir).absolute()
+        while not folder.exists() and folder != folder.parent:
+            folder = folder.parent
+        checks.append((folder, f"--output-dir {output_dir}"))
+    for folder, what in checks:
+        folder = folder if str(folder) else Path(".")
+        if not folder.is_dir():
+            return f"{what}: folder {folder} does not exist"
+        if not os.access(folder, os.W_OK):
+            return f"{what}: folder {folder} is not writable"
+    return None
+
+
 def _write_json(data: dict, out: str) -> None:
     text = json.dumps(data, ensure_ascii=False, indent=2)
     if out == "-":
@@ -123,21 +148,23 @@ def print_call(doc, console=None) -> None:
     from rich.console import Console
 
     console = console or Console()
-    console.rule(f"[bold]{doc.source}[/]")
+    console.rule(f"[bold]{escape(doc.source)}[/]")      # a path may hold "[/x]": not markup
     speakers = ", ".join(f"{s.id}={s.role} ({s.role_confidence:.2f})" for s in doc.speakers)
-    console.print(f"call [bold]{doc.call_id}[/]  {doc.duration:.1f}s  {doc.sample_rate} Hz  "
-                  f"{doc.channels} ch  lang={doc.language}  speakers: {speakers or '-'}")
+    console.print(f"call [bold]{escape(doc.call_id)}[/]  {doc.duration:.1f}s  "
+                  f"{doc.sample_rate} Hz  {doc.channels} ch  lang={escape(doc.language)}  "
+                  f"speakers: {escape(speakers) or '-'}")
     if not doc.turns:
         console.print("[dim](no speech)[/]")
     for turn in doc.turns:
         console.print(_turn_line(turn), highlight=False)
     for v in doc.violations:
-        console.print(f"[bold red]! {v.rule}[/] ({v.severity}) at {_clock(v.start)}: {v.evidence}",
-                      highlight=False)
+        console.print(f"[bold red]! {escape(v.rule)}[/] ({escape(v.severity)}) at "
+                      f"{_clock(v.start)}: {escape(v.evidence)}", highlight=False)
     if doc.intents:
-        console.print(f"intents: {', '.join(doc.intents)}")
+        console.print(f"intents: {escape(', '.join(doc.intents))}")
     if doc.metrics:
-        console.print("metrics: " + "  ".join(f"{k}={_fmt(v)}" for k, v in doc.metrics.items()))
+        console.print(escape("metrics: " + "  ".join(f"{k}={_fmt(v)}"
+                                                     for k, v in doc.metrics.items())))
 
 
 def _turn_line(turn) -> str:
@@ -145,7 +172,7 @@ def _turn_line(turn) -> str:
     emotion = ""
     if turn.emotion and turn.emotion.label != "neutral":
         emotion = f" [{EMOTION_STYLE[turn.emotion.label]}]({turn.emotion.label})[/]"
-    text = turn.text.replace("[", "\\[")
+    text = escape(turn.text)
     return (f"[dim]{_clock(turn.start)}–{_clock(turn.end)}[/] "
             f"[{style}]{turn.role.upper():8}[/] [dim]{turn.speaker}[/]{emotion} {text}")
 

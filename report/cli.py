@@ -28,9 +28,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     t = sub.add_parser("token", help="API tokens for the QA pages and API (create, list, revoke)")
     tsub = t.add_subparsers(dest="token_command", metavar="ACTION")
     c = tsub.add_parser("create", help="create a token; it is printed once and stored hashed")
-    c.add_argument("--role", required=True, choices=("qa", "supervisor", "admin", "agent"))
+    c.add_argument("--role", required=True, choices=("qa", "supervisor", "admin", "agent", "feed"),
+                   help="feed: may only load the live facts feed (a network-status system)")
     c.add_argument("--agent", default=None, help="agent id (metadata agent_id) for --role agent")
     c.add_argument("--name", default=None, help="who holds the token (shown in the audit log)")
+    c.add_argument("--expires-days", type=float, default=None,
+                   help="days until the token stops working (default HOTLINE_TOKEN_TTL_DAYS, "
+                        f"{defaults.TOKEN_TTL_DAYS:g})")
     c.set_defaults(func=token_create)
     ls = tsub.add_parser("list", help="list tokens (never their secrets)")
     ls.set_defaults(func=token_list)
@@ -82,21 +86,27 @@ def token_create(args: argparse.Namespace) -> int:
     if args.role == "agent" and not args.agent:
         print("hotline: an agent token needs --agent ID", file=sys.stderr)
         return 2
+    days = args.expires_days if args.expires_days is not None else load_settings().token_ttl_days
+    if not days > 0:
+        print("hotline: --expires-days must be > 0 (tokens expire)", file=sys.stderr)
+        return 2
     token, info = AuthStore(_database()).create_token(args.role, agent_id=args.agent,
-                                                       name=args.name)
+                                                       name=args.name, ttl_days=days)
     print(token)
-    print(f"id={info.id} role={info.role} agent={info.agent_id or '-'} name={info.name}"
-          " (shown once; only its hash is stored)", file=sys.stderr)
+    print(f"id={info.id} role={info.role} agent={info.agent_id or '-'} name={info.name} "
+          f"expires={info.expires_at[:19]}Z (shown once; only its hash is stored)",
+          file=sys.stderr)
     return 0
 
 
 def token_list(args: argparse.Namespace) -> int:
     from hotline.web.auth import AuthStore
 
-    print(f"{'id':<14}{'role':<12}{'agent':<10}{'name':<24}{'created':<27}revoked")
+    print(f"{'id':<14}{'role':<12}{'agent':<10}{'name':<24}{'created':<21}{'expires':<21}"
+          "revoked")
     for t in AuthStore(_database()).list_tokens():
-        print(f"{t.id:<14}{t.role:<12}{t.agent_id or '-':<10}{t.name:<24}{t.created_at[:26]:<27}"
-              f"{t.revoked_at or '-'}")
+        print(f"{t.id:<14}{t.role:<12}{t.agent_id or '-':<10}{t.name:<24}{t.created_at[:19]:<21}"
+              f"{(t.expires_at or 'never')[:19]:<21}{(t.revoked_at or '-')[:19]}")
     return 0
 
 

@@ -46,14 +46,15 @@ class AudioRoots:
         return cls(tuple(Path(d).expanduser().resolve() for d in settings.audio_roots if d))
 
     def inside(self, path: Path) -> Path | None:
-        """The resolved file when it is a file inside one of the roots (symlinks followed)."""
+        """The resolved file when it is an audio file (by extension: the store's own SQLite
+        file lives in data_dir too) inside one of the roots (symlinks followed)."""
         try:
             real = path.expanduser().resolve()
-        except (OSError, RuntimeError):
+        except (OSError, RuntimeError, ValueError):
             return None
-        if real.is_file() and any(real.is_relative_to(root) for root in self.roots):
-            return real
-        return None
+        if real.suffix.lower() not in AUDIO_TYPES or not real.is_file():
+            return None
+        return real if any(real.is_relative_to(root) for root in self.roots) else None
 
     def find(self, src: str) -> Path | None:
         """A stored source (path or file:// URI, absolute or relative to a root) on disk."""

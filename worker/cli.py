@@ -94,7 +94,7 @@ def batch(args: argparse.Namespace) -> int:
 
         conn = connect(url)  # fail fast, before hashing a day of audio
     recordings = discover(args.dir)
-    console.print(f"{len(recordings)} recordings under {args.dir}")
+    console.print(f"{len(recordings)} recordings under {args.dir}", markup=False)
     if conn is not None:
         summary = _batch_redis(conn, recordings, settings, config, console, args.no_follow)
         if summary is None:
@@ -202,7 +202,10 @@ def status(args: argparse.Namespace) -> int:
 
 def _print_status(report: Any, clear: bool = False) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
+
+    from hotline.worker.progress import failures_table
 
     console = Console()
     if clear:
@@ -224,17 +227,14 @@ def _print_status(report: Any, clear: bool = False) -> None:
         workers.add_column(col, overflow="fold")
     for w in report.workers:
         age = "never" if w.heartbeat_age_s is None else f"{w.heartbeat_age_s:.0f} s ago"
-        workers.add_row(w.name, w.state, w.call_id or "-", w.source or "-", age)
+        workers.add_row(*(escape(x) for x in (w.name, w.state, w.call_id or "-",
+                                              w.source or "-", age)))
     console.print(workers if report.workers else "workers: none")
     for warning in report.warnings:
-        console.print(f"[bold yellow]warning:[/] {warning}")
+        console.print(f"[bold yellow]warning:[/] {escape(warning)}")
     if report.failures:
-        failures = Table(title="failures (hotline requeue --failed to retry)")
-        for col in ("call_id", "source", "error"):
-            failures.add_column(col, overflow="fold")
-        for f in report.failures:
-            failures.add_row(f["call_id"], f["source"], f["error"])
-        console.print(failures)
+        console.print(failures_table(report.failures,
+                                     "failures (hotline requeue --failed to retry)"))
 
 
 # --- requeue ----------------------------------------------------------------------------------

@@ -231,6 +231,13 @@ def _is_transient_library_error(exc: BaseException) -> bool:
 def describe(exc: BaseException) -> str:
     """One redacted line for the store, logs and `hotline status`."""
     kind = getattr(exc, "reason", None) or type(exc).__name__
+    if isinstance(exc, OSError) and exc.errno is not None and exc.strerror:
+        # the errno and the system's message hold no PII: only the file names go through the
+        # redactor, so a reason never reads "[Errno [PHONE]]"
+        names = [str(n) for n in (exc.filename, exc.filename2) if n is not None]
+        text = f"{kind}: [Errno {exc.errno}] {exc.strerror}" + "".join(
+            f": {redact(' '.join(n.split()))}" for n in names)
+        return text[:1000]
     text = f"{kind}: {exc}" if str(exc) else str(kind)
     return redact(" ".join(text.split()))[:1000]
 

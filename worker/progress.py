@@ -115,6 +115,19 @@ def _summary(store: Any, ids: list[str], statuses: dict[str, str], before: set[s
     )
 
 
+def failures_table(failures: list[dict[str, Any]], title: str) -> Any:
+    """call_id, source, error per failed call; cells escaped (a path may hold "[/x]")."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(title=title, show_header=True)
+    for col in ("call_id", "source", "error"):
+        table.add_column(col, overflow="fold")
+    for f in failures:
+        table.add_row(*(escape(str(f.get(k) or "")) for k in ("call_id", "source", "error")))
+    return table
+
+
 def print_summary(summary: BatchSummary, console: Any = None) -> None:
     """The end-of-batch table, then every failure with its reason."""
     from rich.console import Console
@@ -130,9 +143,4 @@ def print_summary(summary: BatchSummary, console: Any = None) -> None:
                   f"{summary.audio_hours_per_hour:.2f}")
     console.print(table)
     if summary.failures:
-        failures = Table(title="failures", show_header=True)
-        for col in ("call_id", "source", "error"):
-            failures.add_column(col, overflow="fold")
-        for f in summary.failures:
-            failures.add_row(f["call_id"], f["source"], f["error"])
-        console.print(failures)
+        console.print(failures_table(summary.failures, "failures"))

@@ -72,3 +72,15 @@ def test_discover_walks_recursively_and_dedupes_identical_bytes(data_dir, tmp_pa
     jfk = next(r for r in found if r.path.endswith("jfk.flac"))
     assert jfk.duration == pytest.approx(11.0, abs=0.1)
     assert probe_duration(str(tmp_path / "a" / "notes.txt")) is None
+
+
+def test_failure_reasons_keep_the_errno_and_mask_only_file_names():
+    """Issue 10 finding 9: the errno and the system message are never fed to the redactor."""
+    from hotline.worker.jobs import describe
+
+    reason = describe(FileNotFoundError(2, "No such file or directory",
+                                        "/data/calls/13800138000 4111 1111 1111 1111.wav"))
+    assert reason.startswith("FileNotFoundError: [Errno 2] No such file or directory: ")
+    assert "4111" not in reason and "[CARD]" in reason
+    assert describe(OSError(28, "No space left on device")) == \
+        "OSError: [Errno 28] No space left on device"
