@@ -85,9 +85,11 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
                  "--disable-component-update", "--autoplay-policy=no-user-gesture-required"]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """Headless Debian Chromium driven by Playwright, shared by the page tests."""
+    """Headless Debian Chromium driven by Playwright, shared by a module's page tests. Not
+    per session: sync Playwright keeps an event loop running in the main thread while it is
+    open, and every later `asyncio.run` (the live WebSocket tests) would fail."""
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():

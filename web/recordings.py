@@ -19,8 +19,8 @@ from pathlib import Path
 
 from fastapi import HTTPException
 
-from hotline.settings import Settings
 from hotline.document import CallDocument
+from hotline.settings import Settings
 from hotline.store.results import ResultsStore
 from hotline.web.auth import Principal
 

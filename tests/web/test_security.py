@@ -86,8 +86,8 @@ def test_metadata_paths_and_outside_files_are_never_served(qa_world):
 def test_ingest_drops_file_paths_from_sidecar_metadata(tmp_path):
     from types import SimpleNamespace
 
-    from hotline.config import Settings
     from hotline.pipeline import Pipeline
+    from hotline.settings import Settings
 
     wav = tmp_path / "call.wav"
     wav.write_bytes(b"")
