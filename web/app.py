@@ -12,7 +12,6 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
-from swagger_ui_bundle import swagger_ui_path
 
 from hotline.settings import Settings
 from hotline.web import api, audit, live, pages, review
@@ -52,9 +51,18 @@ def _mount_static(app: FastAPI) -> None:
     works offline and under a CSP that allows only this server's scripts."""
     app.mount("/qa/static", StaticFiles(directory=STATIC / "qa"), name="qa-static")
     app.mount("/live/static", StaticFiles(directory=STATIC / "live"), name="live-static")
-    app.mount("/docs/static", StaticFiles(directory=swagger_ui_path), name="docs-static")
+    try:
+        from swagger_ui_bundle import swagger_ui_path
+    except ImportError:             # an environment made before the dependency: no /docs UI
+        swagger_ui_path = None
+    if swagger_ui_path is not None:
+        app.mount("/docs/static", StaticFiles(directory=swagger_ui_path), name="docs-static")
     app.mount("/docs/local", StaticFiles(directory=STATIC / "docs"), name="docs-local")
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
+        if swagger_ui_path is None:
+            return HTMLResponse("Swagger UI needs the swagger-ui-bundle package "
+                                "(pip install swagger-ui-bundle); the API schema is at "
+                                "/openapi.json", status_code=503)
         return HTMLResponse((STATIC / "docs" / "index.html").read_text(encoding="utf-8"))
