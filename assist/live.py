@@ -24,6 +24,7 @@ import numpy as np
 
 from hotline import defaults
 from hotline.assist.assistant import ANGER_CUES, Assistant
+from hotline.assist.metrics import LiveMetrics
 from hotline.document import CallDocument, Emotion, Turn
 from hotline.errors import HotlineError
 from hotline.privacy.redact import RedactionFailed, redact_document
@@ -221,6 +222,7 @@ class LiveEngine:
         self.supervisors: dict[int, asyncio.Queue] = {}
         self.asr_busy = 0
         self.streams = 0        # open audio streams (partials only while a single one is live)
+        self.metrics = LiveMetrics()   # suggestion latency, read by /metrics
 
     @classmethod
     def load(cls, settings: Settings, with_asr: bool = True) -> LiveEngine:
@@ -288,6 +290,8 @@ class LiveEngine:
         for event, to_supervisors in events:
             if event["type"] == "suggestion" and eou_wall is not None:
                 event["eou_to_suggestion_ms"] = round((time.perf_counter() - eou_wall) * 1000, 1)
+            if event["type"] == "suggestion":
+                self.metrics.observe(event)
             self.publish(session, event, to_supervisors)
 
     def _process_turn(self, s: CallSession, turn: Turn) -> list[tuple[dict[str, Any], bool]]:

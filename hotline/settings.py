@@ -137,6 +137,7 @@ class Settings(_HotlineSettings):
     rulebook: str = Field("", description="YAML rulebook path (default: the built-in rules)")
     knowledge_dir: str = Field("", description="knowledge-graph YAML directory (default: built-in)")
     queue: str = Field(defaults.QUEUE_NAME, description="RQ queue name")
+    metrics_token: str = Field("", description="web: bearer token Prometheus scrapes /metrics with (admin tokens work too; empty = admin tokens only)")
     redacted_audio: bool = Field(True, description="write a copy with PII spans muted (DATA_DIR/redacted_audio)")
     pii_salt: str = Field("", description="salt of caller hashes (set one per deployment)")
     retention_days: int = Field(defaults.RETENTION_DAYS, ge=0, description="`hotline purge` removes calls older than this many days (0 = keep forever)")

@@ -8,6 +8,7 @@ import html
 import json
 import re
 import sys
+from dataclasses import asdict
 from typing import Any
 
 from hotline.embed import Embedder
@@ -110,7 +111,9 @@ def run(args: argparse.Namespace) -> int:
     finally:
         db.close()
     if args.json:
-        sys.stdout.write(json.dumps(results.to_dict(), ensure_ascii=False) + "\n")
+        given = {k: v for k, v in asdict(filters).items() if v not in (None, "")}
+        out = {**results.to_dict(), "query": args.query, "filters": given}
+        sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
     else:
         print_results(results, args)
     return 0

@@ -71,9 +71,10 @@ class SearchResults(Page):
     results: list[SearchHit] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        """The contract JSON: {"results": [{call_id, turn, start, role, snippet, score}],
-        "total", "offset", "next_offset", "mode", "matched_terms"}."""
-        return {"results": [asdict(h) for h in self.results],
+        """The contract JSON: {"results": [{call_id, turn, start, role, snippet, score, date,
+        ...}], "calls": [], "by": "turn", "total", "offset", "next_offset", "mode",
+        "matched_terms"} — the CLI's --json and the HTTP API's answer alike."""
+        return {"results": [hit_dict(h) for h in self.results], "calls": [], "by": "turn",
                 **self.page_dict(len(self.results))}
 
 
@@ -87,5 +88,19 @@ class CallResults(Page):
 
     def to_dict(self) -> dict[str, Any]:
         """{"calls": [{call_id, score, hits: [...]}], "total", ...} (`by`: "call")."""
-        return {"calls": [asdict(c) for c in self.calls], "by": "call",
+        return {"calls": [call_dict(c) for c in self.calls], "results": [], "by": "call",
                 **self.page_dict(len(self.calls))}
+
+
+def hit_dict(hit: SearchHit) -> dict[str, Any]:
+    """A hit as JSON: the call's date is `date` (as in the call document's metadata)."""
+    out = asdict(hit)
+    out["date"] = out.pop("call_date")
+    return out
+
+
+def call_dict(call: CallHit) -> dict[str, Any]:
+    out = asdict(call)
+    out["date"] = out.pop("call_date")
+    out["hits"] = [hit_dict(h) for h in call.hits]
+    return out

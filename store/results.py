@@ -411,6 +411,46 @@ class ResultsStore:
             "audio_hours_per_hour": audio / wall if wall > 0 else 0.0,
         }
 
+    def stage_seconds(self) -> dict[str, tuple[int, float]]:
+        """Per pipeline stage over every done call: (calls timed, total seconds), summed by
+        the database from the rows' `timings` JSON (the same on every worker machine)."""
+        each = ("json_each(r.timings) AS t" if self.db.dialect == "sqlite"
+                else "jsonb_each_text(r.timings::jsonb) AS t")
+        rows = self.db.execute(
+            f"""SELECT t.key AS stage, COUNT(*) AS n, SUM(CAST(t.value AS DOUBLE PRECISION)) AS s
+                FROM {TABLE} AS r, {each}
+                WHERE r.pipeline_version = ? AND r.status = 'done' AND r.timings LIKE ?
+                GROUP BY t.key ORDER BY t.key""",
+            (self.pipeline_version, "{%"),
+        )
+        return {r["stage"]: (int(r["n"]), float(r["s"] or 0.0)) for r in rows}
+
+    def list_calls(self, *, date_from: str | None = None, date_to: str | None = None,
+                   agent_id: str | None = None, limit: int = 50, offset: int = 0
+                   ) -> tuple[int, list[dict[str, Any]]]:
+        """(total, one page) of done calls, newest call date first: call_id, call_date,
+        agent_id, duration and the stored summary (the document without turns). One row
+        per call (its most recently finished pipeline version)."""
+        where = [f"""r.status = 'done' AND r.document IS NOT NULL AND NOT EXISTS (
+                    SELECT 1 FROM {TABLE} AS n WHERE n.call_id = r.call_id
+                    AND n.status = 'done' AND n.document IS NOT NULL
+                    AND n.finished_at > r.finished_at)"""]
+        params: list[Any] = []
+        for sql, value in (("r.call_date >= ?", date_from), ("r.call_date <= ?", date_to),
+                           ("r.agent_id = ?", agent_id)):
+            if value is not None:
+                where.append(sql)
+                params.append(value)
+        cond = " AND ".join(where)
+        total = int(self.db.execute(f"SELECT COUNT(*) AS n FROM {TABLE} AS r WHERE {cond}",
+                                    params)[0]["n"])
+        rows = self.db.execute(
+            f"""SELECT r.call_id, r.call_date, r.agent_id, r.duration,
+                       COALESCE(r.summary, r.document) AS summary
+                FROM {TABLE} AS r WHERE {cond}
+                ORDER BY r.call_date DESC, r.call_id LIMIT ? OFFSET ?""",
+            [*params, limit, offset])
+        return total, [{**r, "summary": json.loads(r["summary"])} for r in rows]
 
 
 def call_date_of(metadata: dict[str, Any], source: str) -> str:

@@ -11,9 +11,11 @@ from fastapi.responses import FileResponse
 
 from hotline.web import calls, recordings
 from hotline.web.deps import Caller, ServicesDep
-from hotline.web.models import Me, SearchResponse, SimilarResponse
+from hotline.web.models import CallList, CallSummary, CallView, Me, SearchResponse, SimilarResponse
+from hotline.web.versions import API_V1
 
-router = APIRouter(prefix="/api", tags=["qa"])
+router = APIRouter(prefix=API_V1, tags=["qa"])
+DATE = r"^\d{4}-\d{2}-\d{2}$"
 
 
 @router.get("/me", response_model=Me)
@@ -36,7 +38,35 @@ def api_search(svc: ServicesDep, who: Caller,
     return calls.search(svc, who, q, filters, limit, offset=offset, by=by)
 
 
-@router.get("/calls/{call_id}")
+@router.get("/calls", response_model=CallList)
+def api_calls(svc: ServicesDep, who: Caller,
+              date_from: str | None = Query(None, pattern=DATE, description="YYYY-MM-DD, inclusive"),
+              date_to: str | None = Query(None, pattern=DATE, description="YYYY-MM-DD, inclusive"),
+              agent: str | None = Query(None, max_length=200, description="metadata agent_id"),
+              limit: int = Query(calls.SEARCH_LIMIT, ge=1, le=500),
+              offset: int = Query(0, ge=0, description="skip this many calls (next_offset)")
+              ) -> CallList:
+    """Stored calls, newest first, paged; agents get their own calls only. Audited."""
+    filters = calls.scoped_filters(who, {"date_from": date_from, "date_to": date_to,
+                                         "agent": agent})
+    total, rows = svc.store.list_calls(date_from=filters.get("date_from"),
+                                       date_to=filters.get("date_to"),
+                                       agent_id=filters.get("agent"), limit=limit, offset=offset)
+    svc.auth.audit(who, "list", query={**filters, "offset": offset}, detail=f"{total} calls")
+    end = offset + len(rows)
+    return CallList(calls=[_summary(r) for r in rows], total=total, offset=offset, limit=limit,
+                    next_offset=end if end < total and rows else None, filters=filters)
+
+
+def _summary(row: dict[str, Any]) -> CallSummary:
+    doc = row["summary"]
+    return CallSummary(call_id=row["call_id"], date=row["call_date"], agent_id=row["agent_id"],
+                       duration=row["duration"], language=doc.get("language"),
+                       intents=doc.get("intents") or [],
+                       violations=len(doc.get("violations") or []))
+
+
+@router.get("/calls/{call_id}", response_model=CallView)
 def api_call(call_id: str, svc: ServicesDep, who: Caller) -> dict[str, Any]:
     """The call document (contract JSON). Agents: own calls only (else 404). Audited."""
     doc = calls.visible_document(svc, who, call_id, "view")

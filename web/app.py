@@ -14,9 +14,10 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from hotline.settings import Settings
-from hotline.web import api, audit, live, pages, review
+from hotline.web import api, audit, live, openapi, ops, pages, problems, review
 from hotline.web.security import SecurityMiddleware, TokenLogFilter
 from hotline.web.services import open_services
+from hotline.web.versions import ApiAliases
 
 STATIC = Path(__file__).parent / "static"
 
@@ -37,12 +38,17 @@ def create_app(settings: Settings, engine: Any = None) -> FastAPI:
             app.state.services.close()
 
     app = FastAPI(title="hotline", version="0.1.0", lifespan=lifespan, docs_url=None,
-                  redoc_url=None, description="Call-center voice analytics and live agent assist")
+                  redoc_url=None, description="Call-center voice analytics and live agent assist",
+                  generate_unique_id_function=openapi.operation_id)
     app.state.settings = settings
-    for router in (api.router, review.router, audit.router, pages.router, live.router):
+    for router in (api.router, review.router, audit.router, pages.router, live.router,
+                   ops.router):
         app.include_router(router)
     _mount_static(app)
+    problems.install(app)
+    openapi.install(app)
     app.add_middleware(SecurityMiddleware, allowed_origins=settings.origins)
+    app.add_middleware(ApiAliases)
     return app
 
 

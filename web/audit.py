@@ -9,6 +9,7 @@ from hotline.web.auth import AuthStore, Principal
 from hotline.web.deps import Auth, Caller, Visitor
 from hotline.web.models import AuditRow
 from hotline.web.pages import login_redirect
+from hotline.web.versions import API_V1
 from hotline.web.views import templates
 
 router = APIRouter()
@@ -21,7 +22,7 @@ def _reader(who: Principal, auth: AuthStore) -> Principal:
     return who
 
 
-@router.get("/api/audit", response_model=list[AuditRow], tags=["qa"])
+@router.get(f"{API_V1}/audit", response_model=list[AuditRow], tags=["qa"])
 def api_audit(auth: Auth, who: Caller, limit: int = Query(100, ge=1, le=5000),
               action: str | None = None, call_id: str | None = None,
               since: str | None = Query(None, description="ISO time lower bound (UTC)")

@@ -109,8 +109,8 @@ def search(svc: Services, who: Principal, query: str, filters: dict[str, Any],
     paging = {k: v for k, v in (("by", by), ("offset", offset)) if v not in ("turn", 0)}
     svc.auth.audit(who, "search", query={"q": query, **paging, **filters},
                    detail=f"{page['total']} results")
-    body = {k: page[k] for k in ("total", "total_exact", "offset", "next_offset", "mode",
-                                 "matched_terms")}
+    body = {k: page[k] for k in ("total", "total_exact", "offset", "next_offset", "by", "mode",
+                                 "matched_terms", "took_ms")}
     if by == "call":
         return SearchResponse(calls=[_call(c) for c in items], query=query, filters=filters,
                               **body)
@@ -121,7 +121,7 @@ def search(svc: Services, who: Principal, query: str, filters: dict[str, Any],
 def _call(c: dict[str, Any]) -> CallMatch:
     return CallMatch(call_id=c["call_id"], score=float(c.get("score") or 0.0),
                      hits=[_hit(h) for h in c.get("hits") or []], n_hits=c.get("n_hits", 0),
-                     date=c.get("call_date"), agent_id=c.get("agent_id"),
+                     date=c.get("date"), agent_id=c.get("agent_id"),
                      duration=c.get("duration"), language=c.get("language"),
                      terms=c.get("terms") or {})
 
@@ -129,7 +129,7 @@ def _call(c: dict[str, Any]) -> CallMatch:
 def _hit(h: dict[str, Any]) -> SearchHit:
     return SearchHit(call_id=h["call_id"], turn=h.get("turn"), start=h.get("start"),
                      end=h.get("end"), role=h.get("role"), snippet=h.get("snippet") or "",
-                     score=float(h.get("score") or 0.0), date=h.get("call_date") or h.get("date"),
+                     score=float(h.get("score") or 0.0), date=h.get("date"),
                      agent_id=h.get("agent_id"), emotion=h.get("emotion"),
                      terms=h.get("terms") or {})
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Depends, HTTPException, WebSocketException
+from fastapi import Depends, HTTPException, Security, WebSocketException
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.requests import HTTPConnection
 
 from hotline.search.index import SearchIndex
@@ -20,6 +21,9 @@ from hotline.web.auth import AuthStore, Principal
 from hotline.web.services import Services
 
 COOKIE = "hotline_session"
+# what OpenAPI shows as the API's security scheme (the check itself is api_principal's)
+BEARER = HTTPBearer(scheme_name="bearer", auto_error=False,
+                    description="a token from `hotline token create`")
 
 
 def get_services(conn: HTTPConnection) -> Services:
@@ -72,7 +76,9 @@ def _audit_refusal(conn: HTTPConnection, auth: AuthStore, why: str) -> None:
                detail=f"{conn.scope['type']} {conn.url.path[:200]}: {why}")
 
 
-def api_principal(conn: HTTPConnection, auth: Annotated[AuthStore, Depends(get_auth)]) -> Principal:
+def api_principal(conn: HTTPConnection, auth: Annotated[AuthStore, Depends(get_auth)],
+                  _scheme: Annotated[HTTPAuthorizationCredentials | None, Security(BEARER)] = None,
+                  ) -> Principal:
     """The caller, or 401 (audited)."""
     who, why = identify(conn, auth)
     if who is None:

@@ -42,6 +42,7 @@ from hotline.web.auth import FACTS_ROLES, LIVE_ROLES, Principal
 from hotline.web.deps import Auth, Caller, Engine, ServicesDep, Visitor, WsCaller, require
 from hotline.web.pages import login_redirect
 from hotline.web.stream import AudioStream, BadFrame, apply_call_info, parse_message, text_turn
+from hotline.web.versions import API_V1
 
 log = logging.getLogger("hotline.live")
 STATIC = Path(__file__).parent / "static" / "live"
@@ -58,7 +59,7 @@ def sidebar(request: Request, who: Visitor, auth: Auth) -> Response:
     return HTMLResponse((STATIC / "sidebar.html").read_text(encoding="utf-8"))
 
 
-@router.get("/api/live/facts")
+@router.get(f"{API_V1}/live/facts")
 async def get_facts(svc: ServicesDep, who: Caller, area: str | None = None) -> dict[str, Any]:
     """Live network facts (base stations, outages), all or of one area (admin, feed)."""
     require(who, FACTS_ROLES, "the facts feed", svc.auth)
@@ -79,7 +80,7 @@ async def _capped_body(request: Request, limit: int) -> bytes:
     return bytes(body)
 
 
-@router.post("/api/live/facts")
+@router.post(f"{API_V1}/live/facts")
 async def post_facts(request: Request, svc: ServicesDep, who: Caller) -> JSONResponse:
     """Load a facts feed (CSV with a header row, or JSON rows); a newer `updated_at` wins per
     site; the whole feed is refused (400 with the reason) when one row is bad (admin, feed)."""
@@ -96,7 +97,7 @@ async def post_facts(request: Request, svc: ServicesDep, who: Caller) -> JSONRes
     return JSONResponse({"loaded": n})
 
 
-@router.get("/api/assist")
+@router.get(f"{API_V1}/assist")
 async def assist(engine: Engine, who: Caller, auth: Auth, q: str, area: str | None = None,
                  language: str | None = None) -> dict[str, Any]:
     """Suggestions for one customer utterance (what the sidebar shows)."""

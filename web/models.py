@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, Field
+
+from hotline.document import CallDocument
 
 
 class SearchHit(BaseModel):
@@ -45,10 +48,12 @@ class SearchResponse(BaseModel):
     next_offset: int | None = Field(None, description="the next page's offset; null: last")
     query: str = ""
     filters: dict[str, Any] = Field(default_factory=dict)
+    by: str = Field("turn", description="turn | call: what `results` / `calls` hold")
     mode: str = Field("", description="exact | partial | fuzzy | filter")
     matched_terms: list[dict[str, Any]] = Field(
         default_factory=list, description='per term: {"term", "match": exact|partial|fuzzy|'
                                           'none, "as": [close spellings searched]}')
+    took_ms: float = Field(0.0, description="time the index took")
 
 
 class SimilarCall(BaseModel):
@@ -85,3 +90,35 @@ class Me(BaseModel):
     role: str
     agent_id: str | None = None
     token_id: str
+
+
+class CallAudio(BaseModel):
+    url: str = Field(description="the recording (HTTP Range; ?version=original|redacted)")
+    redacted_available: bool
+
+
+@dataclass
+class CallView(CallDocument):
+    """The call document (hotline.document.CallDocument, the contract JSON) and where its
+    audio is. Derived from the dataclass, so the schema cannot drift from the contract."""
+
+    audio: CallAudio | None = None
+
+
+class CallSummary(BaseModel):
+    call_id: str
+    date: str | None = Field(None, description="call date, YYYY-MM-DD")
+    agent_id: str | None = None
+    duration: float | None = Field(None, description="seconds")
+    language: str | None = None
+    intents: list[str] = Field(default_factory=list)
+    violations: int = Field(0, description="rule violations found")
+
+
+class CallList(BaseModel):
+    calls: list[CallSummary]
+    total: int = Field(description="calls matching the filters")
+    offset: int = 0
+    limit: int
+    next_offset: int | None = Field(None, description="the next page's offset; null: last")
+    filters: dict[str, Any] = Field(default_factory=dict)

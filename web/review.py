@@ -21,6 +21,7 @@ from hotline.store.schema import ensure_schema
 from hotline.web import calls
 from hotline.web.auth import Principal
 from hotline.web.deps import Caller, ServicesDep
+from hotline.web.versions import API_V1
 
 STATUSES = ("unreviewed", "in_review", "passed", "coaching", "failed", "disputed")
 # The scorecard items a QA reviewer ticks (the service-language standard of DOMAIN.md).
@@ -35,7 +36,7 @@ SCORECARD = {
 REVIEWERS = ("qa", "supervisor", "admin")
 MAX_COMMENT = 2000
 
-router = APIRouter(prefix="/api/calls", tags=["qa"])
+router = APIRouter(prefix=f"{API_V1}/calls", tags=["qa"])
 
 
 @dataclass

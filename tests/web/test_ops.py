@@ -1,0 +1,94 @@
+"""/healthz and /metrics over a real store (SQLite here, PostgreSQL below): job counts and
+stage seconds from the results store, the scrape credential failing closed."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+from prometheus_client.parser import text_string_to_metric_families
+
+from tests.support.apistore import build_api_store
+
+PROBLEM = "application/problem+json"
+
+
+def _client(db_url: str, root, **settings) -> TestClient:
+    from hotline.settings import Settings
+    from hotline.web.app import create_app
+
+    return TestClient(create_app(Settings(db_url=db_url, data_dir=str(root), **settings)),
+                      raise_server_exceptions=False)
+
+
+def _samples(text: str) -> dict[tuple[str, tuple], float]:
+    return {(s.name, tuple(sorted(s.labels.items()))): s.value
+            for fam in text_string_to_metric_families(text) for s in fam.samples}
+
+
+def _check_metrics(client: TestClient, api, token: str) -> None:
+    from hotline.store.db import Database
+    from hotline.store.results import ResultsStore
+
+    r = client.get("/metrics", headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain")
+    got = _samples(r.text)
+    assert got[("hotline_jobs", (("status", "done"),))] == len(api.docs)
+    assert got[("hotline_jobs", (("status", "failed"),))] == 0
+    for stage in ("asr", "diarization"):
+        assert got[("hotline_stage_seconds_count", (("stage", stage),))] == len(api.docs)
+        assert got[("hotline_stage_seconds_sum", (("stage", stage),))] == pytest.approx(
+            sum(d.timings[stage] for d in api.docs))
+    assert got[("hotline_live_sessions", ())] == 0
+    assert got[("hotline_suggestion_latency_seconds_count", ())] == 0
+    # a job failing on another machine shows at the next scrape
+    db = Database(api.db_url)
+    store = ResultsStore(db)
+    store.register("failing-call", "/nowhere/failing.wav")
+    store.mark_failed("failing-call", "could not decode", permanent=True)
+    db.close()
+    again = _samples(client.get("/metrics", headers={"Authorization": f"Bearer {token}"}).text)
+    assert again[("hotline_jobs", (("status", "failed"),))] == 1
+
+
+def test_healthz_and_metrics_on_sqlite(tmp_path, make_document):
+    api = build_api_store(f"sqlite:///{tmp_path / 'hotline.db'}", make_document)
+    with _client(api.db_url, tmp_path, metrics_token="scrape-me") as client:
+        assert client.get("/healthz").json() == {"status": "ok", "store": "ok"}
+        _check_metrics(client, api, "scrape-me")
+        client.app.state.services.db.close()            # the store stops answering
+        r = client.get("/healthz")
+        assert r.status_code == 503 and r.json()["status"] == "unavailable"
+
+
+def test_metrics_need_the_scrape_token_or_admin(tmp_path, make_document):
+    from hotline.store.db import Database
+    from hotline.web.auth import AuthStore
+
+    api = build_api_store(f"sqlite:///{tmp_path / 'hotline.db'}", make_document, n=2)
+    with _client(api.db_url, tmp_path) as client:       # no HOTLINE_METRICS_TOKEN set
+        for headers, status in (({}, 401), ({"Authorization": "Bearer "}, 401),
+                                ({"Authorization": "Bearer scrape-me"}, 401),
+                                (api.headers("qa"), 403), (api.headers("supervisor"), 403)):
+            r = client.get("/metrics", headers=headers)
+            assert r.status_code == status and r.headers["content-type"] == PROBLEM, headers
+        assert client.get("/metrics", headers=api.headers("admin")).status_code == 200
+    with _client(api.db_url, tmp_path, metrics_token="scrape-me") as client:
+        ok = client.get("/metrics", headers={"Authorization": "Bearer scrape-me"})
+        assert ok.status_code == 200
+        assert client.get("/metrics", headers={"Authorization": "Bearer scrape-m"}).status_code \
+            == 401
+    db = Database(api.db_url)
+    refused = AuthStore(db).audit_rows(action="metrics")
+    db.close()
+    assert {r["status"] for r in refused} == {"unauthorized", "forbidden"}
+
+
+@pytest.mark.postgres
+def test_healthz_and_metrics_on_postgres(pg_url, tmp_path, make_document):
+    api = build_api_store(pg_url, make_document)
+    with _client(pg_url, tmp_path, metrics_token="scrape-me") as client:
+        assert client.get("/healthz").status_code == 200
+        _check_metrics(client, api, "scrape-me")
+        listing = client.get("/api/v1/calls", params={"limit": 2},
+                             headers=api.headers("qa")).json()
+        assert listing["total"] == len(api.docs) and listing["next_offset"] == 2

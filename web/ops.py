@@ -1,0 +1,104 @@
+"""Operator endpoints: `/healthz` (no auth: does the store answer?) and `/metrics`
+(Prometheus text format).
+
+/metrics is computed at scrape time from what every worker machine shares — job counts per
+status and per-stage seconds summed by the results database — plus this server's own live
+sessions and suggestion-latency histograms. It needs a credential and fails closed: the
+bearer token `HOTLINE_METRICS_TOKEN` (what a Prometheus `authorization` block sends) or any
+admin token; no token is 401, another role 403, both audited.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Security
+from fastapi.responses import JSONResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client.metrics_core import GaugeMetricFamily, Metric, SummaryMetricFamily
+from prometheus_client.registry import Collector
+
+from hotline.assist.metrics import LiveMetrics
+from hotline.web.deps import BEARER, ServicesDep
+from hotline.web.services import Services
+
+log = logging.getLogger("hotline.web")
+router = APIRouter(tags=["ops"])
+
+
+@router.get("/healthz", operation_id="healthz",
+            responses={503: {"description": "the results store does not answer"}})
+def healthz(svc: ServicesDep) -> JSONResponse:
+    """200 {"status": "ok"} when the results store answers a query, else 503 (no auth)."""
+    try:
+        svc.db.execute("SELECT 1")
+    except Exception as exc:           # any driver error means "not healthy", never a 500
+        log.warning("healthz: store unavailable: %s", type(exc).__name__)
+        return JSONResponse({"status": "unavailable", "store": type(exc).__name__},
+                            status_code=503)
+    return JSONResponse({"status": "ok", "store": "ok"})
+
+
+@router.get("/metrics", operation_id="metrics", response_class=Response,
+            responses={200: {"content": {CONTENT_TYPE_LATEST: {}}}})
+def metrics(svc: ServicesDep, creds: Annotated[HTTPAuthorizationCredentials | None,
+                                               Security(BEARER)] = None) -> Response:
+    """Prometheus metrics (bearer HOTLINE_METRICS_TOKEN or an admin token)."""
+    _check_scraper(creds.credentials if creds else "", svc)
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(HotlineCollector(svc))
+    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+
+def _check_scraper(token: str, svc: Services) -> None:
+    """The metrics token or an admin token; otherwise 401/403 (audited)."""
+    expected = svc.settings.metrics_token
+    if token and expected and hmac.compare_digest(token.encode(), expected.encode()):
+        return
+    who = svc.auth.verify(token) if token else None
+    if who is None:
+        svc.auth.audit(None, "metrics", status="unauthorized",
+                       detail="missing token" if not token else "invalid token")
+        raise HTTPException(401, "metrics need 'Authorization: Bearer <HOTLINE_METRICS_TOKEN "
+                                 "or an admin token>'", headers={"WWW-Authenticate": "Bearer"})
+    if who.role != "admin":
+        svc.auth.audit(who, "metrics", status="forbidden", detail="needs admin")
+        raise HTTPException(403, "metrics need the metrics token or an admin token")
+
+
+class HotlineCollector(Collector):
+    """Reads the services at scrape time (nothing cached between scrapes)."""
+
+    def __init__(self, svc: Services):
+        self.svc = svc
+
+    def collect(self) -> Iterator[Metric]:
+        jobs = GaugeMetricFamily("hotline_jobs", "calls in the results store by job status "
+                                 "(all workers, current pipeline version)", labels=["status"])
+        for status, n in sorted(self.svc.store.counts().items()):
+            jobs.add_metric([status], n)
+        yield jobs
+        stages = SummaryMetricFamily("hotline_stage_seconds", "pipeline stage seconds over "
+                                     "every done call (from the stored timings)",
+                                     labels=["stage"])
+        for stage, (n, total) in self.svc.store.stage_seconds().items():
+            stages.add_metric([stage], count_value=n, sum_value=total)
+        yield stages
+        yield from self._live()
+
+    def _live(self) -> Iterator[Metric]:
+        engine = self.svc.engine                # None until the first live request loads it
+        sessions = GaugeMetricFamily("hotline_live_sessions",
+                                     "live calls with an open stream or listener here")
+        sessions.add_metric([], len(engine.sessions) if engine is not None else 0)
+        yield sessions
+        streams = GaugeMetricFamily("hotline_live_streams",
+                                    "open live streams (WebSocket connections) here")
+        streams.add_metric([], sum(self.svc.live_streams.values()))
+        yield streams
+        measured = getattr(engine, "metrics", None) or LiveMetrics()
+        yield from measured.collect()
