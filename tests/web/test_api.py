@@ -157,10 +157,10 @@ def test_similar_calls(qa_world):
 
 def test_openapi_lists_the_api(qa_world):
     spec = httpx.get(qa_world.url + "/openapi.json", timeout=30).json()
-    for path in ("/api/search", "/api/calls/{call_id}", "/api/calls/{call_id}/audio",
-                 "/api/calls/{call_id}/similar", "/api/audit", "/api/me"):
+    for path in ("/api/v1/search", "/api/v1/calls/{call_id}", "/api/v1/calls/{call_id}/audio",
+                 "/api/v1/calls/{call_id}/similar", "/api/v1/audit", "/api/v1/me"):
         assert path in spec["paths"], path
-    params = {p["name"] for p in spec["paths"]["/api/search"]["get"]["parameters"]}
+    params = {p["name"] for p in spec["paths"]["/api/v1/search"]["get"]["parameters"]}
     assert {"q", "role", "date_from", "date_to", "agent", "emotion", "rule", "intent",
             "min_duration", "max_duration"} <= params
     assert httpx.get(qa_world.url + "/docs", timeout=30).status_code == 200
