@@ -83,16 +83,17 @@ async def _capped_body(request: Request, limit: int) -> bytes:
 @router.post(f"{API_V1}/live/facts")
 async def post_facts(request: Request, svc: ServicesDep, who: Caller) -> JSONResponse:
     """Load a facts feed (CSV with a header row, or JSON rows); a newer `updated_at` wins per
-    site; the whole feed is refused (400 with the reason) when one row is bad (admin, feed)."""
+    site; the whole feed is refused (400, a problem whose `detail` is the reason) when one row
+    is bad (admin, feed)."""
     require(who, FACTS_ROLES, "the facts feed", svc.auth)
     raw = await _capped_body(request, defaults.MAX_FACTS_BODY_BYTES)
     try:
         n = await asyncio.to_thread(svc.facts.upsert, parse_feed(raw.decode("utf-8"), "body"))
     except UnicodeDecodeError:
-        return JSONResponse({"error": "the facts feed must be UTF-8 text"}, status_code=400)
+        raise HTTPException(400, "the facts feed must be UTF-8 text") from None
     except HotlineError as exc:
         svc.auth.audit(who, "facts", status="rejected", detail=str(exc)[:300])
-        return JSONResponse({"error": str(exc)}, status_code=400)
+        raise HTTPException(400, str(exc)) from None
     svc.auth.audit(who, "facts", detail=f"{n} rows")
     return JSONResponse({"loaded": n})
 

@@ -32,12 +32,17 @@ def is_api(request: Request) -> bool:
     return request.scope["type"] == "http" and (path.startswith("/api/") or path == "/metrics")
 
 
+def problem_body(status: int, detail: str, instance: str, **extra: Any) -> dict[str, Any]:
+    """The RFC 7807 members (and any extensions) of one problem."""
+    return {"type": "about:blank", "title": HTTPStatus(status).phrase, "status": status,
+            "detail": detail, "instance": instance, **extra}
+
+
 def problem(request: Request, status: int, detail: str, headers: dict[str, str] | None = None,
             **extra: Any) -> JSONResponse:
     """One problem document (RFC 7807) for `request`."""
-    body = {"type": "about:blank", "title": HTTPStatus(status).phrase, "status": status,
-            "detail": detail, "instance": request.url.path, **extra}
-    return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
+    return JSONResponse(problem_body(status, detail, request.url.path, **extra),
+                        status_code=status, headers=headers, media_type=PROBLEM_JSON)
 
 
 async def _http_error(request: Request, exc: HTTPException) -> Response:

@@ -21,6 +21,8 @@ from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from hotline.web.problems import PROBLEM_JSON, problem_body
+
 STATIC_PREFIXES = ("/qa/static/", "/live/static/", "/docs/static/", "/docs/local/")
 _TOKEN_IN_TEXT = re.compile(r"(?i)((?:token|session)=)[^&\s\"']+")
 
@@ -100,9 +102,10 @@ async def _refuse(scope: Scope, receive: Receive, send: Send) -> None:
         await receive()                                   # websocket.connect
         await send({"type": "websocket.close", "code": 1008, "reason": "origin not allowed"})
         return
-    body = json.dumps({"detail": "cross-site request refused: origin not allowed"}).encode()
+    body = json.dumps(problem_body(403, "cross-site request refused: origin not allowed",
+                                   scope["path"][:200])).encode()
     await send({"type": "http.response.start", "status": 403,
-                "headers": [(b"content-type", b"application/json"),
+                "headers": [(b"content-type", PROBLEM_JSON.encode()),
                             (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})
 

@@ -130,16 +130,16 @@ def test_facts_feed_is_guarded(live_server, live_tokens, monkeypatch):
                       timeout=30).status_code == 403
     pinned = {**row, "status": "ok", "updated_at": "2099-01-01T00:00:00Z"}
     r = httpx.post(url, content=json.dumps([pinned]), headers=feed, timeout=30)
-    assert r.status_code == 400 and "future" in r.json()["error"]
+    assert r.status_code == 400 and "future" in r.json()["detail"]
     for junk in ("null", "xyz", "", "[1, 2]", '[{"area": "X", "site_id": ["a"], "status": "ok"}]'):
         r = httpx.post(url, content=junk, headers=feed, timeout=30)
-        assert r.status_code == 400 and r.json()["error"], junk
+        assert r.status_code == 400 and r.json()["detail"], junk
     big = b"area,site_id,status\n" + b"A,S,ok\n" * (defaults.MAX_FACTS_BODY_BYTES // 7 + 1)
     assert httpx.post(url, content=big, headers=feed, timeout=30).status_code == 413
     monkeypatch.setattr(defaults, "MAX_FACTS_ROWS", 3)
     many = [{**row, "site_id": f"LK-{i}"} for i in range(4)]
     r = httpx.post(url, content=json.dumps(many), headers=feed, timeout=30)
-    assert r.status_code == 400 and "at most 3" in r.json()["error"]
+    assert r.status_code == 400 and "at most 3" in r.json()["detail"]
 
 
 def test_facts_per_suggestion_are_bounded(live_server, live_tokens):

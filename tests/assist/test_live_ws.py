@@ -162,7 +162,7 @@ def test_facts_api_post_and_get(live_server, live_tokens):
     assert [f["status"] for f in got["facts"]] == ["down"]      # the older feed did not win
     bad = httpx.post(live_server + "/api/live/facts", content='[{"area": "X"}]', timeout=30,
                      headers=feed_auth)
-    assert bad.status_code == 400 and "site_id" in bad.json()["error"]
+    assert bad.status_code == 400 and "site_id" in bad.json()["detail"]
     r = httpx.get(live_server + "/api/assist", params={"q": "no signal at all, I'm in Riverside"},
                   timeout=30, headers=_bearer(live_tokens["A1"]))
     top = r.json()["suggestions"][0]
