@@ -1,5 +1,5 @@
-"""Operator endpoints: `/healthz` (no auth: does the store answer?) and `/metrics`
-(Prometheus text format).
+"""Operator endpoints: `/healthz` (no auth: does the store answer?), `/metrics` (Prometheus
+text format) and `/api/v1/status` (`hotline status --json` over HTTP).
 
 /metrics is computed at scrape time from what every worker machine shares — job counts per
 status and per-stage seconds summed by the results database — plus this server's own live
@@ -23,8 +23,12 @@ from prometheus_client.metrics_core import GaugeMetricFamily, Metric, SummaryMet
 from prometheus_client.registry import Collector
 
 from hotline.assist.metrics import LiveMetrics
-from hotline.web.deps import BEARER, ServicesDep
+from hotline.errors import ConfigError
+from hotline.web.deps import BEARER, Caller, ServicesDep, require
 from hotline.web.services import Services
+from hotline.web.versions import API_V1
+from hotline.worker.queue import connect
+from hotline.worker.status import StatusReport, collect
 
 log = logging.getLogger("hotline.web")
 router = APIRouter(tags=["ops"])
@@ -52,6 +56,28 @@ def metrics(svc: ServicesDep, creds: Annotated[HTTPAuthorizationCredentials | No
     registry = CollectorRegistry(auto_describe=False)
     registry.register(HotlineCollector(svc))
     return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+
+@router.get(f"{API_V1}/status", operation_id="get_status", response_model=StatusReport,
+            responses={503: {"description": "HOTLINE_REDIS_URL is set and Redis does not answer"}})
+def api_status(svc: ServicesDep, who: Caller) -> JSONResponse:
+    """What `hotline status --json` prints, the same fields (admin, supervisor): counts,
+    failures, throughput, one row per worker, warnings; `queue` and RQ's workers when the
+    server has HOTLINE_REDIS_URL. Audited."""
+    require(who, ("admin", "supervisor"), "the batch status", svc.auth)
+    conn = None
+    if svc.settings.redis_url:
+        try:
+            conn = connect(svc.settings.redis_url)
+        except ConfigError as exc:
+            raise HTTPException(503, str(exc)) from None
+    try:
+        report = collect(svc.store, svc.settings.batch, conn, svc.settings.queue)
+    finally:
+        if conn is not None:
+            conn.close()
+    svc.auth.audit(who, "status")
+    return JSONResponse(report.to_dict())
 
 
 def _check_scraper(token: str, svc: Services) -> None:

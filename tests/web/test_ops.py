@@ -92,3 +92,39 @@ def test_healthz_and_metrics_on_postgres(pg_url, tmp_path, make_document):
         listing = client.get("/api/v1/calls", params={"limit": 2},
                              headers=api.headers("qa")).json()
         assert listing["total"] == len(api.docs) and listing["next_offset"] == 2
+
+
+def test_status_api_answers_what_the_cli_prints(tmp_path, make_document, capsys, monkeypatch):
+    import argparse
+    import json
+
+    from hotline.store.db import Database
+    from hotline.store.results import ResultsStore
+    from hotline.worker import cli
+
+    api = build_api_store(f"sqlite:///{tmp_path / 'hotline.db'}", make_document, n=3)
+    db = Database(api.db_url)
+    store = ResultsStore(db)
+    store.register("broken", str(tmp_path / "broken.wav"))
+    store.mark_failed("broken", "could not decode: invalid data", permanent=True)
+    store.register("waiting", str(tmp_path / "waiting.wav"))
+    db.close()
+    monkeypatch.setenv("HOTLINE_DB_URL", api.db_url)
+    monkeypatch.delenv("HOTLINE_REDIS_URL", raising=False)
+    parser = argparse.ArgumentParser(prog="hotline")
+    cli.register(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["status", "--json"])
+    assert args.func(args) == 0
+    printed = json.loads(capsys.readouterr().out)
+    with _client(api.db_url, tmp_path) as client:
+        served = client.get("/api/v1/status", headers=api.headers("supervisor"))
+        assert served.status_code == 200
+        assert served.json() == printed
+        assert printed["counts"] == {"queued": 1, "running": 0, "done": 3, "failed": 1}
+        assert printed["failures"][0]["call_id"] == "broken" and printed["warnings"]
+        r = client.get("/api/v1/status", headers=api.headers("qa"))
+        assert r.status_code == 403 and r.headers["content-type"] == PROBLEM
+    # a server configured with a Redis that does not answer says so (503), it does not guess
+    with _client(api.db_url, tmp_path, redis_url="redis://127.0.0.1:1/0") as client:
+        r = client.get("/api/v1/status", headers=api.headers("admin"))
+        assert r.status_code == 503 and r.headers["content-type"] == PROBLEM
