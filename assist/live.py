@@ -288,9 +288,9 @@ class LiveEngine:
         loop = asyncio.get_running_loop()
         events = await loop.run_in_executor(self.text_pool, self._process_turn, session, turn)
         for event, to_supervisors in events:
-            if event["type"] == "suggestion" and eou_wall is not None:
-                event["eou_to_suggestion_ms"] = round((time.perf_counter() - eou_wall) * 1000, 1)
             if event["type"] == "suggestion":
+                if eou_wall is not None:
+                    event["eou_to_suggestion_ms"] = round((time.perf_counter() - eou_wall) * 1000, 1)
                 self.metrics.observe(event)
             self.publish(session, event, to_supervisors)
 

@@ -114,3 +114,8 @@ MAX_FACTS_BODY_BYTES = 1 << 20  # one facts feed POST
 MAX_FACTS_ROWS = 5_000          # rows in one facts feed
 FACTS_FUTURE_SKEW_S = 300.0     # a feed row's updated_at may be this far ahead of our clock
 MAX_FACTS_PER_SUGGESTION = 10   # live facts attached to one suggestion card (trouble first)
+
+# --- operators: /metrics (docs/web.md) ------------------------------------------------------
+STORE_SCAN_BATCH = 5_000        # rows per statement when /metrics reads stored stage timings
+METRICS_OVERLAP_S = 300.0       # re-read calls finished this long before the newest seen
+                                # (clock skew between worker machines); each call counted once

@@ -411,19 +411,26 @@ class ResultsStore:
             "audio_hours_per_hour": audio / wall if wall > 0 else 0.0,
         }
 
-    def stage_seconds(self) -> dict[str, tuple[int, float]]:
-        """Per pipeline stage over every done call: (calls timed, total seconds), summed by
-        the database from the rows' `timings` JSON (the same on every worker machine)."""
-        each = ("json_each(r.timings) AS t" if self.db.dialect == "sqlite"
-                else "jsonb_each_text(r.timings::jsonb) AS t")
-        rows = self.db.execute(
-            f"""SELECT t.key AS stage, COUNT(*) AS n, SUM(CAST(t.value AS DOUBLE PRECISION)) AS s
-                FROM {TABLE} AS r, {each}
-                WHERE r.pipeline_version = ? AND r.status = 'done' AND r.timings LIKE ?
-                GROUP BY t.key ORDER BY t.key""",
-            (self.pipeline_version, "{%"),
-        )
-        return {r["stage"]: (int(r["n"]), float(r["s"] or 0.0)) for r in rows}
+    def done_timings(self, since: float | None = None,
+                     batch: int = defaults.STORE_SCAN_BATCH) -> Iterator[dict[str, Any]]:
+        """Done calls of this pipeline version updated at or after `since` (epoch), oldest
+        first: {call_id, updated_at, timings}. Read in keyset batches through the (status,
+        updated_at) index, one short statement each, so a long scan never holds the
+        connection (other requests interleave)."""
+        after: tuple[float, str] = (-1.0 if since is None else since, "")
+        while True:
+            rows = self.db.execute(
+                f"""SELECT call_id, updated_at, timings FROM {TABLE}
+                    WHERE status = 'done' AND pipeline_version = ?
+                      AND updated_at >= ? AND (updated_at > ? OR call_id > ?)
+                    ORDER BY updated_at, call_id LIMIT ?""",
+                (self.pipeline_version, after[0], after[0], after[1], batch))
+            for row in rows:
+                yield {"call_id": row["call_id"], "updated_at": float(row["updated_at"]),
+                       "timings": json.loads(row["timings"]) if row["timings"] else {}}
+            if len(rows) < batch:
+                return
+            after = (float(rows[-1]["updated_at"]), rows[-1]["call_id"])
 
     def list_calls(self, *, date_from: str | None = None, date_to: str | None = None,
                    agent_id: str | None = None, limit: int = 50, offset: int = 0

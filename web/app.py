@@ -41,6 +41,7 @@ def create_app(settings: Settings, engine: Any = None) -> FastAPI:
                   redoc_url=None, description="Call-center voice analytics and live agent assist",
                   generate_unique_id_function=openapi.operation_id)
     app.state.settings = settings
+    app.state.stage_totals = ops.StageTotals()       # /metrics: read incrementally
     for router in (api.router, review.router, audit.router, pages.router, live.router,
                    ops.router):
         app.include_router(router)

@@ -12,18 +12,21 @@ from __future__ import annotations
 
 import hmac
 import logging
+import threading
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Security
+from fastapi import APIRouter, HTTPException, Request, Security
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.metrics_core import GaugeMetricFamily, Metric, SummaryMetricFamily
 from prometheus_client.registry import Collector
 
+from hotline import defaults
 from hotline.assist.metrics import LiveMetrics
 from hotline.errors import ConfigError
+from hotline.store.results import ResultsStore
 from hotline.web.deps import BEARER, Caller, ServicesDep, require
 from hotline.web.services import Services
 from hotline.web.versions import API_V1
@@ -49,12 +52,13 @@ def healthz(svc: ServicesDep) -> JSONResponse:
 
 @router.get("/metrics", operation_id="metrics", response_class=Response,
             responses={200: {"content": {CONTENT_TYPE_LATEST: {}}}})
-def metrics(svc: ServicesDep, creds: Annotated[HTTPAuthorizationCredentials | None,
-                                               Security(BEARER)] = None) -> Response:
+def metrics(request: Request, svc: ServicesDep,
+            creds: Annotated[HTTPAuthorizationCredentials | None, Security(BEARER)] = None
+            ) -> Response:
     """Prometheus metrics (bearer HOTLINE_METRICS_TOKEN or an admin token)."""
     _check_scraper(creds.credentials if creds else "", svc)
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(HotlineCollector(svc))
+    registry.register(HotlineCollector(svc, request.app.state.stage_totals))
     return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
 
@@ -96,11 +100,44 @@ def _check_scraper(token: str, svc: Services) -> None:
         raise HTTPException(403, "metrics need the metrics token or an admin token")
 
 
-class HotlineCollector(Collector):
-    """Reads the services at scrape time (nothing cached between scrapes)."""
+class StageTotals:
+    """Per-stage (calls, seconds) over every done call, kept up to date incrementally: the
+    first scrape reads every call's stored timings once (in batches), later ones only calls
+    finished since, through the (status, updated_at) index. Calls are re-read for
+    METRICS_OVERLAP_S before the newest seen, so a worker whose clock lags still counts;
+    each (call, finish time) is counted once. A call processed again is counted again (its
+    stage seconds were spent again), a purged one stays counted: summary semantics."""
 
-    def __init__(self, svc: Services):
-        self.svc = svc
+    def __init__(self, overlap_s: float = defaults.METRICS_OVERLAP_S):
+        self.overlap_s = overlap_s
+        self.totals: dict[str, tuple[int, float]] = {}
+        self.newest: float | None = None
+        self._recent: set[tuple[str, float]] = set()
+        self._lock = threading.Lock()
+
+    def refresh(self, store: ResultsStore) -> dict[str, tuple[int, float]]:
+        with self._lock:
+            since = None if self.newest is None else self.newest - self.overlap_s
+            for row in store.done_timings(since):
+                key = (row["call_id"], row["updated_at"])
+                if key in self._recent:
+                    continue
+                self._recent.add(key)
+                self.newest = max(self.newest or row["updated_at"], row["updated_at"])
+                for stage, seconds in row["timings"].items():
+                    n, total = self.totals.get(stage, (0, 0.0))
+                    self.totals[stage] = (n + 1, total + float(seconds))
+            if self.newest is not None:
+                cutoff = self.newest - self.overlap_s
+                self._recent = {k for k in self._recent if k[1] >= cutoff}
+            return dict(self.totals)
+
+
+class HotlineCollector(Collector):
+    """Reads the services at scrape time; stage seconds through `StageTotals`."""
+
+    def __init__(self, svc: Services, stages: StageTotals):
+        self.svc, self.stages = svc, stages
 
     def collect(self) -> Iterator[Metric]:
         jobs = GaugeMetricFamily("hotline_jobs", "calls in the results store by job status "
@@ -111,7 +148,7 @@ class HotlineCollector(Collector):
         stages = SummaryMetricFamily("hotline_stage_seconds", "pipeline stage seconds over "
                                      "every done call (from the stored timings)",
                                      labels=["stage"])
-        for stage, (n, total) in self.svc.store.stage_seconds().items():
+        for stage, (n, total) in sorted(self.stages.refresh(self.svc.store).items()):
             stages.add_metric([stage], count_value=n, sum_value=total)
         yield stages
         yield from self._live()

@@ -12,10 +12,10 @@ from prometheus_client.parser import text_string_to_metric_families
 def _scrape(svc) -> dict[str, float]:
     from prometheus_client import CollectorRegistry, generate_latest
 
-    from hotline.web.ops import HotlineCollector
+    from hotline.web.ops import HotlineCollector, StageTotals
 
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(HotlineCollector(svc))
+    registry.register(HotlineCollector(svc, StageTotals()))
     text = generate_latest(registry).decode()
     return {s.name + str(sorted(s.labels.items())): s.value
             for fam in text_string_to_metric_families(text) for s in fam.samples}

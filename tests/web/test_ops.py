@@ -128,3 +128,34 @@ def test_status_api_answers_what_the_cli_prints(tmp_path, make_document, capsys,
     with _client(api.db_url, tmp_path, redis_url="redis://127.0.0.1:1/0") as client:
         r = client.get("/api/v1/status", headers=api.headers("admin"))
         assert r.status_code == 503 and r.headers["content-type"] == PROBLEM
+
+
+def test_stage_totals_read_each_finished_call_once(tmp_path, make_document):
+    """Incremental scrapes: later calls are added, nothing twice, a lagging worker's call
+    (finished 'earlier' than the newest seen, within the overlap) still counted; keyset
+    batches reach every row even when finish times tie."""
+    from hotline.store.db import Database
+    from hotline.store.results import TABLE, ResultsStore
+    from hotline.web.ops import StageTotals
+
+    api = build_api_store(f"sqlite:///{tmp_path / 'hotline.db'}", make_document, n=4)
+    db = Database(api.db_url)
+    store = ResultsStore(db)
+    db.execute(f"UPDATE {TABLE} SET updated_at = 1000.0")             # four-way tie
+    assert len(list(store.done_timings(batch=3))) == 4
+    totals = StageTotals(overlap_s=300.0)
+    want = sum(d.timings["asr"] for d in api.docs)
+    assert totals.refresh(store)["asr"] == (4, pytest.approx(want))
+    assert totals.refresh(store)["asr"] == (4, pytest.approx(want))      # nothing twice
+
+    late, lagging = api.docs[0], api.docs[1]
+    late.timings = {"asr": 10.0}
+    store.save_document(late)                          # processed again: seconds spent again
+    db.execute(f"UPDATE {TABLE} SET updated_at = 2000.0 WHERE call_id = ?", (late.call_id,))
+    assert totals.refresh(store)["asr"] == (5, pytest.approx(want + 10.0))
+    lagging.timings = {"asr": 7.0}
+    store.save_document(lagging)                       # a worker whose clock is 100 s behind
+    db.execute(f"UPDATE {TABLE} SET updated_at = 1900.0 WHERE call_id = ?", (lagging.call_id,))
+    assert totals.refresh(store)["asr"] == (6, pytest.approx(want + 17.0))
+    assert totals.refresh(store)["asr"] == (6, pytest.approx(want + 17.0))
+    db.close()
