@@ -92,7 +92,7 @@ def main() -> int:
         "call page": ("/qa/calls/{id}", {}),
         "review": ("/api/calls/{id}/review", {}),
     }
-    app = create_app(Settings(db_url=db_url, data_dir=str(tmp)))
+    app = create_app(Settings(db_url=db_url, data_dir=str(tmp), audio_dirs=str(Path(audio).parent)))
     with TestClient(app) as client:     # the context runs the lifespan (opens the services)
         for name, (path, params) in cases.items():
             times = []
