@@ -23,13 +23,21 @@ from hotline.errors import ConfigError
 from hotline.settings import Settings
 from hotline.text import count_words, text_language, zh_words
 
-ANGRY_THRESHOLD = 0.5       # fused anger evidence at or above which a turn is "angry"
+ANGRY_THRESHOLD = 0.5       # fused anger evidence at or above which a raised turn is "angry"
+CALM_ANGRY_THRESHOLD = 0.75 # the same for a turn said calmly (no "!", capitals, raised voice):
+                            # "I want to cancel, your prices went up" is a complaint, not anger
+SHOUT_INTENSITY = 0.25      # text intensity (one "!", capitals) that counts as a raised voice
+SHOUT_MAX_VALENCE = 0.15    # ... unless it reads positive ("Sent one! Cheers.")
+SHOUT_ANGER = 0.55          # anger evidence of a raised, not-positive turn ("It's always down!")
 NEGATIVE_VALENCE = -0.2     # valence at or below which a turn is "negative"
 POSITIVE_VALENCE = 0.3
 AROUSAL_ANGER_GAIN = 1.4    # anger added per unit of arousal above AROUSAL_FLOOR (negative words only)
 AROUSAL_FLOOR = 0.55        # 0.5 = the speaker's usual voice
 MODEL_WEIGHT = 0.6          # share of a plugged-in model in the text evidence (rest: lexicon)
 SNOWNLP_WEIGHT = 0.15       # share of snownlp sentiment in Mandarin valence (alone it cannot flip a label)
+VADER_WEIGHT = 0.5          # share of VADER's compound score in English valence (rest: telecom lexicon)
+VADER_HOSTILE = -0.6        # VADER compound at or below which a turn with any anger cue or
+VADER_HOSTILE_ANGER = 0.55  # shouting (intensity) counts as this much anger evidence
 
 # How a model's labels map onto the contract's four (lower-cased, first match wins).
 _LABEL_MAP = (
@@ -130,6 +138,7 @@ class EmotionScorer:
         self.model = model
         self.use_snownlp = use_snownlp
         self._snownlp: Any = None
+        self._vader: Any = None
 
     @classmethod
     def load(cls, settings: Settings | None = None, warm: bool = True) -> EmotionScorer:
@@ -146,6 +155,7 @@ class EmotionScorer:
         noise = np.random.default_rng(0).standard_normal(acoustic.SR).astype(np.float32) * 0.1
         acoustic.turn_features(noise, 0.0, 1.0, 3)
         self.score_text("您好，谢谢", "zh")
+        self.score_text("thanks", "en")
         return self
 
     # --- text ------------------------------------------------------------------------------
@@ -157,6 +167,8 @@ class EmotionScorer:
             if lang == "zh" and self.use_snownlp and len(t) >= 4:
                 v = 2.0 * self._snow(t) - 1.0
                 out[i].valence = (1 - SNOWNLP_WEIGHT) * out[i].valence + SNOWNLP_WEIGHT * v
+            elif lang == "en" and t.strip():
+                _blend_vader(out[i], self._vader_compound(t))
         if self.model is not None and self.model.kind == "text":
             for ev, dist in zip(out, self.model.predict_text(texts), strict=True):
                 _blend_model(ev, dist)
@@ -174,6 +186,15 @@ class EmotionScorer:
             return 0.5
         label, prob = bayes.classify(words)
         return float(prob if label == "pos" else 1.0 - prob)
+
+    def _vader_compound(self, text: str) -> float:
+        """VADER's compound sentiment in [-1, 1]: a maintained general English lexicon with
+        negation, intensifiers, capitals and "!" (the telecom lexicon knows the domain words)."""
+        if self._vader is None:
+            from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+            self._vader = SentimentIntensityAnalyzer()
+        return float(self._vader.polarity_scores(text)["compound"])
 
     def score_text(self, text: str, language: str = "auto") -> Emotion:
         """Text only (live calls, documents without audio)."""
@@ -221,6 +242,14 @@ def _from_lexicon(e: TextEmotion) -> _Evidence:
     return _Evidence(valence=e.valence, anger=e.anger, intensity=e.intensity, cues=e.cues)
 
 
+def _blend_vader(ev: _Evidence, compound: float) -> None:
+    """English valence = lexicon and VADER together; VADER alone never makes a turn angry, but a
+    very negative reading with an anger cue or shouting does (calm complaints stay negative)."""
+    ev.valence = (1 - VADER_WEIGHT) * ev.valence + VADER_WEIGHT * compound
+    if compound <= VADER_HOSTILE and ev.intensity >= SHOUT_INTENSITY:
+        ev.anger = max(ev.anger, VADER_HOSTILE_ANGER)
+
+
 def _blend_model(ev: _Evidence, dist: dict[str, float]) -> None:
     """Mix a model's label distribution into the lexicon evidence."""
     w = MODEL_WEIGHT
@@ -232,13 +261,17 @@ def _blend_model(ev: _Evidence, dist: dict[str, float]) -> None:
 def fuse(ev: _Evidence, arousal: float | None) -> Emotion:
     """Text evidence + acoustic arousal (None = no audio) -> contract Emotion."""
     anger = ev.anger
+    shouted = ev.intensity >= SHOUT_INTENSITY and ev.valence < SHOUT_MAX_VALENCE
+    if shouted:
+        anger = max(anger, SHOUT_ANGER + 0.3 * max(0.0, -ev.valence))
+    raised = shouted or (arousal is not None and arousal > AROUSAL_FLOOR)
     if arousal is not None and arousal > AROUSAL_FLOOR and (ev.valence < 0 or anger > 0):
         negativity = 1.0 if anger > 0 else min(1.0, -2.0 * ev.valence)
         anger = min(1.0, anger + AROUSAL_ANGER_GAIN * (arousal - AROUSAL_FLOOR) * negativity)
     if arousal is None:
         arousal = min(1.0, 0.3 + 0.45 * anger + 0.25 * ev.intensity + 0.1 * abs(ev.valence))
     valence = max(-1.0, min(1.0, ev.valence))
-    if anger >= ANGRY_THRESHOLD:
+    if anger >= (ANGRY_THRESHOLD if raised else CALM_ANGRY_THRESHOLD):
         label, score = "angry", anger
     elif valence <= NEGATIVE_VALENCE:
         label, score = "negative", min(1.0, 0.5 + abs(valence) / 2)

@@ -17,26 +17,27 @@ from hotline.text import has_cjk, normalize_en, normalize_zh
 # --- English -------------------------------------------------------------------------------
 EN_ANGER: dict[str, float] = {
     "ridiculous": 0.8, "unacceptable": 0.8, "outrageous": 0.85, "furious": 0.9, "disgusting": 0.8,
-    "disgraceful": 0.8, "pathetic": 0.8, "absurd": 0.7, "scam": 0.8, "rip off": 0.8, "ripoff": 0.8,
+    "disgraceful": 0.8, "pathetic": 0.8, "absurd": 0.7, "scam": 0.5, "rip off": 0.8, "ripoff": 0.8,
     "ripping me off": 0.85, "robbery": 0.8, "fed up": 0.8, "sick of": 0.75, "sick and tired": 0.85,
-    "had enough": 0.75, "a joke": 0.7, "joke": 0.4, "worst": 0.7, "useless": 0.7,
-    "incompetent": 0.8, "lawyer": 0.7, "sue": 0.6, "regulator": 0.6, "report you": 0.7,
+    "had enough": 0.75, "a joke": 0.7, "joke": 0.4, "worst": 0.75, "useless": 0.7,
+    "incompetent": 0.8, "lawyer": 0.45, "sue": 0.45, "regulator": 0.4, "report you": 0.7,
     "damn": 0.7, "hell": 0.55, "hate": 0.6, "angry": 0.7, "mad": 0.45, "livid": 0.9,
     "nonsense": 0.6, "rubbish": 0.6, "bullshit": 0.9, "crap": 0.7, "third time": 0.75,
     "third time i call": 0.85, "third time i've called": 0.85, "fourth time": 0.8,
     "called three times": 0.8, "called you three times": 0.8, "three times already": 0.75,
     "called twice": 0.5, "keep calling": 0.6, "every single time": 0.6, "again and again": 0.6,
     "nobody helps": 0.7, "no one helps": 0.7, "nobody fixed": 0.6, "nothing has been done": 0.6,
-    "waste of time": 0.7, "wasting my time": 0.75, "cancel my contract": 0.6,
-    "cancel everything": 0.7, "cancel": 0.3, "switch provider": 0.35, "switching provider": 0.35,
-    "switch to another": 0.5, "complaint": 0.35, "complain": 0.35, "file a complaint": 0.7,
-    "formal complaint": 0.45, "manager": 0.35, "supervisor": 0.3, "speak to your manager": 0.6,
-    "how dare": 0.8, "what the": 0.5, "are you kidding": 0.7, "kidding me": 0.7,
+    "waste of time": 0.7, "wasting my time": 0.75, "cancel my contract": 0.35,
+    "cancel everything": 0.7, "switch provider": 0.35, "switching provider": 0.35,
+    "switch to another": 0.5, "complaint": 0.35, "complain": 0.35, "file a complaint": 0.4,
+    "formal complaint": 0.45, "manager": 0.35, "supervisor": 0.3, "speak to your manager": 0.45,
+    "how dare": 0.8, "don't talk to me like that": 0.85, "want this fixed": 0.5, "don't tell me to calm down": 0.8, "calm down": 0.5, "you people": 0.6,
+    "idiot": 0.85, "stupid": 0.7, "shut up": 0.85, "for god's sake": 0.8, "seriously": 0.4, "what the": 0.5, "are you kidding": 0.7, "kidding me": 0.7,
     "unbelievable": 0.6, "this is insane": 0.75, "insane": 0.5, "stop lying": 0.8, "liar": 0.8,
     "lying to me": 0.8, "not acceptable": 0.8, "enough is enough": 0.8, "fix it now": 0.6,
     "i demand": 0.6, "demand": 0.35, "terrible service": 0.7, "horrible service": 0.7,
     "awful service": 0.7, "shocking": 0.55, "not good enough": 0.7, "waiting for days": 0.6,
-    "been waiting": 0.4, "keep happening": 0.5, "keeps happening": 0.5, "why does this keep": 0.6, "fraud": 0.7, "stole": 0.6, "stealing": 0.6,
+    "been waiting": 0.4, "keep happening": 0.5, "keeps happening": 0.5, "why does this keep": 0.6, "fraud": 0.5, "stole": 0.6, "stealing": 0.6,
 }
 EN_NEGATIVE: dict[str, float] = {
     "problem": 0.35, "problems": 0.35, "issue": 0.3, "issues": 0.3, "not working": 0.5, "doesn't work": 0.5, "does not work": 0.5,
@@ -58,7 +59,8 @@ EN_POSITIVE: dict[str, float] = {
     "working now": 0.6, "solved": 0.55, "fixed": 0.45, "resolved": 0.5, "good": 0.4,
     "nice": 0.45, "lovely": 0.6, "pleasure": 0.5, "love": 0.55, "amazing": 0.7, "sorted": 0.45,
     "no problem": 0.35, "not a problem": 0.35, "that's fine": 0.3, "sounds good": 0.5,
-    "much better": 0.6, "better now": 0.55, "all good": 0.5,
+    "much better": 0.6, "better now": 0.55, "all good": 0.5, "cheers": 0.45, "it's working": 0.55,
+    "that's done it": 0.55,
 }
 EN_NEGATORS = ("not", "never", "no", "don't", "dont", "isn't", "wasn't", "aren't", "hardly",
                "didn't", "doesn't", "won't", "nothing", "without")
@@ -69,7 +71,7 @@ EN_MASK = ("thank you for calling", "thanks for calling", "thank you for holding
            "thank you for your patience", "sorry to hear", "understand your frustration",
            "i understand how frustrating", "apologize for the trouble", "apologise for the trouble",
            "good morning", "good afternoon", "good evening", "hello", "anything else",
-           "make sure", "not sure", "no worries")
+           "make sure", "not sure", "no worries", "no thanks", "no thank you")
 
 # --- Mandarin ------------------------------------------------------------------------------
 ZH_ANGER: dict[str, float] = {
@@ -77,8 +79,8 @@ ZH_ANGER: dict[str, float] = {
     "垃圾": 0.8, "骗子": 0.85, "骗人": 0.8, "坑人": 0.8, "忽悠": 0.7, "气死": 0.9, "受不了": 0.7,
     "忍无可忍": 0.9, "凭什么": 0.75, "搞什么": 0.7, "到底": 0.35, "第三次": 0.75, "好几次": 0.6,
     "多少次": 0.6, "三次了": 0.75, "又是": 0.35, "还是没": 0.4, "一直没": 0.3, "没人管": 0.7,
-    "踢皮球": 0.8, "推来推去": 0.8, "推卸": 0.7, "退网": 0.6, "销户": 0.45, "换运营商": 0.35,
-    "携号转网": 0.2, "举报": 0.7, "工信部": 0.75, "12300": 0.7, "曝光": 0.7, "领导": 0.35,
+    "踢皮球": 0.8, "推来推去": 0.8, "推卸": 0.7, "退网": 0.3, "换运营商": 0.35,
+    "举报": 0.7, "工信部": 0.75, "12300": 0.7, "曝光": 0.7, "领导": 0.35,
     "经理": 0.3, "什么态度": 0.85, "态度太差": 0.85, "态度差": 0.75, "欺负": 0.7, "乱扣费": 0.8,
     "乱收费": 0.8, "扣我钱": 0.6, "无语": 0.6, "太过分": 0.85, "过分": 0.6, "岂有此理": 0.9,
     "荒唐": 0.75, "浪费时间": 0.7, "浪费我的时间": 0.75, "给个说法": 0.75, "给我个说法": 0.75,
@@ -86,15 +88,15 @@ ZH_ANGER: dict[str, float] = {
     "生气": 0.7, "愤怒": 0.85, "恶心": 0.75, "黑心": 0.85, "霸王条款": 0.8, "赔偿": 0.45,
     "不像话": 0.8, "有病": 0.8, "敷衍": 0.75, "太差劲": 0.8, "差劲": 0.7, "坑": 0.45,
     "太坑": 0.8, "开什么玩笑": 0.75, "都几天了": 0.7, "几天了": 0.5, "还没弄好": 0.6,
-    "还没修好": 0.6, "管不管": 0.6, "老是这样": 0.6, "老是": 0.35,
+    "还没修好": 0.6, "管不管": 0.6, "老是这样": 0.6, "老是": 0.2,
 }
 ZH_NEGATIVE: dict[str, float] = {
-    "问题": 0.3, "不行": 0.45, "没信号": 0.5, "信号差": 0.5, "信号不好": 0.5, "很慢": 0.45,
-    "太慢": 0.5, "网速慢": 0.5, "卡": 0.3, "断网": 0.5, "掉线": 0.45, "打不通": 0.5, "扣费": 0.35,
+    "问题": 0.2, "不行": 0.45, "没信号": 0.5, "信号差": 0.5, "信号不好": 0.5, "很慢": 0.45,
+    "太慢": 0.5, "网速慢": 0.5, "断网": 0.5, "掉线": 0.45, "打不通": 0.5, "扣费": 0.35,
     "多扣": 0.55, "失望": 0.65, "着急": 0.5, "担心": 0.45, "麻烦": 0.3, "不满意": 0.65,
     "不明白": 0.35, "不清楚": 0.3, "故障": 0.4, "坏了": 0.45, "没法用": 0.55, "用不了": 0.5,
-    "不好": 0.45, "不能": 0.25, "丢了": 0.4, "被盗": 0.45, "失败": 0.45, "贵": 0.35,
-    "郁闷": 0.6, "难受": 0.55, "糟糕": 0.6, "不对": 0.4, "错了": 0.4, "还没": 0.3,
+    "不好": 0.45, "很卡": 0.45, "太卡": 0.5, "卡顿": 0.45, "丢了": 0.4, "被盗": 0.45, "失败": 0.45, "太贵": 0.15,
+    "郁闷": 0.6, "难受": 0.55, "糟糕": 0.6, "错了": 0.4, "还没": 0.3,
 }
 ZH_POSITIVE: dict[str, float] = {
     "谢谢": 0.5, "感谢": 0.55, "太好了": 0.7, "好的": 0.3, "满意": 0.55, "不错": 0.55,
@@ -106,7 +108,8 @@ ZH_NEGATORS = ("不", "没", "别", "未", "无")
 PREFIX_MIN_CHARS = 5  # English single-word cues this long also match as word prefixes
 ZH_INTENSIFIERS = ("太", "非常", "真", "特别", "实在", "简直", "根本", "极")
 ZH_MASK = ("不好意思", "没关系", "不客气", "感谢您的来电", "谢谢您的来电", "感谢来电", "您好",
-           "请问还有什么", "还有其他", "很抱歉", "非常抱歉", "理解您", "放心")
+           "请问还有什么", "还有其他", "很抱歉", "非常抱歉", "理解您", "放心", "能不能", "可不可以",
+           "行不行", "能否")
 
 
 @dataclass
@@ -174,7 +177,7 @@ class LexiconScorer:
             negated = any(w in EN_NEGATORS for w in before)
             boosted = any(w in EN_INTENSIFIERS for w in before[-2:])
             hits.append(_apply_negation(kind, weight * (1.3 if boosted else 1.0), negated, m.group(0)))
-        caps = sum(1 for w in re.findall(r"[A-Za-z]{3,}", text) if w.isupper())
+        caps = len(re.findall(r"\b[A-Z]{4,}\b", text))  # "AGAIN", "DONE"; not "SIM", "PUK"
         intensity = min(1.0, 0.25 * text.count("!") + 0.2 * caps
                         + 0.1 * sum(w in EN_INTENSIFIERS for w in words))
         return _combine(hits, intensity)
