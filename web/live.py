@@ -101,11 +101,12 @@ async def post_facts(request: Request, svc: ServicesDep, who: Caller) -> JSONRes
 @router.get(f"{API_V1}/assist")
 async def assist(engine: Engine, who: Caller, auth: Auth, q: str, area: str | None = None,
                  language: str | None = None) -> dict[str, Any]:
-    """Suggestions for one customer utterance (what the sidebar shows)."""
+    """Suggestions for one customer utterance (what the sidebar shows): the same JSON as
+    `hotline assist TEXT --json`."""
     require(who, (*LIVE_ROLES, "qa"), "assist", auth)
     t0 = time.perf_counter()
     out = await asyncio.to_thread(engine.assistant.suggest, q, None, area, language)
-    return {"suggestions": [s.to_dict() for s in out],
+    return {"text": q, "suggestions": [s.to_dict() for s in out],
             "latency_ms": round((time.perf_counter() - t0) * 1000, 2)}
 
 
