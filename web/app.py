@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from hotline.settings import Settings
-from hotline.web import api, audit, live, openapi, ops, pages, problems, review
+from hotline.web import api, audit, live, openapi, ops, pages, problems, reports, review
 from hotline.web.security import SecurityMiddleware, TokenLogFilter
 from hotline.web.services import open_services
 from hotline.web.versions import ApiAliases
@@ -43,7 +43,7 @@ def create_app(settings: Settings, engine: Any = None) -> FastAPI:
     app.state.settings = settings
     app.state.stage_totals = ops.StageTotals()       # /metrics: read incrementally
     for router in (api.router, review.router, audit.router, pages.router, live.router,
-                   ops.router):
+                   ops.router, reports.router):
         app.include_router(router)
     _mount_static(app)
     problems.install(app)

@@ -399,3 +399,30 @@ def test_report_page_in_chromium(browser, sqlite_url, tmp_path):
     page.screenshot(path=str(shots / "report.png"), full_page=True)
     assert not errors, errors
     page.close()
+
+
+def test_report_api_answers_what_the_cli_prints(db_url, tmp_path, monkeypatch, capsys):
+    """GET /api/v1/report (qa, supervisor, admin) == `hotline report --json`, key for key."""
+    from fastapi.testclient import TestClient
+
+    from hotline.settings import Settings
+    from hotline.web.app import create_app
+    from hotline.web.auth import AuthStore
+
+    store, _docs = _generated_store(db_url)
+    auth = AuthStore(store.db)
+    qa = {"Authorization": f"Bearer {auth.create_token('qa', name='r')[0]}"}
+    agent = {"Authorization": f"Bearer {auth.create_token('agent', agent_id='A1')[0]}"}
+    monkeypatch.setenv("HOTLINE_DB_URL", db_url)
+    assert main(["report", "--date", DAY, "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    with TestClient(create_app(Settings(db_url=db_url, data_dir=str(tmp_path)))) as client:
+        served = client.get("/api/v1/report", params={"date": DAY}, headers=qa)
+        assert served.status_code == 200 and served.json() == printed
+        latest = client.get("/api/v1/report", headers=qa).json()
+        assert latest["date"] == DAY                   # the latest day with calls
+        refused = client.get("/api/v1/report", headers=agent)
+        assert refused.status_code == 403
+        assert refused.headers["content-type"] == "application/problem+json"
+        bad = client.get("/api/v1/report", params={"date": "20-11-2026"}, headers=qa)
+        assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "date"
