@@ -13,14 +13,22 @@ from hotline.document import CallDocument
 
 ANSWER_TURNS = 4   # turns after an agent's question in which the customer may still answer it
 
-# Most specific first: "the security code on the back of your card" asks for the CVV.
+# Most specific first: "the security code on the back of your card" asks for the CVV. A question
+# for an order, ticket or tracking number (or a device's IMEI) is answered with a reference: the
+# digits in that answer are not PII ("REFERENCE").
+REFERENCE = "reference"
 ASKS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (REFERENCE, re.compile(
+        r"(?<![A-Za-z])(?:order|ticket|tracking|case|invoice|reference|complaint|work order|parcel"
+        r"|waybill|serial|imei|model)(?![A-Za-z])|订单|工单|单号|快递|物流|运单|受理号|投诉号|串号|序列号|型号", re.I)),
     ("cvv", re.compile(
-        r"cvv|cvc|cv2|security code|card code|three digits|3 digits|digits on the back"
-        r"|back of (?:the|your) card|安全码|校验码|背面|后三位|末三位", re.I)),
+        r"cvv|cvc|cv2|security (?:code|number|digits)|card code|card verification"
+        r"|(?:three|3)[- ]digits?|code on the back|digits on the back|on the back of"
+        r"|back of (?:the|your) card|signature strip|安全码|校验码|背面|背后|后三位|末三位"
+        r"|三位数|签名栏", re.I)),
     ("card_number", re.compile(
-        r"card number|card no|number on (?:the|your) card|card details|long number|card's number"
-        r"|卡号|银行卡|信用卡|借记卡|储蓄卡", re.I)),
+        r"card number|card no|(?:number|digits) on (?:the|your) card|card details|long number"
+        r"|card's number|卡号|银行卡|信用卡|借记卡|储蓄卡", re.I)),
     ("id_number", re.compile(
         r"\bid (?:card )?number|\bid\b|identity (?:card )?number|identification number"
         r"|passport number|national id|身份证|证件号", re.I)),

@@ -27,7 +27,7 @@ from typing import Any
 
 from hotline.document import CallDocument, Redaction
 from hotline.errors import HotlineError
-from hotline.privacy.asks import answer_types
+from hotline.privacy.asks import REFERENCE, answer_types
 
 DEFAULT_PII_SALT = "hotline-pii-salt-change-me"  # override with HOTLINE_PII_SALT in production
 SALT_ENV = "HOTLINE_PII_SALT"
@@ -89,7 +89,8 @@ _PHONE_CTX = re.compile(
 # Words that make a long number an ordinary reference, not PII ("order number 20261130").
 _NOT_PII_CTX = re.compile(
     r"\b(?:order|ticket|tracking|track|reference|ref|case|invoice|receipt|booking|confirmation"
-    r"|parcel|shipment|waybill|serial|model|transaction|complaint number|work order)\b"
+    r"|parcel|shipment|waybill|serial|model|transaction|complaint number|work order"
+    r"|account number|imei)\b"
     r"|工单|订单|单号|快递|物流|流水|编号|发票|运单|受理号|业务号|投诉号", re.I)
 # Context that names PII specifically (the generic "number" / 号码 is not enough to beat an
 # "order" said closer to the digits).
@@ -98,8 +99,9 @@ _PII_NAMED_CTX = re.compile(
     r"|contact|\bid\b|identity|passport|cvv|cvc|security code|卡号|银行卡|信用卡|电话|手机|联系"
     r"|身份证|证件|安全码", re.I)
 _CVV_CTX = re.compile(
-    r"cvv|cvc|cv2|security code|verification value|card code|three digits|3 digits|four digits"
-    r"|digits on the back|back of the card|安全码|校验码|验证码|背面|后三位|末三位|后四位", re.I)
+    r"cvv|cvc|cv2|security (?:code|number|digits)|verification value|card verification|card code"
+    r"|(?:three|3|four|4)[- ]digits?|code on the back|digits on the back|back of (?:the|your) card"
+    r"|signature strip|安全码|校验码|验证码|背面|背后|后三位|末三位|后四位|签名栏", re.I)
 _EMAIL_RE = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
 _DOT = r"(?:\s+(?:dot|点|point|period)\s+|\.)"
 _SPOKEN_EMAIL_RE = re.compile(
@@ -359,10 +361,10 @@ def _scan(text: str, cvv_at: Callable[[int], bool] | None = None,
                                  for m in _DATE_TIME_RE.finditer(text)])
     last_card_end = -10**9
     for whole in _candidate_runs(masked):
-        kind = _judge(whole, masked, cvv_at, last_card_end)
+        kind = _judge(whole, masked, cvv_at, last_card_end, asked_at)
         runs = [whole] if kind in _SURE else whole.split_at_commas()
         for run in runs:
-            kind = _judge(run, masked, cvv_at, last_card_end)
+            kind = _judge(run, masked, cvv_at, last_card_end, asked_at)
             if kind:
                 start = run.start - 1 if run.plus else run.start  # the "+" goes too
                 hits.append(_Hit("phone" if kind == "mobile" else kind, start, run.end))
@@ -374,7 +376,7 @@ def _scan(text: str, cvv_at: Callable[[int], bool] | None = None,
     merged = _merge_hits(hits + answers)
     for h in merged:   # what the agent asked for names the span ("ID number?" -> [ID])
         asked = [a.type for a in answers if a.start < h.end and h.start < a.end]
-        if asked and h.type != "email":
+        if asked and h.type != "email" and asked[0] != "cvv":   # a long number is no CVV
             h.type = asked[0]
     return merged
 
@@ -390,7 +392,7 @@ def _answer_hits(masked: str, asked_at: Callable[[int], str | None]) -> list[_Hi
     Amounts and durations ("128 yuan", "for 20 years") and reference numbers stay."""
     hits = []
     for run, kind in _split_by_answer(_candidate_runs(masked, homophones=True), asked_at):
-        if kind is None or kind == "email" or len(run.digits) < 3:
+        if kind in (None, "email", REFERENCE) or len(run.digits) < 3:
             continue
         if run.strong_digits < 3 and len(run.pieces) < 3:
             continue
@@ -460,8 +462,10 @@ _TOKEN_MARK_RE = re.compile(r"\[(?:CARD|CVV|PHONE|ID|EMAIL)\]")  # our own token
 _SURE = {"card_number", "id_number", "mobile"}
 
 
-def _judge(run: _Run, text: str, cvv_at: Callable[[int], bool] | None, last_card_end: int
-           ) -> str | None:
+def _judge(run: _Run, text: str, cvv_at: Callable[[int], bool] | None, last_card_end: int,
+           asked_at: Callable[[int], str | None] | None = None) -> str | None:
+    if asked_at is not None and asked_at(run.start) == REFERENCE and not run.plus:
+        return None    # the answer to "what's the order number?"
     before = _TOKEN_MARK_RE.sub(" ", text[max(0, run.start - CONTEXT_WINDOW):run.start])
     after_card = run.start - last_card_end <= CVV_AFTER_CARD_WINDOW
     cvv_ctx = bool(cvv_at and 3 <= len(run.digits) <= 4 and cvv_at(run.start))
@@ -558,6 +562,10 @@ def _answer_checker(doc: CallDocument, stream: _Stream) -> Callable[[int], str |
     """The PII type asked for by the agent turn(s) just before the turn at a stream position."""
     asked = answer_types(doc)
     return lambda pos: asked[stream.turn_at(pos)[0]]
+
+
+def _only_reference(kind: str | None) -> str | None:
+    return kind if kind == REFERENCE else None
 
 
 def _streams(doc: CallDocument, by_words: bool) -> list[_Stream]:
@@ -729,12 +737,14 @@ def _redact_free_text(doc: CallDocument) -> None:
 def residual_pii(doc: CallDocument) -> list[tuple[str, str]]:
     """(type, where) of unconditional PII still in `doc` (cards, IDs, phones, e-mails).
 
-    CVVs depend on conversational context, so they are not re-checked here.
+    CVVs depend on conversational context, so they are not re-checked here; the answer to an
+    agent's "order number?" stays exempt, as it was when the document was redacted.
     """
     left: list[tuple[str, str]] = []
     for stream_words in (False, True):
         for stream in _streams(doc, stream_words):
-            for h in _scan(stream.joined()):
+            asked = _answer_checker(doc, stream)
+            for h in _scan(stream.joined(), None, lambda p, a=asked: _only_reference(a(p))):
                 if h.type != "cvv":
                     left.append((h.type, "words" if stream_words else "text"))
     for text in _free_strings(doc):

@@ -107,3 +107,28 @@ def test_answer_window_ends(make_doc) -> None:
                                      "card_number", None]
     out = redact_document(doc)
     assert out.turns[6].text == "one two three four"
+
+
+def test_answer_to_a_reference_question_stays(make_doc) -> None:
+    doc = make_doc([("agent", "订单号再报一下？"),
+                    ("customer", "6217 0000 1234 5678，这是订单号，不是卡号。"),
+                    ("agent", "请问设备的IMEI后四位？"), ("customer", "后四位是4471。")],
+                   language="zh")
+    out = redact_document(doc)
+    assert out.turns[1].text == "6217 0000 1234 5678，这是订单号，不是卡号。"
+    assert out.turns[3].text == "后四位是4471。" and out.redactions == []
+
+
+def test_blind_dev_corpus_meets_the_goals() -> None:
+    """The dev half of the corpus written apart from the redactor (the frozen half is only
+    scored by scripts/bench_redaction.py)."""
+    import json
+    from pathlib import Path
+
+    from hotline.privacy.scoring import score_items
+
+    path = Path(__file__).resolve().parents[1] / "data" / "eval" / "dev" / "redaction.jsonl"
+    scores = score_items([json.loads(line) for line in path.open(encoding="utf-8")])
+    assert scores.spans >= 150 and scores.negatives >= 60
+    assert scores.recall >= 0.97, scores.misses
+    assert scores.fp_rate <= 0.03, scores.misses
