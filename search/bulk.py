@@ -83,8 +83,11 @@ def delete_rows(cur: Any, call_ids: Sequence[str], pg: bool) -> None:
 
 
 def _pg_write(cur: Any, items: Sequence[PreparedCall]) -> None:
-    _copy(cur, "search_calls", CALL_COLUMNS, (it.call for it in items))
-    _copy(cur, "search_turns", TURN_COLUMNS, (r for it in items for r in it.rows))
+    tags = {it.call_id: sorted(f"{k}:{v}" for k, v in it.tags) for it in items}
+    _copy(cur, "search_calls", (*CALL_COLUMNS, "tags"),
+          ((*it.call, tags[it.call_id]) for it in items))
+    _copy(cur, "search_turns", (*TURN_COLUMNS, "tags"),
+          ((*r, tags[it.call_id]) for it in items for r in it.rows))
     _copy(cur, "search_tags", ("call_id", "kind", "value"),
           ((it.call_id, k, v) for it in items for k, v in it.tags))
     vectors = [(it.call_id, int(it.vector.shape[0]), it.vector.tobytes())

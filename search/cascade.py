@@ -67,7 +67,7 @@ class Cascade:
 
     def _fetch(self, s: Search, f: Any, limit: int, offset: int) -> tuple[list[dict], int]:
         if s.target is TURNS:
-            where, params = turn_filter_sql(f)
+            where, params = turn_filter_sql(f, self.pg)
         else:
             where, params = call_filter_sql(f, s.parts, self.pg)
         return fetch(self.q, s, where, params, limit, offset)

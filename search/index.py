@@ -308,7 +308,7 @@ class SearchIndex:
         where, params = call_fields_sql(SearchFilters(
             date_from=f.date_from, date_to=f.date_to, agent=f.agent, rule=f.rule,
             intent=f.intent, min_duration=f.min_duration, max_duration=f.max_duration,
-            language=f.language), "t")
+            language=f.language), self.pg, "t")
         if not where:
             return ids, matrix
         rows = self._q("SELECT DISTINCT t.call_id FROM search_turns t WHERE "

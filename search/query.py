@@ -84,7 +84,11 @@ def part_of(clause: T.Clause, level: str) -> Part:
 
 
 def cond(p: Part, target: Target, pg: bool) -> tuple[str, list[Any]]:
-    """SQL true when a row of `target` holds `p` (for WHERE and coverage)."""
+    """SQL true when a row of `target` holds `p` (for WHERE and coverage). A phrase of a call
+    is found through its turns (tokens + LIKE inside one turn)."""
+    if p.like and target.name == "call":
+        inner, inner_params = cond(p, INNER, pg)
+        return semi_join("x", inner, pg), inner_params
     sqls: list[str] = []
     params: list[Any] = []
     if pg:
@@ -98,14 +102,18 @@ def cond(p: Part, target: Target, pg: bool) -> tuple[str, list[Any]]:
                     f"WHERE {target.fts} MATCH ?)")
         params.append(p.fts())
     if p.like:
-        if target.name == "turn":
-            sqls.append(f"{target.alias}.norm LIKE ? ESCAPE '\\'")
-            params.append(p.like)
-        else:       # a phrase inside one turn: the turns that say it, their calls
-            inner, inner_params = cond(p, INNER, pg)
-            sqls.append(f"c.call_id IN (SELECT x.call_id FROM search_turns x WHERE {inner})")
-            params += inner_params
+        sqls.append(f"{target.alias}.norm LIKE ? ESCAPE '\\'")
+        params.append(p.like)
     return "(" + (" AND ".join(sqls) or "1=1") + ")", params
+
+
+def semi_join(alias: str, where: str, pg: bool) -> str:
+    """`c.call_id` among the calls of the turns `where` holds. On PostgreSQL, OFFSET 0 keeps
+    the subquery from being pulled up into a join planned from a (badly) estimated row count
+    (5 s at 1M turns): it runs once, hashed — as SQLite runs an IN subquery anyway."""
+    fence = " OFFSET 0" if pg else ""
+    return (f"c.call_id IN (SELECT {alias}.call_id FROM search_turns {alias} WHERE {where}"
+            f"{fence})")
 
 
 @dataclass
@@ -156,8 +164,10 @@ class Search:
 
     def likes(self) -> tuple[list[str], list[Any]]:
         """Phrase / substring checks: every part's (all_of) or one content part's (any_of)."""
-        if not self.any_of:
-            out = [cond(Part(like=p.like), self.target, self.pg) for p in self.content if p.like]
+        if not self.any_of:     # turns: the tokens are in the match already; calls: the
+            # phrase's turns are found through their own index (tokens + LIKE)
+            out = [cond(Part(like=p.like) if self.target is TURNS else p, self.target, self.pg)
+                   for p in self.content if p.like]
             return [s for s, _ in out], [v for _, ps in out for v in ps]
         if not any(p.like for p in self.content):
             return [], []
@@ -179,7 +189,7 @@ class Search:
 def call_filter_sql(f: Any, parts: list[Part], pg: bool) -> tuple[list[str], list[Any]]:
     """Filters on whole calls. Turn filters (role, emotion): some turn of that kind must hold
     one of the terms (with no terms: exist)."""
-    where, params = call_fields_sql(f)
+    where, params = call_fields_sql(f, pg)
     turn_where, turn_params = [], []
     for sql, value in (("x.role = ?", f.role), ("x.emotion = ?", f.emotion)):
         if value is not None:
@@ -192,13 +202,12 @@ def call_filter_sql(f: Any, parts: list[Part], pg: bool) -> tuple[list[str], lis
                           INNER, pg) for p in used]
             turn_where.append("(" + " OR ".join(s for s, _ in conds) + ")")
             turn_params += [v for _, ps in conds for v in ps]
-        where.append("c.call_id IN (SELECT x.call_id FROM search_turns x WHERE "
-                     + " AND ".join(turn_where) + ")")
+        where.append(semi_join("x", " AND ".join(turn_where), pg))
         params += turn_params
     return where, params
 
 
-def call_fields_sql(f: Any, alias: str = "c") -> tuple[list[str], list[Any]]:
+def call_fields_sql(f: Any, pg: bool, alias: str = "c") -> tuple[list[str], list[Any]]:
     """Filters on a call's own fields and tags (date, agent, duration, id, rule, intent,
     language); `alias` is search_calls or search_turns (both carry the call's fields)."""
     where: list[str] = []
@@ -211,21 +220,26 @@ def call_fields_sql(f: Any, alias: str = "c") -> tuple[list[str], list[Any]]:
             where.append(sql)
             params.append(float(value) if "duration" in sql else str(value))
     for kind, value in (("rule", f.rule), ("intent", f.intent), ("language", f.language)):
-        if value is not None:
+        if value is None:
+            continue
+        if pg:      # the call's tags copied into each row: GIN, ANDed with the text's bitmap
+            where.append(f"{alias}.tags @> ARRAY[?]::text[]")
+            params.append(f"{kind}:{value}")
+        else:
             where.append(f"{alias}.call_id IN (SELECT call_id FROM search_tags "
                          "WHERE kind = ? AND value = ?)")
             params += [kind, str(value)]
     return where, params
 
 
-def turn_filter_sql(f: Any) -> tuple[list[str], list[Any]]:
+def turn_filter_sql(f: Any, pg: bool) -> tuple[list[str], list[Any]]:
     """Filters on turns: who said it and the turn's emotion, plus the call's fields."""
     where, params = [], []
     for sql, value in (("t.role = ?", f.role), ("t.emotion = ?", f.emotion)):
         if value is not None:
             where.append(sql)
             params.append(str(value))
-    more, more_params = call_fields_sql(f, "t")
+    more, more_params = call_fields_sql(f, pg, "t")
     return where + more, params + more_params
 
 
