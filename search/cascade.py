@@ -41,17 +41,26 @@ ALLOWED = {"exact": {M.EXACT}, "partial": {M.EXACT, M.PARTIAL}, "fuzzy": {M.EXAC
 
 class Cascade:
     """One query over turns or calls; `q` runs SQL, `spell(word)` gives close spellings of a
-    word the index does not hold (empty when it holds it)."""
+    word the index does not hold (empty when it holds it), `indexed(token)` says whether any
+    turn holds the token."""
 
-    def __init__(self, q: Callable, pg: bool, spell: Callable[[str], list[str]]):
-        self.q, self.pg, self.spell = q, pg, spell
+    def __init__(self, q: Callable, pg: bool, spell: Callable[[str], list[str]],
+                 indexed: Callable[[str], bool]):
+        self.q, self.pg, self.spell, self.indexed = q, pg, spell, indexed
 
     def run(self, target: Target, clauses: list[T.Clause], f: Any, limit: int, offset: int,
             fuzzy: bool = True) -> SearchResults | CallResults:
         if not clauses:
             rows, total = self._fetch(Search(target, [], [], self.pg), f, limit, offset)
             return self._answer(target, clauses, "filter", f, rows, total, limit, offset)
+        known: bool | None = None
         for level in LEVELS:
+            if level in ("partial", "fuzzy"):
+                # every word is in the index, only not together or not under these filters:
+                # parts of words and other spellings would only add noise
+                known = self._known(clauses) if known is None else known
+                if known:
+                    continue
             if level == "fuzzy" and not (fuzzy and self._expand(clauses)):
                 continue
             if level == "any" and sum(not M.is_stop(c) for c in clauses) < 2:
@@ -71,6 +80,9 @@ class Cascade:
         else:
             where, params = call_filter_sql(f, s.parts, self.pg)
         return fetch(self.q, s, where, params, limit, offset)
+
+    def _known(self, clauses: list[T.Clause]) -> bool:
+        return all(self.indexed(t) for c in clauses if not M.is_stop(c) for t in c.tokens)
 
     def _expand(self, clauses: list[T.Clause]) -> bool:
         """Close spellings for single words the index does not hold; True if any."""

@@ -182,7 +182,7 @@ class SearchIndex:
         if offset < 0 or limit < 1:
             raise ValueError("offset must be >= 0 and limit >= 1")
         f = self.filters(filters)
-        res = Cascade(self._q, self.pg, self._spell).run(
+        res = Cascade(self._q, self.pg, self._spell, self._indexed).run(
             CALLS if by == "call" else TURNS, T.parse_query(query), f, limit, offset, fuzzy)
         res.took_ms = (time.perf_counter() - t0) * 1000
         return res
@@ -198,6 +198,14 @@ class SearchIndex:
                 raise ValueError(f"unknown rule id {f.rule!r}; valid rule ids: "
                                  + ", ".join(sorted(valid)))
         return f
+
+    def _indexed(self, token: str) -> bool:
+        """Does some turn hold `token` (an index token: a stem, a jieba word)?"""
+        if self.pg:
+            sql = "SELECT 1 AS x FROM search_turns WHERE tsv @@ to_tsquery('simple', ?) LIMIT 1"
+            return bool(self._q(sql, (f"'{token.replace(chr(39), '')}'",)))
+        return bool(self._q("SELECT 1 AS x FROM search_fts WHERE search_fts MATCH ? LIMIT 1",
+                            (f'seg : "{token.replace(chr(34), "")}"',)))
 
     def _spell(self, word: str) -> list[str]:
         """Close spellings of `word` among indexed words; [] when the index holds `word`."""

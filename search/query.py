@@ -248,9 +248,9 @@ def fetch(q: Any, s: Search, where: list[str], params: list[Any], limit: int, of
     """One page of `s` under the filters `where`, best first, and the total — counted up to
     SEARCH_COUNT_MAX hits past the page (more: -(that bound), "at least").
 
-    Without terms: newest calls first. PostgreSQL skips ranking above
-    SEARCH_RANK_MAX_MATCHES matches (newest first instead): ranking every match of a frequent
-    word costs more than it is worth."""
+    Without terms: newest calls first. PostgreSQL orders newest first above
+    SEARCH_RANK_MAX_MATCHES matches: ranking (bm25 or coverage) every match of a frequent word
+    reads every matching row, which costs more than it is worth at a million turns."""
     t = s.target
     cols = TURN_COLS if t.name == "turn" else CALL_COLS
     source, match, match_params, score, score_params = s.source()
@@ -271,8 +271,8 @@ def fetch(q: Any, s: Search, where: list[str], params: list[Any], limit: int, of
     if not s.pg and match and not s.by_coverage and len(where) == 1:
         return _fts_top(q, s, match_params[0], cols, limit, offset)
     total = _count(q, source, cond_sql, params, offset) if s.pg else None
-    if s.pg and match and not s.by_coverage and abs(total) > defaults.SEARCH_RANK_MAX_MATCHES:
-        score, score_params, order = "0.0", [], newest
+    if s.pg and match and (total < 0 or total > defaults.SEARCH_RANK_MAX_MATCHES):
+        order = newest          # scores still computed, for the page's rows only
     rows = q(f"SELECT {cols}, {score} AS score FROM {source} WHERE {cond_sql} "
              f"ORDER BY {order} LIMIT ? OFFSET ?",
              [*score_params, *params, int(limit), int(offset)])
