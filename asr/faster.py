@@ -34,9 +34,10 @@ class FasterWhisperTranscriber:
         if silent is not None:
             return silent
         segments, info = self._run(samples, options, language)
+        decoded = [_segment(s) for s in segments]   # consume the generator: info is then final
         result = build_transcript(
-            [_segment(s) for s in segments], options, info.language, duration,
-            float(info.language_probability or 0.0),
+            decoded, options, info.language, duration, float(info.language_probability or 0.0),
+            english_only=not self.multilingual, speech_s=_speech_seconds(info, duration),
         )
         return tighten(result, samples, options)
 
@@ -115,4 +116,11 @@ def _segment(seg) -> Segment:
         avg_logprob=float(seg.avg_logprob),
         no_speech_prob=float(seg.no_speech_prob),
         compression_ratio=float(seg.compression_ratio),
+        temperature=float(seg.temperature or 0.0),
     )
+
+
+def _speech_seconds(info, duration: float) -> float:
+    """Seconds of speech the VAD kept (the whole duration without VAD)."""
+    after_vad = getattr(info, "duration_after_vad", None)
+    return float(after_vad) if after_vad is not None else duration

@@ -57,8 +57,10 @@ class OpenAIWhisperTranscriber:
             sample_len=options.max_new_tokens,
         )
         segments = [_segment(s) for s in result.get("segments", [])]
+        speech_s = sum(b - a for a, b in zip(clips[::2], clips[1::2], strict=False))
         transcript = build_transcript(
-            segments, options, result.get("language") or language or "en", duration
+            segments, options, result.get("language") or language or "en", duration,
+            english_only=not self.multilingual, speech_s=speech_s,
         )
         return tighten(transcript, samples, options)
 
@@ -98,4 +100,5 @@ def _segment(seg: dict) -> Segment:
         avg_logprob=float(seg.get("avg_logprob", 0.0)),
         no_speech_prob=float(seg.get("no_speech_prob", 0.0)),
         compression_ratio=float(seg.get("compression_ratio", 1.0)),
+        temperature=float(seg.get("temperature", 0.0) or 0.0),
     )

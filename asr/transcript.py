@@ -7,6 +7,8 @@ from typing import Protocol
 
 import numpy as np
 
+from hotline import defaults
+from hotline.asr.language import LANGUAGE_UNSUPPORTED, assess
 from hotline.asr.options import ASROptions
 from hotline.document import Word
 
@@ -20,6 +22,7 @@ class Segment:
     avg_logprob: float = 0.0
     no_speech_prob: float = 0.0
     compression_ratio: float = 1.0
+    temperature: float = 0.0
 
 
 @dataclass
@@ -29,6 +32,8 @@ class Transcript:
     language: str
     duration: float
     language_probability: float = 1.0
+    confidence: float = 1.0     # asr/language.py: trust in this transcript, 0..1
+    flags: list[str] = field(default_factory=list)   # language_unsupported, low_confidence
 
     @property
     def text(self) -> str:
@@ -38,10 +43,12 @@ class Transcript:
 def keep_segment(segment: Segment, options: ASROptions) -> bool:
     """Whisper's own silence rule, applied again per segment, plus a repetition-loop guard.
 
-    Drops text the model produced over non-speech (high no_speech_prob with low confidence) and
-    loops that survived the temperature fallback (compression ratio above the threshold).
+    Drops text the model produced over non-speech (high no_speech_prob with low confidence),
+    loops that survived the temperature fallback (compression ratio above the threshold), and
+    decodes that failed at every temperature (the hottest one still below the log-probability
+    threshold): that is where "Thank you." gets appended to a 2-second sentence.
     """
-    if not segment.text.strip():
+    if not segment.text.strip() or failed_decode(segment, options):
         return False
     if (
         segment.no_speech_prob > options.no_speech_threshold
@@ -49,6 +56,15 @@ def keep_segment(segment: Segment, options: ASROptions) -> bool:
     ):
         return False
     return segment.compression_ratio <= options.compression_ratio_threshold
+
+
+def failed_decode(segment: Segment, options: ASROptions) -> bool:
+    """Whisper's fallback ran out: decoded at the hottest temperature and still unsure."""
+    return (
+        len(options.temperature) > 1
+        and segment.temperature >= max(options.temperature)
+        and segment.avg_logprob < options.log_prob_threshold
+    )
 
 
 def spread_words(segment: Segment) -> list[Word]:
@@ -65,14 +81,25 @@ def spread_words(segment: Segment) -> list[Word]:
 
 def build_transcript(
     segments: list[Segment], options: ASROptions, language: str, duration: float,
-    language_probability: float = 1.0,
+    language_probability: float = 1.0, english_only: bool = False, speech_s: float | None = None,
 ) -> Transcript:
+    """Guards applied, then trust judged on every decoded segment (asr/language.py).
+
+    Under an English-only model, speech judged not English keeps no words: the text would be
+    invented. `speech_s` = seconds of speech found by VAD (None = the whole duration).
+    """
+    check = assess(segments, english_only, duration if speech_s is None else speech_s,
+                   [failed_decode(s, options) for s in segments])
     kept = [s for s in segments if keep_segment(s, options)]
+    if LANGUAGE_UNSUPPORTED in check.flags:
+        kept = []
+        language, language_probability = defaults.ASR_OTHER_LANGUAGE, 1.0 - check.confidence
     for seg in kept:
         if not seg.words:
             seg.words = spread_words(seg)
     words = [w for s in kept for w in s.words]
-    return Transcript(words, kept, language, duration, language_probability)
+    return Transcript(words, kept, language, duration, language_probability,
+                      check.confidence, check.flags)
 
 
 def tighten(transcript: Transcript, samples: np.ndarray, options: ASROptions) -> Transcript:

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass, field
 
+from hotline import defaults
 from hotline.document import Speaker, Turn
 
 # (pattern, weight). Weights are log-odds-ish: 3 = near certain, 1 = a hint.
@@ -91,7 +93,32 @@ _AGENT = [(re.compile(p, re.IGNORECASE), w) for p, w in AGENT_CUES]
 _CUSTOMER = [(re.compile(p, re.IGNORECASE), w) for p, w in CUSTOMER_CUES]
 FIRST_SPEAKER_BONUS = 0.75      # inbound hotline: the agent usually answers first
 CONFIDENCE_SCALE = 0.9          # logistic slope on the evidence difference
-STEREO_CONFIDENCE = 0.99        # the channel map is given by the recording system
+# The stereo channel map is a prior, worth this much evidence: the recording system's wiring is
+# usually right, but one "how can I help" plus a greeting on the other channel outweighs it.
+CHANNEL_PRIOR = defaults.STEREO_CHANNEL_PRIOR
+OVERTURN_MAX_CONFIDENCE = 0.95  # at most this sure when the evidence overturns the channel map
+MAX_QUOTES = 2                  # cues quoted per speaker in role_evidence
+
+
+@dataclass
+class Evidence:
+    """One speaker's net agent evidence (positive = agent-like) and the phrases behind it."""
+
+    score: float = 0.0
+    agent_said: list[str] = field(default_factory=list)
+    customer_said: list[str] = field(default_factory=list)
+    spoke_first: bool = False
+
+    def describe(self) -> str:
+        parts = []
+        if self.agent_said:
+            parts.append("agent phrases: " + ", ".join(f"'{q}'" for q in self.agent_said[:MAX_QUOTES]))
+        if self.customer_said:
+            parts.append("customer phrases: " + ", ".join(
+                f"'{q}'" for q in self.customer_said[:MAX_QUOTES]))
+        if self.spoke_first:
+            parts.append("spoke first")
+        return "; ".join(parts) or "no role cues"
 
 
 def cue_scores(text: str) -> tuple[float, float]:
@@ -101,24 +128,45 @@ def cue_scores(text: str) -> tuple[float, float]:
     return agent, customer
 
 
-def assign_roles(turns: list[Turn], channel_roles: dict[str, str] | None = None) -> list[Speaker]:
-    """Speakers with role + role_confidence; also sets `turn.role` on every turn.
+def _add_cues(ev: Evidence, text: str) -> None:
+    for cues, sign, quotes in ((_AGENT, 1.0, ev.agent_said), (_CUSTOMER, -1.0, ev.customer_said)):
+        for rx, weight in cues:
+            match = rx.search(text)
+            if match:
+                ev.score += sign * weight
+                quote = match.group(0).strip()
+                if quote and quote not in quotes:
+                    quotes.append(quote)
 
-    `channel_roles` (speaker id -> "agent"/"customer") comes from a stereo channel map and
-    wins outright. Otherwise each speaker's evidence = agent cues - customer cues (+ a small
-    bonus for speaking first); the higher scorer of two is the agent.
+
+def speaker_evidence(turns: list[Turn], ids: list[str]) -> dict[str, Evidence]:
+    """Net agent evidence per speaker, with the phrases that gave it."""
+    evidence = {s: Evidence() for s in ids}
+    for t in turns:
+        _add_cues(evidence[t.speaker], t.text)
+    first = next((t.speaker for t in sorted(turns, key=lambda t: t.start) if t.text.strip()), None)
+    if first is not None and len(ids) > 1:
+        evidence[first].score += FIRST_SPEAKER_BONUS
+        evidence[first].spoke_first = True
+    return evidence
+
+
+def assign_roles(turns: list[Turn], channel_roles: dict[str, str] | None = None) -> list[Speaker]:
+    """Speakers with role, role_confidence and role_evidence; also sets `turn.role`.
+
+    Each speaker's evidence = agent cues - customer cues (+ a small bonus for speaking first);
+    the higher scorer of two is the agent. `channel_roles` (a stereo channel map) is a prior
+    worth CHANNEL_PRIOR: when what is said contradicts it, the roles follow the evidence.
     """
     ids = list(dict.fromkeys(t.speaker for t in turns))
+    for sid in channel_roles or {}:
+        if sid not in ids:
+            ids.append(sid)
+    evidence = speaker_evidence(turns, ids)
     if channel_roles:
-        for sid in channel_roles:
-            if sid not in ids:
-                ids.append(sid)
-        speakers = [Speaker(id=s, role=channel_roles.get(s, "unknown"),
-                            role_confidence=STEREO_CONFIDENCE if s in channel_roles else 0.0,
-                            channel=_channel_index(s))
-                    for s in ids]
+        speakers = _with_channel_prior(evidence, ids, channel_roles)
     else:
-        speakers = _infer_roles(turns, ids)
+        speakers = _infer_roles(evidence, ids)
     role = {s.id: s.role for s in speakers}
     for t in turns:
         t.role = role.get(t.speaker, "unknown")
@@ -130,41 +178,50 @@ def _channel_index(speaker_id: str) -> int | None:
     return int(digits) if digits.isdigit() else None
 
 
-def speaker_evidence(turns: list[Turn], ids: list[str]) -> dict[str, float]:
-    """Net agent evidence per speaker (positive = agent-like)."""
-    evidence = {s: 0.0 for s in ids}
-    for t in turns:
-        a, c = cue_scores(t.text)
-        evidence[t.speaker] += a - c
-    first = next((t.speaker for t in sorted(turns, key=lambda t: t.start) if t.text.strip()), None)
-    if first is not None and len(ids) > 1:
-        evidence[first] += FIRST_SPEAKER_BONUS
-    return evidence
+def _with_channel_prior(evidence: dict[str, Evidence], ids: list[str],
+                        channel_roles: dict[str, str]) -> list[Speaker]:
+    """Stereo: the mapped agent gets CHANNEL_PRIOR; the evidence difference decides."""
+    mapped_agent = next((s for s, r in channel_roles.items() if r == "agent"), None)
+    others = [s for s in ids if s != mapped_agent]
+    if mapped_agent is None or not others:
+        return _infer_roles(evidence, ids)
+    rival = max(others, key=lambda s: evidence[s].score)
+    margin = evidence[mapped_agent].score + CHANNEL_PRIOR - evidence[rival].score
+    agent = mapped_agent if margin >= 0 else rival
+    confidence = round(_logistic(abs(margin)), 3)
+    if agent != mapped_agent:   # the wiring and the (ASR-heard) words disagree: keep some doubt
+        confidence = min(confidence, OVERTURN_MAX_CONFIDENCE)
+    if agent != mapped_agent:
+        verdict = f"channel map said {channel_roles.get(agent, 'unknown')}: followed the evidence"
+    elif evidence[agent].score > evidence[rival].score:
+        verdict = "channel map agrees"
+    else:
+        verdict = "channel map kept: too little evidence against it"
+    return [Speaker(id=s, role="agent" if s == agent else "customer", role_confidence=confidence,
+                    channel=_channel_index(s), role_evidence=f"{evidence[s].describe()}; {verdict}")
+            for s in ids]
 
 
-def _infer_roles(turns: list[Turn], ids: list[str]) -> list[Speaker]:
-    evidence = speaker_evidence(turns, ids)
+def _infer_roles(evidence: dict[str, Evidence], ids: list[str]) -> list[Speaker]:
     if not ids:
         return []
     if len(ids) == 1:
         e = evidence[ids[0]]
-        if abs(e) < 1.0:
-            return [Speaker(id=ids[0], role="unknown", role_confidence=0.0)]
-        role = "agent" if e > 0 else "customer"
-        return [Speaker(id=ids[0], role=role, role_confidence=round(_logistic(abs(e)), 3))]
-    ranked = sorted(ids, key=lambda s: evidence[s], reverse=True)
+        if abs(e.score) < 1.0:
+            return [Speaker(id=ids[0], role="unknown", role_confidence=0.0,
+                            role_evidence=e.describe())]
+        role = "agent" if e.score > 0 else "customer"
+        return [Speaker(id=ids[0], role=role, role_confidence=round(_logistic(abs(e.score)), 3),
+                        role_evidence=e.describe())]
+    ranked = sorted(ids, key=lambda s: evidence[s].score, reverse=True)
     agent, runner_up = ranked[0], ranked[1]
-    margin = evidence[agent] - evidence[runner_up]
-    confidence = round(_logistic(margin), 3) if margin > 0 else 0.5
     out = []
     for s in ids:
-        if s == agent:
-            out.append(Speaker(id=s, role="agent", role_confidence=confidence))
-        else:
-            # Everyone but the agent is a customer-side party; confidence from their own gap.
-            gap = evidence[agent] - evidence[s]
-            out.append(Speaker(id=s, role="customer",
-                               role_confidence=round(_logistic(gap), 3) if gap > 0 else 0.5))
+        # Everyone but the agent is a customer-side party; confidence from their own gap.
+        gap = evidence[agent].score - evidence[s if s != agent else runner_up].score
+        out.append(Speaker(id=s, role="agent" if s == agent else "customer",
+                           role_confidence=round(_logistic(gap), 3) if gap > 0 else 0.5,
+                           role_evidence=evidence[s].describe()))
     return out
 
 

@@ -76,14 +76,17 @@ def _block_correlations(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def channel_turns(
     words_by_speaker: dict[str, list[Word]], split_gap: float = TURN_SPLIT_GAP_S
 ) -> list[Turn]:
-    """Stereo: each channel's words belong to that channel's speaker; interleave into turns.
+    """Stereo: each channel's words belong to that channel's speaker.
 
-    Words of all channels are ordered by start time; a run of one speaker's words is a turn
-    (split at pauses > `split_gap`). No word ever changes speaker, so there is no cross-talk.
+    A channel's continuous speech stays one turn (split only at its own pauses > `split_gap`),
+    even while the other channel talks over it: turns may overlap in time across channels, and
+    the analytics count that overlap as overtalk. Turns are ordered by start time.
     """
-    labelled = [(spk, w) for spk, words in words_by_speaker.items() for w in words]
-    labelled.sort(key=lambda p: (p[1].start, p[1].end))
-    return group_turns(labelled, split_gap)
+    turns: list[Turn] = []
+    for speaker, words in words_by_speaker.items():
+        ordered = sorted(words, key=lambda w: (w.start, w.end))
+        turns += group_turns([(speaker, w) for w in ordered], split_gap)
+    return sorted(turns, key=lambda t: (t.start, t.end))
 
 
 def channel_speakers(agent_channel: str = "left") -> dict[str, str]:

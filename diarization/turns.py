@@ -74,6 +74,26 @@ def group_turns(labelled: list[tuple[str, Word]], split_gap: float = TURN_SPLIT_
     return turns
 
 
+def speech_turns(segments: list[SpeakerSegment], split_gap: float = TURN_SPLIT_GAP_S,
+                 overlapping: bool = False) -> list[Turn]:
+    """Turns with times and speakers but no text: for speech the model cannot transcribe
+    (asr `language_unsupported`), so nothing is invented. A speaker's segments closer than
+    `split_gap` join into one turn, across another speaker's turn only if `overlapping`
+    (stereo channels talk over each other; mono diarization is exclusive)."""
+    turns: list[Turn] = []
+    last: dict[str, Turn] = {}
+    for seg in sorted(segments, key=lambda s: (s.start, s.end)):
+        prev = last.get(seg.speaker)
+        joinable = prev is not None and (overlapping or prev is turns[-1])
+        if joinable and seg.start - prev.end <= split_gap:
+            prev.end = max(prev.end, round(seg.end, 3))
+            continue
+        last[seg.speaker] = Turn(speaker=seg.speaker, role="unknown", start=round(seg.start, 3),
+                                 end=round(seg.end, 3), text="")
+        turns.append(last[seg.speaker])
+    return turns
+
+
 def _speaker_of(word: Word, segments: list[SpeakerSegment], fallback: str) -> str:
     """The speaker with the most overlap with the word; the nearest segment if none overlaps."""
     if not segments:

@@ -24,6 +24,15 @@ ASR_NO_SPEECH_THRESHOLD = 0.6
 # Sequential decoding (0) beat BatchedInferencePipeline on accuracy for 8 kHz calls on 2 cores
 # (WER 0.22 vs 0.28); batching is ~1.7x faster: set 4 for throughput.
 ASR_BATCH_SIZE = 0
+# Transcript trust (asr/language.py): mean of (share of words decoded at p >= 0.8, mean word
+# probability, exp(average token log-probability)) over every decoded segment. Measured on the
+# real clips: Mandarin under tiny.en 0.27-0.45, English 0.52 (4-party overlapped meeting) to 0.95.
+ASR_NOT_ENGLISH_BELOW = 0.48     # English-only model: below this the speech is not English
+ASR_LOW_CONFIDENCE_BELOW = 0.6   # below this the transcript is flagged low_confidence
+ASR_MIN_SPEECH_TO_JUDGE_S = 0.5  # less speech than this is too little to judge the language
+# Non-English speech under an English-only model is reported as this language: the hotline
+# serves English and Mandarin callers (set "und" where other languages are expected).
+ASR_OTHER_LANGUAGE = "zh"
 # Simplified-Chinese telecom terms for language=zh (also steers Whisper to simplified script).
 ZH_HOTWORDS = "5G，4G，流量，话费，套餐，宽带，信号，基站，漫游，携号转网，充值，退费，副卡，实名认证"
 # Opt-in (HOTLINE_ASR_HOTWORDS=telecom): helps larger models, hurts tiny.en on 8 kHz calls.
@@ -35,6 +44,9 @@ TELECOM_HOTWORDS = (
 # --- diarization -------------------------------------------------------------------------
 NUM_SPEAKERS = 2                # calls have two parties; 0 = estimate
 STEREO_AGENT_CHANNEL = "left"
+# The stereo channel map is a prior worth this much role evidence (diarization/roles.py; a
+# greeting with the company is 3, "how can I help" 3): what is said on the channels can overturn it.
+STEREO_CHANNEL_PRIOR = 2.5
 DIARIZATION_BACKEND = "embedded"  # or "pyannote" (needs HOTLINE_PYANNOTE_PATH)
 # A same-speaker turn is split where the speaker is silent for longer than this: a turn's
 # start/end come from the speech itself and never stretch across a long pause.

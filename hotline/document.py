@@ -47,6 +47,7 @@ class Speaker:
     role: str = "unknown"
     role_confidence: float = 0.0
     channel: int | None = None
+    role_evidence: str = ""     # short reason: cues heard, channel map agreeing or not
 
 
 @dataclass
@@ -82,6 +83,9 @@ class CallDocument:
     violations: list[Violation] = field(default_factory=list)
     metrics: dict[str, Any] = field(default_factory=dict)
     redactions: list[Redaction] = field(default_factory=list)
+    # model, language, language_probability, confidence, flags (language_unsupported,
+    # low_confidence), channels: the same per channel of a stereo call.
+    asr: dict[str, Any] = field(default_factory=dict)
     # Extensions beyond the contract's minimum (the contract allows extending).
     emotion_summary: dict[str, Any] = field(default_factory=dict)
     intents: list[str] = field(default_factory=list)
@@ -103,6 +107,11 @@ class CallDocument:
 
     def role_of(self, speaker_id: str) -> str:
         return next((s.role for s in self.speakers if s.id == speaker_id), "unknown")
+
+    @property
+    def asr_flags(self) -> list[str]:
+        """The call's ASR flags: `language_unsupported` means its turns carry no text to analyse."""
+        return list(self.asr.get("flags", []))
 
 
 def _turn_from_dict(data: dict[str, Any]) -> Turn:

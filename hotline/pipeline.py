@@ -14,24 +14,27 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from hotline import defaults
 from hotline.analytics.analyzer import CallAnalyzer
 from hotline.asr import load_transcriber
+from hotline.asr.language import LANGUAGE_UNSUPPORTED
 from hotline.asr.options import ASROptions
 from hotline.assist.assistant import Assistant
 from hotline.audio import content_id, decode_audio
 from hotline.diarization import (
     channel_speakers,
     channel_turns,
+    diarize_stereo,
     is_dual_mono,
     load_diarizer,
+    speech_turns,
     words_to_turns,
 )
-from hotline.document import CallDocument, Turn, Word
+from hotline.document import CallDocument, Turn
 from hotline.embed import Embedder
 from hotline.privacy.audio_redact import export_redacted_audio
 from hotline.privacy.redact import redact_document
@@ -55,11 +58,13 @@ class PipelineModels:
 
 @dataclass
 class TurnsResult:
-    """What the speech stages produce: turns, which speaker sits on which channel, language."""
+    """What the speech stages produce: turns, which speaker sits on which channel, language,
+    and the ASR summary (`doc.asr`: confidence and flags, per channel for stereo)."""
 
     turns: list[Turn]
     channel_roles: dict[str, str] | None
     language: str
+    asr: dict[str, Any] = field(default_factory=dict)
 
 
 class Pipeline:
@@ -100,7 +105,7 @@ class Pipeline:
         if not audio.is_silent:
             result = self._speech(audio, stereo_agent or self.settings.stereo_agent,
                                   language or self.settings.language, timings)
-            doc.turns, doc.language = result.turns, result.language
+            doc.turns, doc.language, doc.asr = result.turns, result.language, result.asr
             with _timed(timings, "roles"), self._stage("roles"):
                 doc.speakers = _assign_roles(result)
             self._enrich(doc, audio, timings)
@@ -122,16 +127,20 @@ class Pipeline:
                 timings: dict[str, float]) -> TurnsResult:
         """Each channel is one speaker: transcribe them separately, exact attribution."""
 
-        words_by_speaker: dict[str, list[Word]] = {}
-        language: str | None = None
         with _timed(timings, "asr"), self._stage("asr"):
-            for channel in (0, 1):
-                transcript = self.models.transcriber.transcribe(audio.samples[channel], options)
-                words_by_speaker[f"S{channel}"] = transcript.words
-                language = language or (transcript.language if transcript.words else None)
+            transcripts = [self.models.transcriber.transcribe(audio.samples[channel], options)
+                           for channel in (0, 1)]
         with _timed(timings, "diarize"), self._stage("diarize"):
-            turns = channel_turns(words_by_speaker)
-        return TurnsResult(turns, channel_speakers(stereo_agent), _language(language))
+            turns = channel_turns({f"S{c}": t.words for c, t in enumerate(transcripts)})
+            unsupported = {f"S{c}" for c, t in enumerate(transcripts) if _unsupported(t)}
+            if unsupported:   # that channel's speech, timed by VAD, with no invented text
+                vad = getattr(self.models.diarizer, "vad_model", None)
+                segments = [s for s in diarize_stereo(audio.samples, vad).segments
+                            if s.speaker in unsupported]
+                turns = sorted(turns + speech_turns(segments, overlapping=True),
+                               key=lambda t: (t.start, t.end))
+        summary = asr_summary(transcripts, self._model_name())
+        return TurnsResult(turns, channel_speakers(stereo_agent), summary["language"], summary)
 
     def _mono(self, audio: Any, options: Any, timings: dict[str, float]) -> TurnsResult:
 
@@ -139,12 +148,27 @@ class Pipeline:
         with _timed(timings, "asr"), self._stage("asr"):
             transcript = self.models.transcriber.transcribe(mono, options)
         with _timed(timings, "diarize"), self._stage("diarize"):
-            diarization = self.models.diarizer.diarize(mono, transcript.words)
-            turns = words_to_turns(transcript.words, diarization)
-        return TurnsResult(turns, None, _language(transcript.language))
+            if _unsupported(transcript):
+                turns = speech_turns(self.models.diarizer.diarize(mono, None).segments)
+            else:
+                diarization = self.models.diarizer.diarize(mono, transcript.words)
+                turns = words_to_turns(transcript.words, diarization)
+        summary = asr_summary([transcript], self._model_name())
+        return TurnsResult(turns, None, summary["language"], summary)
+
+    def _model_name(self) -> str:
+        name = getattr(self.models.transcriber, "model_name", "") or self.settings.asr_model
+        return "tiny.en" if name == "bundled" else name
 
     def _enrich(self, doc: CallDocument, audio: Any, timings: dict[str, float]) -> None:
-        """Analytics (emotion, rules, metrics) and intents; both optional models."""
+        """Analytics (emotion, rules, metrics) and intents; both optional models.
+
+        Skipped when the speech is in a language the model cannot transcribe: the turns carry
+        no text, and rules such as greeting.missing would report what no one can know.
+        """
+        if LANGUAGE_UNSUPPORTED in doc.asr_flags:
+            doc.metrics["analytics_skipped"] = LANGUAGE_UNSUPPORTED
+            return
         if self.models.analyzer is not None:
             with _timed(timings, "analytics"), self._stage("analytics"):
                 self.models.analyzer.analyze(doc, audio)
@@ -187,6 +211,32 @@ def _assign_roles(result: TurnsResult) -> list:
 
 def _language(code: str | None) -> str:
     return "zh" if (code or "").startswith("zh") else (code or "en")
+
+
+def _unsupported(transcript: Any) -> bool:
+    return LANGUAGE_UNSUPPORTED in getattr(transcript, "flags", [])
+
+
+def asr_summary(transcripts: list[Any], model: str) -> dict[str, Any]:
+    """`doc.asr`: the call's language, confidence (the least trusted channel) and flags (any
+    channel's), and for stereo the same per channel."""
+    channels = [{"channel": c, "language": _language(t.language),
+                 "language_probability": round(float(t.language_probability), 3),
+                 "confidence": round(float(t.confidence), 3), "flags": list(t.flags)}
+                for c, t in enumerate(transcripts)]
+    spoken = [ch for ch, t in zip(channels, transcripts, strict=True) if t.words or t.flags]
+    main = spoken or channels
+    languages = [ch["language"] for ch in main]
+    language = max(set(languages), key=languages.count)
+    summary: dict[str, Any] = {
+        "model": model, "language": language,
+        "language_probability": min(ch["language_probability"] for ch in main),
+        "confidence": min(ch["confidence"] for ch in main),
+        "flags": sorted({f for ch in channels for f in ch["flags"]}),
+    }
+    if len(channels) > 1:
+        summary["channels"] = channels
+    return summary
 
 
 @contextmanager

@@ -66,13 +66,36 @@ def test_mandarin_agent_speaks_second():
     assert _roles(assign_roles(turns)) == {"S0": "customer", "S1": "agent"}
 
 
-def test_stereo_channel_map_wins_over_text():
-    turns = _turns(("S0", "Hi, my phone has no signal."), ("S1", "How can I help?"))
+def test_stereo_channel_map_agreeing_with_the_text_is_confident():
+    turns = _turns(("S0", "Thank you for calling, how can I help?"), ("S1", "Hi, my phone has no signal."))
     speakers = assign_roles(turns, channel_roles={"S0": "agent", "S1": "customer"})
     assert _roles(speakers) == {"S0": "agent", "S1": "customer"}
     assert all(s.role_confidence >= 0.95 for s in speakers)
     assert [s.channel for s in speakers] == [0, 1]
-    assert turns[0].role == "agent"
+    assert "channel map agrees" in speakers[0].role_evidence
+    assert "how can I help" in speakers[0].role_evidence
+
+
+def test_stereo_roles_follow_the_evidence_against_the_channel_map():
+    """The real failure: agent on the RIGHT channel asking how to help, map says left."""
+    turns = _turns(("S0", "Hi, my phone has no signal."),
+                   ("S1", "Thank you for calling, how can I help you?"),
+                   ("S0", "My internet doesn't work."))
+    speakers = assign_roles(turns, channel_roles={"S0": "agent", "S1": "customer"})
+    assert _roles(speakers) == {"S0": "customer", "S1": "agent"}
+    assert turns[0].role == "customer" and turns[1].role == "agent"
+    agent = next(s for s in speakers if s.role == "agent")
+    assert "followed the evidence" in agent.role_evidence
+    # Overturning the map costs confidence: less than with the map agreeing.
+    agreeing = assign_roles(turns, channel_roles={"S0": "customer", "S1": "agent"})
+    assert 0.5 < agent.role_confidence < next(s.role_confidence for s in agreeing if s.id == "S1")
+
+
+def test_stereo_channel_map_kept_without_evidence():
+    turns = _turns(("S0", "Okay."), ("S1", "Right."))
+    speakers = assign_roles(turns, channel_roles={"S0": "customer", "S1": "agent"})
+    assert _roles(speakers) == {"S0": "customer", "S1": "agent"}
+    assert all(s.role_confidence < 0.95 for s in speakers)
 
 
 def test_single_speaker_without_cues_is_unknown():

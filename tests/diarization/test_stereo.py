@@ -71,3 +71,14 @@ def test_stereo_words_stay_on_their_channel(stereo, whisper):
     assert "horizon" in right and "wizard" not in right
     speakers = assign_roles(turns, channel_speakers("right"))
     assert {s.id: s.role for s in speakers} == {"S0": "customer", "S1": "agent"}
+
+
+def test_overlapping_channels_stay_one_turn_each(stereo, whisper):
+    """stereo_diarization.wav: both channels talk at once; each stays one turn (was 11
+    single-word turns alternating between speakers), and the turns overlap in time."""
+    words = {f"S{ch}": transcribe_words(whisper, stereo[ch]) for ch in (0, 1)}
+    turns = channel_turns(words)
+    assert sorted(t.speaker for t in turns) == ["S0", "S1"]
+    left, right = sorted(turns, key=lambda t: t.speaker)
+    assert "wizard" in left.text.lower() and "horizon" in right.text.lower()
+    assert min(left.end, right.end) > max(left.start, right.start)   # they overlap

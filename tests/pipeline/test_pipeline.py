@@ -147,3 +147,55 @@ def test_settings_booleans_parse_and_reject_garbage():
     assert load_settings({"HOTLINE_REDACTED_AUDIO": "yes"}).redacted_audio is True
     with pytest.raises(ConfigError):
         load_settings({"HOTLINE_REDACTED_AUDIO": "maybe"})
+
+
+def test_real_mandarin_is_flagged_with_no_text_and_no_analytics(pipeline, data_dir):
+    """funasr_sample.wav (real Mandarin) under tiny.en once came out as confident English with
+    greeting/closing violations; now: flagged, language not English, no text, nothing analysed."""
+    doc = pipeline.process(data_dir / "funasr_sample.wav")
+    assert doc.asr["flags"] == ["language_unsupported"] and doc.asr["model"] == "tiny.en"
+    assert doc.language == "zh" and doc.asr["confidence"] < 0.48
+    assert doc.turns and all(t.text == "" and t.words == [] for t in doc.turns)
+    assert doc.violations == [] and doc.intents == []
+    assert doc.metrics.get("analytics_skipped") == "language_unsupported"
+    roundtrip = CallDocument.from_dict(json.loads(json.dumps(doc.to_dict())))
+    assert roundtrip.asr_flags == ["language_unsupported"]
+
+
+def test_english_call_has_confidence_and_no_flags(pipeline, data_dir):
+    doc = pipeline.process(data_dir / "jfk.flac")
+    assert doc.asr["flags"] == [] and doc.asr["language"] == "en"
+    assert 0.6 < doc.asr["confidence"] <= 1.0
+
+
+@pytest.fixture(scope="module")
+def right_agent_calls(tmp_path_factory):
+    """Generated stereo calls with the agent on the RIGHT channel (English and Mandarin)."""
+    from hotline.synth.render import render_call
+    from hotline.synth.scenarios import build_scenarios
+
+    out = tmp_path_factory.mktemp("right_agent")
+    en = build_scenarios(seed=21, n=1, languages=("en",), kinds=["clean"])[0]
+    zh = build_scenarios(seed=22, n=1, languages=("zh",), kinds=["clean"])[0]
+    return [render_call(s, out, stereo=True, agent_channel="right") | {"dir": str(out)}
+            for s in (en, zh)]
+
+
+def test_stereo_roles_follow_what_is_said_with_default_settings(pipeline, right_agent_calls):
+    """Default stereo_agent is left; the agent greets and offers help on the right: evidence wins."""
+    truth = right_agent_calls[0]
+    doc = pipeline.process(Path(truth["dir"]) / truth["audio"])
+    roles = {s.id: s.role for s in doc.speakers}
+    assert roles == {"S0": "customer", "S1": "agent"}
+    agent = next(s for s in doc.speakers if s.role == "agent")
+    assert "followed the evidence" in agent.role_evidence and 0.5 < agent.role_confidence < 1.0
+    assert all(t.role == roles[t.speaker] for t in doc.turns)
+
+
+def test_espeak_mandarin_stereo_call_is_flagged_per_channel(pipeline, right_agent_calls):
+    truth = right_agent_calls[1]
+    doc = pipeline.process(Path(truth["dir"]) / truth["audio"])
+    assert "language_unsupported" in doc.asr["flags"] and doc.language == "zh"
+    assert [("language_unsupported" in ch["flags"]) for ch in doc.asr["channels"]] == [True, True]
+    assert {t.speaker for t in doc.turns} == {"S0", "S1"}
+    assert all(t.text == "" for t in doc.turns) and doc.violations == []
