@@ -45,16 +45,21 @@ def write(db: Database, items: Sequence[PreparedCall]) -> int:
     return given
 
 
-def big_load(db: Database, n_turns: int) -> bool:
+def big_load(db: Database, n_turns: int | None) -> bool:
     """PostgreSQL: is a load of `n_turns` big enough to rebuild the GIN indexes instead
     (more than SEARCH_BULK_REBUILD_RATIO of the turns already indexed, and at least
-    SEARCH_BULK_REBUILD_MIN turns)?"""
-    if db.dialect != "postgresql" or n_turns < defaults.SEARCH_BULK_REBUILD_MIN:
+    SEARCH_BULK_REBUILD_MIN turns)? A load of unknown size (a stream from the store) is big
+    when the index is empty: a first load or a rebuild from scratch."""
+    if db.dialect != "postgresql" or (n_turns is not None
+                                      and n_turns < defaults.SEARCH_BULK_REBUILD_MIN):
         return False
     with db.transaction() as cur:
-        have = cur.execute("SELECT GREATEST(reltuples, 0)::bigint AS n FROM pg_class "
-                           "WHERE relname = 'search_turns'")
-    return n_turns > defaults.SEARCH_BULK_REBUILD_RATIO * int(have[0]["n"] if have else 0)
+        have = cur.execute("SELECT EXISTS (SELECT 1 FROM search_turns) AS any, "
+                           "(SELECT GREATEST(reltuples, 0)::bigint FROM pg_class "
+                           "WHERE relname = 'search_turns') AS n")[0]
+    if n_turns is None:
+        return not have["any"]
+    return n_turns > defaults.SEARCH_BULK_REBUILD_RATIO * int(have["n"] or 0)
 
 
 def drop_gin(db: Database) -> None:

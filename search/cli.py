@@ -63,6 +63,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-fuzzy", action="store_true", help="no spelling-correction fallback")
     p.add_argument("--reindex", action="store_true",
                    help="rebuild the index from the results store (--from/--to limit it)")
+    p.add_argument("--workers", type=_positive, default=1, metavar="N",
+                   help="--reindex: processes preparing text (jieba, PII check)")
     p.add_argument("--json", action="store_true", help="print the contract JSON")
     p.set_defaults(func=run)
 
@@ -124,7 +126,8 @@ def _reindex(db: Any, args: argparse.Namespace) -> int:
     from hotline.store.results import ResultsStore
 
     index = SearchIndex(db)
-    done, refused = index.rebuild(ResultsStore(db).iter_documents(args.date_from, args.date_to))
+    done, refused = index.rebuild(ResultsStore(db).iter_documents(args.date_from, args.date_to),
+                                  workers=args.workers)
     out = {"indexed": done, "refused": refused, **index.stats()}
     if args.json:
         sys.stdout.write(json.dumps(out) + "\n")

@@ -123,20 +123,24 @@ class SearchIndex:
 
     def _load(self, docs: Iterable[CallDocument], batch: int | None, workers: int,
               skip_pii: bool) -> tuple[int, list[str]]:
-        docs = docs if isinstance(docs, Sequence) else list(docs)
+        """Prepare and write `docs` streamed in chunks (a store's worth of documents is never
+        held in memory at once)."""
+        n_turns = sum(len(d.turns) for d in docs) if isinstance(docs, Sequence) else None
         refused: list[str] = []
 
         def items() -> Iterator[PreparedCall]:
-            for doc, item in zip(docs, _prepare_all(docs, workers, skip_pii), strict=True):
-                if isinstance(item, str):
-                    refused.append(item)
-                else:
-                    yield self._prepared(item, doc)
+            for chunk in _chunks(docs, defaults.SEARCH_PREPARE_CHUNK):
+                for doc, item in zip(chunk, _prepare_all(chunk, workers, skip_pii),
+                                     strict=True):
+                    if isinstance(item, str):
+                        refused.append(item)
+                    else:
+                        yield self._prepared(item, doc)
 
-        done = self.write_prepared(items(), sum(len(d.turns) for d in docs), batch)
+        done = self.write_prepared(items(), n_turns, batch)
         return done, refused
 
-    def write_prepared(self, items: Iterable[PreparedCall], n_turns: int,
+    def write_prepared(self, items: Iterable[PreparedCall], n_turns: int | None,
                        batch: int | None = None) -> int:
         """Write prepared calls, `batch` per transaction; a load of `n_turns` bigger than the
         index drops PostgreSQL's GIN indexes first and builds them once at the end."""
@@ -410,6 +414,17 @@ def _prepare_all(docs: Sequence[CallDocument], workers: int, skip_pii: bool
         return
     with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
         yield from pool.map(one, docs, chunksize=32)
+
+
+def _chunks(docs: Iterable[CallDocument], size: int) -> Iterator[list[CallDocument]]:
+    chunk: list[CallDocument] = []
+    for doc in docs:
+        chunk.append(doc)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def _prepare_or_refuse(doc: CallDocument) -> PreparedCall | str:

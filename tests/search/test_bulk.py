@@ -41,13 +41,20 @@ def test_bulk_load_with_workers_matches_one_by_one(db_url, tmp_path, monkeypatch
     one.db.close()
 
 
-def test_rebuild_skips_documents_with_pii(db_url) -> None:
+def test_rebuild_streams_and_skips_documents_with_pii(db_url, monkeypatch) -> None:
+    """A stream from the store (a generator, prepared a chunk at a time), into an empty
+    index (PostgreSQL: GIN dropped and rebuilt): every clean call indexed, the leaky one
+    refused and named."""
+    from hotline import defaults
+
+    monkeypatch.setattr(defaults, "SEARCH_PREPARE_CHUNK", 2)
     db = Database(db_url)
     idx = SearchIndex(db)
     leaky = corpus_doc("en2")
     leaky.call_id = "leaky"
     leaky.turns[1].text = "my card is 4111 1111 1111 1111"
-    docs = [corpus_doc("en1"), leaky, corpus_doc("zh1")]
-    assert idx.rebuild(docs, workers=2) == (2, ["leaky"])
-    assert idx.stats()["calls"] == 2 and idx.search("", {"call_id": "leaky"}).total == 0
+    docs = [corpus_doc("en1"), leaky, corpus_doc("zh1"), corpus_doc("en5"), corpus_doc("en6")]
+    assert idx.rebuild((d for d in docs), workers=2) == (4, ["leaky"])
+    assert idx.stats()["calls"] == 4 and idx.search("", {"call_id": "leaky"}).total == 0
+    assert [c.call_id for c in idx.search("roaming Spain", by="call").calls] == ["en5"]
     db.close()

@@ -138,7 +138,7 @@ def test_reindex_from_results_store(sqlite_url, monkeypatch, capsys) -> None:
         store.save_document(corpus_doc(call_id))
     db.close()
     monkeypatch.setenv("HOTLINE_DB_URL", sqlite_url)
-    out = json.loads(_run(["--reindex", "--json"], capsys))
+    out = json.loads(_run(["--reindex", "--json", "--workers", "2"], capsys))
     assert out["indexed"] == len(CORPUS) and out["refused"] == [] and out["calls"] == len(CORPUS)
     out = json.loads(_run(["cancel", "--role", "customer", "--emotion", "angry", "--json"],
                           capsys))
