@@ -76,21 +76,13 @@ def fill(db, base: list, turns: int, days: int, index: bool) -> dict:
     save_s = index_s = 0.0
     chunk: list = []
     for doc in clones(base, turns, days):
-        t = time.perf_counter()
-        store.save_document(doc)
-        save_s += time.perf_counter() - t
         n_calls, n_turns = n_calls + 1, n_turns + len(doc.turns)
         chunk.append(doc)
-        if idx is not None and len(chunk) >= 500:
-            t = time.perf_counter()
-            idx.index_many(chunk, batch=500)
-            index_s += time.perf_counter() - t
         if len(chunk) >= 500:
+            save_s, index_s = _store_chunk(store, idx, chunk, save_s, index_s)
             chunk = []
-    if idx is not None and chunk:
-        t = time.perf_counter()
-        idx.index_many(chunk, batch=500)
-        index_s += time.perf_counter() - t
+    if chunk:
+        save_s, index_s = _store_chunk(store, idx, chunk, save_s, index_s)
     if db.dialect == "postgresql":
         db.execute("ANALYZE")
     out = {"calls": n_calls, "turns": n_turns, "save_calls_per_s": round(n_calls / save_s),
@@ -98,6 +90,17 @@ def fill(db, base: list, turns: int, days: int, index: bool) -> dict:
     if idx is not None:
         out["index_turns_per_s"] = round(n_turns / index_s)
     return out
+
+
+def _store_chunk(store, idx, chunk: list, save_s: float, index_s: float) -> tuple[float, float]:
+    t = time.perf_counter()
+    store.save_documents(chunk)
+    save_s += time.perf_counter() - t
+    if idx is not None:
+        t = time.perf_counter()
+        idx.index_many(chunk, batch=500)
+        index_s += time.perf_counter() - t
+    return save_s, index_s
 
 
 def reports(db, repeats: int) -> dict:

@@ -19,14 +19,22 @@ from hotline.settings import load_settings
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("purge", help="remove calls older than a date or the retention "
-                       "(HOTLINE_RETENTION_DAYS): documents, index rows, muted audio copies")
+                       "(HOTLINE_RETENTION_DAYS): documents, index rows, muted audio copies",
+                       description="Remove every call dated before the cutoff: its results "
+                       "rows, search index rows and embeddings, QA review, the muted audio copy "
+                       "under the data dir, and live-session leftovers. The original "
+                       "recordings are never touched. Idempotent; audited.")
     p.add_argument("--before", type=iso_date, metavar="DATE",
                    help="remove calls dated before DATE (default: today - retention days)")
     p.add_argument("--dry-run", action="store_true", help="count, remove nothing")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=purge)
 
-    f = sub.add_parser("forget", help="erase every call of one caller (right to be forgotten)")
+    f = sub.add_parser("forget", help="erase every call of one caller (right to be forgotten)",
+                       description="Erase every call of the caller everywhere (as purge does) "
+                       "and clear their ids from the audit log; the store files are compacted "
+                       "so nothing of them survives. The audit row keeps the caller hash and "
+                       "counts only. Original recordings are never touched.")
     who = f.add_mutually_exclusive_group(required=True)
     who.add_argument("--caller", metavar="NUMBER", help="the caller's phone number")
     who.add_argument("--caller-hash", metavar="HASH", help="the caller hash a forget audit row "

@@ -14,7 +14,7 @@ import datetime as dt
 import json
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +25,21 @@ from hotline.store.schema import ensure_schema
 
 STATUSES = ("pending", "processing", "done", "failed")
 TABLE = "call_results"     # created and migrated by hotline.store.schema
+
+_UPSERT_DONE = f"""INSERT INTO {TABLE} (call_id, pipeline_version, source, status, attempts,
+        error, document, summary, duration, timings, worker_id, call_date, agent_id,
+        caller_hash, created_at, updated_at, started_at, finished_at)
+    VALUES (?, ?, ?, 'done', 1, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (call_id, pipeline_version) DO UPDATE SET
+        source = CASE WHEN {TABLE}.source <> '' THEN {TABLE}.source ELSE excluded.source END,
+        status = 'done', error = NULL, permanent = 0,
+        document = excluded.document, summary = excluded.summary,
+        duration = excluded.duration, timings = excluded.timings,
+        worker_id = COALESCE(excluded.worker_id, {TABLE}.worker_id),
+        call_date = excluded.call_date, agent_id = excluded.agent_id,
+        caller_hash = excluded.caller_hash, updated_at = excluded.updated_at,
+        started_at = COALESCE({TABLE}.started_at, excluded.started_at),
+        finished_at = excluded.finished_at"""
 
 _COLUMNS = (
     "call_id, pipeline_version, source, status, attempts, permanent, error, duration, timings, "
@@ -83,35 +98,13 @@ class ResultsStore:
         The row keeps the path it was registered with: the document's `source` is redacted (file
         names often hold the caller's number), the row's is where QA playback finds the audio.
         """
-        now = time.time()
-        meta = doc.metadata or {}
-        data = doc.to_dict()
-        self.db.execute(
-            f"""INSERT INTO {TABLE} (call_id, pipeline_version, source, status, attempts, error,
-                    document, summary, duration, timings, worker_id, call_date, agent_id,
-                    caller_hash, created_at, updated_at, started_at, finished_at)
-                VALUES (?, ?, ?, 'done', 1, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (call_id, pipeline_version) DO UPDATE SET
-                    source = CASE WHEN {TABLE}.source <> '' THEN {TABLE}.source
-                                  ELSE excluded.source END,
-                    status = 'done', error = NULL, permanent = 0,
-                    document = excluded.document, summary = excluded.summary,
-                    duration = excluded.duration,
-                    timings = excluded.timings,
-                    worker_id = COALESCE(excluded.worker_id, {TABLE}.worker_id),
-                    call_date = excluded.call_date, agent_id = excluded.agent_id,
-                    caller_hash = excluded.caller_hash, updated_at = excluded.updated_at,
-                    started_at = COALESCE({TABLE}.started_at, excluded.started_at),
-                    finished_at = excluded.finished_at""",
-            (
-                doc.call_id, doc.pipeline_version, doc.source,
-                json.dumps(data, ensure_ascii=False), json.dumps(summary_of(data), ensure_ascii=False),
-                doc.duration,
-                json.dumps(timings if timings is not None else doc.timings or {}),
-                worker_id, call_date_of(meta, doc.source), meta.get("agent_id"),
-                meta.get("caller_hash"), now, now, now, now,
-            ),
-        )
+        self.db.executemany(_UPSERT_DONE, [_done_row(doc, worker_id, timings)])
+
+    def save_documents(self, docs: Iterable[CallDocument]) -> int:
+        """`save_document` for many calls in one transaction (imports, loads); returns how many."""
+        rows = [_done_row(doc, None, None) for doc in docs]
+        self.db.executemany(_UPSERT_DONE, rows)
+        return len(rows)
 
     def get_document(self, call_id: str, pipeline_version: str | None = None) -> CallDocument | None:
         """The stored document (any pipeline version unless given; the newest wins)."""
@@ -481,3 +474,14 @@ def summary_of(document: dict[str, Any]) -> dict[str, Any]:
             for i, t in enumerate(document.get("turns", []))
             if t.get("role") == "customer" and (t.get("emotion") or {}).get("label")]
     return {**document, "turns": [], "emotion_summary": emotions}
+
+
+def _done_row(doc: CallDocument, worker_id: str | None,
+              timings: dict[str, float] | None) -> tuple[Any, ...]:
+    """The `_UPSERT_DONE` parameters of one finished call."""
+    now, meta, data = time.time(), doc.metadata or {}, doc.to_dict()
+    return (doc.call_id, doc.pipeline_version, doc.source,
+            json.dumps(data, ensure_ascii=False), json.dumps(summary_of(data), ensure_ascii=False),
+            doc.duration, json.dumps(timings if timings is not None else doc.timings or {}),
+            worker_id, call_date_of(meta, doc.source), meta.get("agent_id"),
+            meta.get("caller_hash"), now, now, now, now)

@@ -68,6 +68,14 @@ def test_range_reads_without_turns_keep_everything_else(store):
     assert list(store.iter_documents(turns=False)) == [doc]
 
 
+def test_many_calls_are_saved_in_one_go_like_one_by_one(store):
+    docs = [_doc(f"m{i}", f"2026-11-{10 + i}") for i in range(3)]
+    store.save_document(docs[0])
+    assert store.save_documents(docs) == 3
+    assert list(store.iter_documents()) == docs and _count(store) == 3
+    assert all(store.get(d.call_id).status == "done" for d in docs)
+
+
 def test_one_document_per_call_across_pipeline_versions(store):
     store.save_document(_doc("a", version="old"))
     store.save_document(_doc("a", version="hotline-0.1"))
