@@ -34,7 +34,7 @@ from hotline.store.db import Database  # noqa: E402
 from hotline.store.forget import forget_caller  # noqa: E402
 from hotline.store.results import ResultsStore  # noqa: E402
 from hotline.store.retention import purge_before  # noqa: E402
-from scripts.bench_search import _pct, _pg_scratch, build_docs  # noqa: E402
+from scripts.bench_search import _pct, _pg_scratch, base_docs  # noqa: E402
 
 LAST_DAY = dt.date(2026, 11, 30)
 
@@ -52,6 +52,22 @@ def clones(base: list, turns: int, days: int) -> Iterator:
         total += len(doc.turns)
         i += 1
         yield doc
+
+
+def with_words(docs: list) -> list:
+    """Word timings back on every turn (bench_search drops them; stored documents have them,
+    and they are most of a document's bytes)."""
+    from hotline.document import Word
+
+    for doc in docs:
+        for turn in doc.turns:
+            text = turn.text or ""
+            words = text.split() if " " in text else list(text)     # zh: per character
+            step = (turn.end - turn.start) / max(len(words), 1)
+            turn.words = [Word(w, round(turn.start + i * step, 2),
+                               round(turn.start + (i + 1) * step, 2), 0.9)
+                          for i, w in enumerate(words)]
+    return docs
 
 
 def caller_number(n: int) -> str:
@@ -174,7 +190,7 @@ def main() -> int:
                     "and purge then erase index rows too)")
     ap.add_argument("--json", metavar="OUT", help="also write the numbers as JSON")
     args = ap.parse_args()
-    base = build_docs(6000)
+    base = with_words(base_docs())
     out = []
     for backend in (("sqlite", "postgresql") if args.backend == "both" else (args.backend,)):
         if backend == "sqlite":
