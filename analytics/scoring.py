@@ -14,7 +14,7 @@ from typing import Any
 
 from hotline.analytics.analyzer import CallAnalyzer
 from hotline.document import CallDocument
-from hotline.synth.labelled import to_document
+from hotline.synth.labelled import call_audio, to_document
 
 
 @dataclass
@@ -65,20 +65,23 @@ class Scores:
 
 
 def analyze_labelled(analyzer: CallAnalyzer, call: dict[str, Any],
-                     asr: dict[str, Any] | None = None) -> CallDocument:
-    """The analyzer's document for one labelled call (written text, or the ASR entry's)."""
+                     asr: dict[str, Any] | None = None, with_audio: bool = False) -> CallDocument:
+    """The analyzer's document for one labelled call (written text, or the ASR entry's; with
+    the rendered call audio too when `with_audio`, so voice arousal counts)."""
     doc = to_document(call, asr["texts"] if asr else None, asr["durations"] if asr else None)
-    return analyzer.analyze(copy.deepcopy(doc))
+    audio = call_audio(call, doc) if with_audio else None
+    return analyzer.analyze(copy.deepcopy(doc), audio)
 
 
 def score_calls(analyzer: CallAnalyzer, calls: list[dict[str, Any]], rule_ids: list[str],
-                asr: dict[str, dict[str, Any]] | None = None) -> Scores:
+                asr: dict[str, dict[str, Any]] | None = None, with_audio: bool = False) -> Scores:
     """Scores over `calls` (only those in `asr` when it is given)."""
     out = Scores(rules={r: RuleScore() for r in rule_ids})
     for call in calls:
         if asr is not None and call["id"] not in asr:
             continue
-        doc = analyze_labelled(analyzer, call, asr[call["id"]] if asr is not None else None)
+        doc = analyze_labelled(analyzer, call, asr[call["id"]] if asr is not None else None,
+                               with_audio)
         _score_call(out, call, doc)
     return out
 

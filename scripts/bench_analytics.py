@@ -6,7 +6,8 @@
 Blind sets: tests/data/eval/{dev,frozen}/calls.jsonl, written by a helper that never saw the
 rulebook, lexicons or tests; tuned on dev only. Scored on the written text (EN + ZH) and on what
 tiny.en heard from espeak-ng renders in unseen voices with line noise (asr_cache.json, English
-calls made by scripts/eval_asr.py). Goals (frozen): F1 >= 0.9 per rule, clean calls flagged
+calls made by scripts/eval_asr.py; scored with the re-rendered call audio, so voice arousal
+counts). Goals (frozen): F1 >= 0.9 per rule, clean calls flagged
 <= 2 %, angry-turn recall >= 0.9, calm turns not angry >= 0.95.
 
 Accuracy: violation-detection P/R/F1 (micro over rule ids, per call), per-rule F1, angry-turn
@@ -166,7 +167,7 @@ def _eval_rows(analyzer, book) -> dict:
         cache = EVAL / split / "asr_cache.json"
         if cache.exists():
             asr = json.loads(cache.read_text(encoding="utf-8"))["calls"]
-            rows[("asr", split)] = score_calls(analyzer, calls, rule_ids, asr)
+            rows[("asr", split)] = score_calls(analyzer, calls, rule_ids, asr, with_audio=True)
     return rows
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from hotline.audio import Audio
 from hotline.document import CallDocument, Speaker, Turn
 from hotline.synth.render import Voice, synthesize
 from hotline.synth.truth import spread_words
@@ -93,3 +94,20 @@ def render_turns(call: dict[str, Any], sample_rate: int = 8000,
         noise = rng.standard_normal(clip.size).astype(np.float32) * rms * 10 ** (-snr / 20)
         out.append(np.clip(clip + noise, -1.0, 1.0).astype(np.float32))
     return out
+
+
+def call_audio(call: dict[str, Any], doc: CallDocument, rate: int = 16000) -> Audio:
+    """The rendered turns laid out at the document's turn starts as one mono 16 kHz call, so
+    emotion sees the same voice arousal the pipeline would (timed with `to_document(durations=
+    the clip lengths)`)."""
+    import soxr
+
+    clips = [soxr.resample(c, 8000, rate).astype(np.float32) for c in render_turns(call)]
+    n = int(round(doc.duration * rate)) + max(len(c) for c in clips)
+    mix = np.zeros(n, dtype=np.float32)
+    for turn, clip in zip(doc.turns, clips, strict=True):
+        i = int(round(turn.start * rate))
+        mix[i:i + len(clip)] += clip
+    mix = np.clip(mix, -1.0, 1.0)
+    return Audio(samples=mix[None, :], source=f"eval://{call['id']}", source_rate=8000,
+                 source_channels=1, duration=n / rate)

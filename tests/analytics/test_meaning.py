@@ -4,6 +4,7 @@ dev set scored through synth.labelled + analytics.scoring."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -115,3 +116,23 @@ def test_blind_dev_set(analyzer, book) -> None:
     assert s.min_f1 >= 0.75, s.summary()
     assert s.clean_flagged_rate <= 0.05, s.summary()
     assert s.angry_recall >= 0.9 and s.calm_not_angry_rate >= 0.95, s.summary()
+
+
+@pytest.mark.skipif(not shutil.which("espeak-ng"), reason="needs espeak-ng (make apt)")
+def test_rendered_eval_call_is_louder_when_angry(scorer) -> None:
+    """synth.labelled renders a labelled call in unseen voices; the angry turn is raised."""
+    from hotline.synth.labelled import call_audio, render_turns
+
+    call = {"id": "t-3", "language": "en", "violations": [], "turns": [
+        {"role": "customer", "text": "I have been waiting for the technician since Monday.",
+         "emotion": "negative"},
+        {"role": "customer", "text": "I have been waiting for the technician since Monday!",
+         "emotion": "angry"},
+        {"role": "customer", "text": "I have been waiting for the technician since Monday.",
+         "emotion": "negative"}]}
+    clips = render_turns(call)
+    doc = to_document(call, durations=[len(c) / 8000 for c in clips])
+    audio = call_audio(call, doc)
+    assert audio.samples.shape[0] == 1 and audio.duration >= doc.turns[-1].end
+    calm1, loud, calm2 = scorer.turn_arousal(doc, audio)
+    assert loud > max(calm1, calm2)
