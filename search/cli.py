@@ -12,6 +12,7 @@ from dataclasses import asdict
 from typing import Any
 
 from hotline.embed import Embedder
+from hotline.search.terms import notice_of
 
 ROLE_STYLE = {"agent": "cyan", "customer": "yellow", "unknown": "white"}
 
@@ -151,7 +152,7 @@ def print_results(results: Any, args: argparse.Namespace, console: Any = None) -
     total = f"{results.total}" + ("" if getattr(results, "total_exact", True) else "+")
     console.print(f"{title}: {span} of {total} {what} ({results.mode}, "
                   f"{results.took_ms:.0f} ms)", markup=False, highlight=False)
-    notice = match_notice(getattr(results, "matched_terms", []))
+    notice = notice_of(getattr(results, "matched_terms", []))
     if notice:
         console.print(notice, markup=False, highlight=False)
     terms = [t["term"] for t in getattr(results, "matched_terms", [])]
@@ -165,19 +166,6 @@ def print_results(results: Any, args: argparse.Namespace, console: Any = None) -
     nxt = results.next_offset(shown) if hasattr(results, "next_offset") else None
     if nxt is not None and not args.similar:
         console.print(f"more: --offset {nxt}", markup=False, highlight=False)
-
-
-def match_notice(matched_terms: list[dict[str, Any]]) -> str:
-    """One line saying which terms did not match exactly (empty when all did)."""
-    parts = []
-    for t in matched_terms:
-        if t["match"] == "fuzzy":
-            parts.append(f"“{t['term']}” only as a close spelling ({', '.join(t['as'])})")
-        elif t["match"] == "partial":
-            parts.append(f"“{t['term']}” only as part of a word")
-        elif t["match"] == "none":
-            parts.append(f"“{t['term']}” not found")
-    return ("note: " + "; ".join(parts)) if parts else ""
 
 
 def _row(h: Any, terms: list[str]) -> list[Any]:

@@ -106,3 +106,17 @@ def matched_terms(clauses: list[T.Clause], states: list[str]) -> list[dict]:
             entry["as"] = list(c.fuzzy)
         out.append(entry)
     return out
+
+
+def notice_of(matched_terms: list[dict]) -> str:
+    """One line for a page or terminal saying which terms did not match exactly (empty when
+    all did), from an answer's `matched_terms`."""
+    parts = []
+    for t in matched_terms:
+        if t["match"] == "fuzzy":
+            parts.append(f"“{t['term']}” only as a close spelling ({', '.join(t['as'])})")
+        elif t["match"] == "partial":
+            parts.append(f"“{t['term']}” only as part of a word")
+        elif t["match"] == "none":
+            parts.append(f"“{t['term']}” not found")
+    return ("note: " + "; ".join(parts)) if parts else ""
