@@ -52,6 +52,10 @@ class EmbeddedParams:
     trim_db: float = 40.0             # cut run edges quieter than the run's loud frames - this
     focus: float = 0.5                # where in a window its d-vector is credited (centre)
     pause_snap_frames: int = 40       # move a change to a pause within 0.4 s
+    # A change up to this far BEFORE a pause moves to it: windows spanning the pause pull the
+    # next voice early onto the last words of a turn (synthetic en_angry_002: DER 5.6 % -> 1.8 %,
+    # en_clean_001 3.1 % -> 0.9 %; ami_sample unchanged at 18.8 %; 0.6 s both ways hurt AMI).
+    pause_snap_early_frames: int = 60
     threads: int = 0                  # torch threads for the encoder; 0 = all cores, like the ASR
     batch: int = 64                   # windows per encoder call
 
@@ -113,7 +117,7 @@ class EmbeddedDiarizer:
         penalty = np.full(n, p.switch_penalty)
         penalty[regions] = p.gap_switch_penalty          # a change at a pause is cheap
         labels = viterbi(scores, penalty)
-        return snap_to_pauses(labels, regions, p.pause_snap_frames)
+        return snap_to_pauses(labels, regions, p.pause_snap_frames, p.pause_snap_early_frames)
 
     def _embed(self, speech_mel: np.ndarray, spans: np.ndarray, win: int) -> np.ndarray:
         """d-vectors of all windows in batches; a window shorter than `win` is tiled to it."""
@@ -294,10 +298,12 @@ def _centroids(emb: np.ndarray, assign: np.ndarray, k: int) -> np.ndarray:
     return cents / np.maximum(norms, 1e-9)
 
 
-def snap_to_pauses(labels: np.ndarray, regions: np.ndarray, reach: int) -> np.ndarray:
+def snap_to_pauses(labels: np.ndarray, regions: np.ndarray, reach: int,
+                   early_reach: int | None = None) -> np.ndarray:
     """Move each speaker change that falls inside a speech run to the nearest pause (run
-    start) within `reach` frames, if that pause has no other change between them."""
-    if reach <= 0 or len(regions) < 2:
+    start) within `reach` frames (`early_reach` when the change comes before the pause), if
+    that pause has no other change between them."""
+    if max(reach, early_reach or 0) <= 0 or len(regions) < 2:
         return labels
     out = labels.copy()
     starts = np.asarray(regions)
@@ -308,7 +314,8 @@ def snap_to_pauses(labels: np.ndarray, regions: np.ndarray, reach: int) -> np.nd
             continue
         j = int(np.argmin(np.abs(starts - c)))
         r = int(starts[j])
-        if abs(r - c) > reach or r == 0:
+        limit = early_reach if early_reach is not None and r > c else reach
+        if abs(r - c) > limit or r == 0:
             continue
         lo, hi = min(r, c), max(r, c)
         if np.any((changes > lo) & (changes < hi)):

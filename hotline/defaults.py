@@ -27,8 +27,14 @@ ASR_BATCH_SIZE = 0
 # Transcript trust (asr/language.py): mean of (share of words decoded at p >= 0.8, mean word
 # probability, exp(average token log-probability)) over every decoded segment. Measured on the
 # real clips: Mandarin under tiny.en 0.27-0.45, English 0.52 (4-party overlapped meeting) to 0.95.
-ASR_NOT_ENGLISH_BELOW = 0.48     # English-only model: below this the speech is not English
-ASR_LOW_CONFIDENCE_BELOW = 0.6   # below this the transcript is flagged low_confidence
+ASR_NOT_ENGLISH_BELOW = 0.48     # English-only model: below this the speech is not English...
+# ...unless its best-decoded 30 % of speech reaches this (hard English: pya_tst00 0.6-0.65;
+# Mandarin clips at most 0.42).
+ASR_NOT_ENGLISH_BEST_BELOW = 0.55
+# Decoded segments should span at least this share of the VAD speech; confidence is scaled
+# down in proportion below it (Whisper skips windows of speech it cannot read as "no speech").
+ASR_MIN_COVERAGE = 0.5
+ASR_LOW_CONFIDENCE_BELOW = 0.55  # below this the transcript is flagged low_confidence
 ASR_MIN_SPEECH_TO_JUDGE_S = 0.5  # less speech than this is too little to judge the language
 # Non-English speech under an English-only model is reported as this language: the hotline
 # serves English and Mandarin callers (set "und" where other languages are expected).
