@@ -63,6 +63,7 @@ class DailyReport:
     intents: list[tuple[str, list[str]]] = field(default_factory=list)
     violations: dict[str, list[str]] = field(default_factory=dict)  # rule -> calls (repeated)
     languages: dict[str, int] = field(default_factory=dict)
+    asr_flags: dict[str, int] = field(default_factory=dict)   # language_unsupported, low_confidence
     previous: list[DayNumbers] = field(default_factory=list)
     rows: list[dict[str, Any]] = field(default_factory=list)         # one per call (CSV)
 
@@ -165,6 +166,7 @@ def _day_report(docs: list[CallDocument], day: str, as_of: dt.datetime,
     rep.per_hour = kpis.calls_per_hour(today)
     _moods(rep, today)
     rep.languages = dict(Counter(d.language or "unknown" for d in today).most_common())
+    rep.asr_flags = dict(Counter(f for d in today for f in d.asr.get("flags", [])).most_common())
     rep.rows = [_row(rep, d) for d in today]
     return rep
 

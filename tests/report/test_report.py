@@ -426,3 +426,15 @@ def test_report_api_answers_what_the_cli_prints(db_url, tmp_path, monkeypatch, c
         assert refused.headers["content-type"] == "application/problem+json"
         bad = client.get("/api/v1/report", params={"date": "20-11-2026"}, headers=qa)
         assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "date"
+
+
+def test_calls_the_asr_could_not_transcribe_are_counted_and_shown():
+    docs = _documents()
+    today = [d for d in docs if d.metadata["date"] == DAY]
+    today[0].asr = {"model": "tiny.en", "language": "zh", "confidence": 0.3,
+                    "flags": ["language_unsupported"]}
+    today[1].asr = {"model": "tiny.en", "language": "en", "confidence": 0.5, "flags": ["low_confidence"]}
+    rep = compute_report(docs, DAY, as_of=AS_OF)
+    assert rep.asr_flags == {"language_unsupported": 1, "low_confidence": 1}
+    html = render_html(rep)
+    assert "not transcribed (language not supported)" in html and "low-confidence transcripts" in html
