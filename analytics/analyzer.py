@@ -1,7 +1,8 @@
 """Entry points: `CallAnalyzer` for stored calls and `LiveRules` for a call in progress.
 
-Both run the same compiled rulebook over the same units; the live one just evaluates after every
-turn and emits each settled decision once (a violation, or a reminder for the agent sidebar).
+Both run the same compiled rulebook over the same units. The live one emits each settled decision
+once (a violation, or a reminder for the agent sidebar) as turns arrive, looking only at what the
+new turn can change (analytics.incremental), and settles the rest with one full evaluation at the end.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 from hotline.analytics.context import CallContext
 from hotline.analytics.emotion import EmotionScorer, summarize
+from hotline.analytics.incremental import live_states
 from hotline.analytics.metrics import compute_metrics
 from hotline.analytics.rulebook import Reminder, Rulebook, load_rulebook
 from hotline.document import CallDocument, Turn, Violation
@@ -70,13 +72,18 @@ class LiveRules:
         self.violations: list[Violation] = []
         self.reminders: list[Reminder] = []
         self._seen: set[Hashable] = set()
+        self._states = live_states(self.rulebook.rules)
 
     def add_turn(self, turn: Turn) -> list[Violation | Reminder]:
+        """The new events; the work does not grow with the number of turns so far."""
         if turn.emotion is None:
             turn.emotion = self.emotion.score_text(turn.text, self.ctx.language)
         self.turns.append(turn)
-        self.ctx.add_turn(turn, len(self.turns) - 1)
-        return self._emit(self.rulebook.evaluate(self.ctx, final=False))
+        added = self.ctx.add_turn(turn, len(self.turns) - 1)
+        return self._emit(self._step(added))
+
+    def _step(self, added: list[int]) -> list[tuple[Hashable, Violation | Reminder]]:
+        return [event for state in self._states for event in state.step(self.ctx, added)]
 
     def finish(self, duration: float | None = None) -> list[Violation]:
         """End of call: the remaining violations (rules that needed the whole call)."""

@@ -29,7 +29,7 @@ from typing import Any
 import yaml
 
 from hotline import defaults
-from hotline.analytics.conditions import Compiler, Phrases, Pred, Where
+from hotline.analytics.conditions import All, Compiler, Phrases, Pred, Where, Window
 from hotline.analytics.context import CallContext, Unit
 from hotline.document import Violation
 from hotline.embed import Embedder
@@ -95,16 +95,21 @@ class Rule:
                          evidence=evidence, message=self.message)
 
     def _eval_require(self, ctx: CallContext, final: bool) -> list[Event]:
-        missing = []
-        for k, cond in enumerate(self.conds):
-            if not any(cond.test(ctx, i) is not None for i in range(len(ctx.units))):
-                missing.append(k)
-        if not missing:
-            return []
+        missing = [k for k, cond in enumerate(self.conds)
+                   if not any(cond.test(ctx, i) is not None for i in range(len(ctx.units)))]
+        return self.require_events(ctx, missing, final)
+
+    def require_settled(self, ctx: CallContext, missing: list[int], final: bool) -> bool:
+        """No later turn can satisfy the missing conditions (their windows are over)."""
         latest_start = ctx.units[-1].start if ctx.units else 0.0
         ends = [self.conds[k].window_end for k in missing]
-        settled = final or (None not in ends and latest_start > min(ends))  # type: ignore[type-var]
-        if not settled:
+        return final or (None not in ends and latest_start > min(ends))  # type: ignore[type-var]
+
+    def require_events(self, ctx: CallContext, missing: list[int], final: bool) -> list[Event]:
+        """The reminder (still open) or the violation (settled) for the missing conditions."""
+        if not missing:
+            return []
+        if not self.require_settled(ctx, missing, final):
             if self.reminder and ctx.units:
                 return [((self.id, "reminder"),
                          Reminder(self.id, self.reminder, ctx.units[-1].turn, ctx.now))]
@@ -117,8 +122,6 @@ class Rule:
         return [((self.id,), self._violation(first, lo, hi, evidence))]
 
     def _span(self, ctx: CallContext, missing: list[int]) -> tuple[float, float]:
-        from hotline.analytics.conditions import All, Window
-
         duration = ctx.duration if ctx.duration is not None else ctx.now
         for k in missing:
             cond = self.conds[k]
@@ -130,13 +133,19 @@ class Rule:
         return 0.0, duration
 
     def _eval_forbid(self, ctx: CallContext, final: bool) -> list[Event]:
-        out: list[Event] = []
-        for i, u in enumerate(ctx.units):
-            ev = self.conds[0].test(ctx, i)
-            if ev is not None:
-                evidence = f'{u.role} said "{ev}": "{_clip(u.text)}"' if ev else f'"{_clip(u.text)}"'
-                out.append(((self.id, i), self._violation(u, u.start, u.end, evidence)))
-        return out
+        return [e for i in range(len(ctx.units)) if (e := self.forbid_event(ctx, i)) is not None]
+
+    def forbid_event(self, ctx: CallContext, i: int) -> Event | None:
+        u = ctx.units[i]
+        ev = self.conds[0].test(ctx, i)
+        if ev is None:
+            return None
+        evidence = f'{u.role} said "{ev}": "{_clip(u.text)}"' if ev else f'"{_clip(u.text)}"'
+        return (self.id, i), self._violation(u, u.start, u.end, evidence)
+
+    def in_role(self, u: Unit) -> bool:
+        """The unit counts for the within-window (its role is within.role, or no role given)."""
+        return self.within_role is None or u.role == self.within_role
 
     def _window(self, ctx: CallContext, i: int, step: int) -> tuple[list[int], bool]:
         """Units after (step=1) or before (step=-1) unit i that the expectation may use."""
@@ -149,7 +158,7 @@ class Rule:
                 gap = u.start - anchor.end if step > 0 else anchor.start - u.end
                 if gap > self.within_seconds:
                     return picked, True
-            if self.within_role is None or u.role == self.within_role:
+            if self.in_role(u):
                 picked.append(j)
                 if self.within_turns is not None and len(picked) >= self.within_turns:
                     return picked, True
@@ -165,43 +174,58 @@ class Rule:
                 continue
             # Consecutive anchors with nothing from the expected role between them share one window.
             if last_anchor is not None and not any(
-                    self.within_role in (None, ctx.units[k].role) for k in range(last_anchor + 1, i)):
+                    self.in_role(ctx.units[k]) for k in range(last_anchor + 1, i)):
                 last_anchor = i
                 continue
             last_anchor = i
             looked, complete = self._window(ctx, i, 1)
             if any(self.expect.test(ctx, j) is not None for j in looked):  # type: ignore[union-attr]
                 continue
-            anchor = ctx.units[i]
             if complete or final:
-                then = " | ".join(f'"{_clip(ctx.units[j].text, 80)}"' for j in looked) or "nothing"
-                evidence = (f'{anchor.role} ({ev or "anchor"}): "{_clip(anchor.text, 100)}" '
-                            f"-> next: {then}")
-                end = ctx.units[looked[-1]].end if looked else anchor.end
-                out.append(((self.id, i), self._violation(anchor, anchor.start, end, evidence)))
+                out.append(self.after_violation(ctx, i, ev, looked))
             elif self.reminder:
-                out.append(((self.id, "reminder", i),
-                            Reminder(self.id, self.reminder, anchor.turn, anchor.end)))
+                out.append(self.after_reminder(ctx, i))
         return out
+
+    def after_violation(self, ctx: CallContext, i: int, ev: str, looked: list[int]) -> Event:
+        """Anchor i's window passed (`looked`) without the expectation."""
+        anchor = ctx.units[i]
+        then = " | ".join(f'"{_clip(ctx.units[j].text, 80)}"' for j in looked) or "nothing"
+        evidence = f'{anchor.role} ({ev or "anchor"}): "{_clip(anchor.text, 100)}" -> next: {then}'
+        end = ctx.units[looked[-1]].end if looked else anchor.end
+        return (self.id, i), self._violation(anchor, anchor.start, end, evidence)
+
+    def after_reminder(self, ctx: CallContext, i: int) -> Event:
+        anchor = ctx.units[i]
+        return (self.id, "reminder", i), Reminder(self.id, self.reminder, anchor.turn, anchor.end)
 
     def _eval_before(self, ctx: CallContext, final: bool) -> list[Event]:
         out: list[Event] = []
-        for i, anchor in enumerate(ctx.units):
+        for i in range(len(ctx.units)):
             ev = self.conds[0].test(ctx, i)
             if ev is None:
                 continue
             looked, _ = self._window(ctx, i, -1)
             if any(self.expect.test(ctx, j) is not None for j in looked):  # type: ignore[union-attr]
                 continue
-            prev = f'"{_clip(ctx.units[looked[0]].text, 80)}"' if looked else "nothing"
-            evidence = f'{anchor.role} ({ev or "anchor"}): "{_clip(anchor.text, 100)}"; before: {prev}'
-            start = anchor.start - anchor.gap_before
-            out.append(((self.id, i), self._violation(anchor, start, anchor.end, evidence)))
+            out.append(self.before_violation(ctx, i, ev, looked[0] if looked else None))
         return out
+
+    def before_violation(self, ctx: CallContext, i: int, ev: str, nearest: int | None) -> Event:
+        """Anchor i without the expectation before it; `nearest` = the closest unit looked at."""
+        anchor = ctx.units[i]
+        prev = f'"{_clip(ctx.units[nearest].text, 80)}"' if nearest is not None else "nothing"
+        evidence = f'{anchor.role} ({ev or "anchor"}): "{_clip(anchor.text, 100)}"; before: {prev}'
+        start = anchor.start - anchor.gap_before
+        return (self.id, i), self._violation(anchor, start, anchor.end, evidence)
 
     def _eval_count(self, ctx: CallContext, final: bool) -> list[Event]:
         hits = [(i, ev) for i in range(len(ctx.units))
                 if (ev := self.conds[0].test(ctx, i)) is not None]
+        return self.count_events(ctx, hits)
+
+    def count_events(self, ctx: CallContext, hits: list[tuple[int, str]]) -> list[Event]:
+        """The one violation once the condition held `min` times (`hits`: unit, evidence)."""
         if len(hits) < self.min_count:
             return []
         nth = ctx.units[hits[self.min_count - 1][0]]
@@ -212,9 +236,14 @@ class Rule:
     def _eval_alert(self, ctx: CallContext, final: bool) -> list[Event]:
         if final:
             return []
-        return [((self.id, "alert", i), Reminder(self.id, self.reminder or self.message,
-                                                 ctx.units[i].turn, ctx.units[i].end, kind="alert"))
-                for i in range(len(ctx.units)) if self.conds[0].test(ctx, i) is not None]
+        return [e for i in range(len(ctx.units)) if (e := self.alert_event(ctx, i)) is not None]
+
+    def alert_event(self, ctx: CallContext, i: int) -> Event | None:
+        if self.conds[0].test(ctx, i) is None:
+            return None
+        u = ctx.units[i]
+        return (self.id, "alert", i), Reminder(self.id, self.reminder or self.message, u.turn, u.end,
+                                               kind="alert")
 
 
 def _clip(text: str, n: int = EVIDENCE_CHARS) -> str:
