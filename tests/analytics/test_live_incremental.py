@@ -17,7 +17,7 @@ from hotline.document import CallDocument, Turn, Word
 from hotline.synth.labelled import to_document
 from hotline.synth.scenarios import KINDS, build_scenarios
 from hotline.synth.truth import to_call_document
-from tests.support.live_reference import FullLiveRules
+from tests.support.live_reference import FullLiveRules, long_call
 
 EVAL = Path(__file__).resolve().parents[1] / "data" / "eval"
 
@@ -138,28 +138,6 @@ def test_same_events_for_every_rule_shape(scorer):
     assert fired == {r.id for r in book.rules}
 
 
-def _long_call(n: int) -> list[Turn]:
-    """n turns: one 10-turn exchange (anger, account change, hold, questions) over and over."""
-    block = [("agent", "Thank you for calling Skyline Mobile, my name is Emma."),
-             ("customer", "This is ridiculous, my phone stopped working again!"),
-             ("agent", "Okay, let me check."),
-             ("customer", "Why does this keep happening? Can you fix it?"),
-             ("agent", "I have reset your network settings."),
-             ("customer", "Fine. Is it done?"),
-             ("agent", "Could you please hold for a moment?"),
-             ("customer", "Sure."),
-             ("agent", "Thanks for holding, it is sorted now."),
-             ("customer", "Okay, thanks.")]
-    turns, t = [], 0.0
-    for k in range(n):
-        role, text = block[k % len(block)]
-        gap = 22.0 if k % len(block) == 8 else 0.5
-        turns.append(Turn(speaker="S0" if role == "agent" else "S1", role=role,
-                          start=t + gap, end=t + gap + 3.0, text=text))
-        t += gap + 3.0
-    return turns
-
-
 @pytest.fixture
 def tests_counted(monkeypatch):
     """Counts condition evaluations (Pred.test calls, cached or not)."""
@@ -187,17 +165,17 @@ def _work_per_block(engine: LiveRules, turns: list[Turn], at: list[int], count: 
 
 
 def test_work_per_turn_does_not_grow_with_call_length(book, scorer, tests_counted):
-    turns = _long_call(1510)
+    turns = long_call(1510)
     early, late = _work_per_block(LiveRules(book, scorer, "en"), turns, [50, 1500], tests_counted)
     assert 0 < late <= early
     # the counter does see the old engine's growth (the whole call again on every turn)
-    old_early, old_late = _work_per_block(FullLiveRules(book, scorer, "en"), _long_call(310),
+    old_early, old_late = _work_per_block(FullLiveRules(book, scorer, "en"), long_call(310),
                                           [50, 300], tests_counted)
     assert old_late > 4 * old_early > 4 * late
 
 
 def test_long_call_still_decides_the_same(book, scorer):
-    turns = _long_call(400)
+    turns = long_call(400)
     doc = CallDocument(call_id="long", source="test://long", duration=turns[-1].end + 1.0,
                        sample_rate=8000, channels=1, language="en", pipeline_version="test",
                        turns=turns)
