@@ -29,7 +29,7 @@ async def _say_card(ws_url: str, token: str, call_id: str) -> None:
 def test_sidebar_shows_suggestion_card(live_server, live_tokens, simulate, tmp_path, browser):
     wav = simulate.espeak_call(["Hi. My five G signal is terrible, I live in Northgate.",
                                 "This is ridiculous, I want to make a complaint."],
-                               str(tmp_path / "call.wav"))
+                               str(tmp_path / "call.wav"), gap_s=2.5)   # two clear utterances
     ws_url = live_server.replace("http://", "ws://")
     result: dict = {}
     page = browser.new_page(viewport={"width": 420, "height": 900})   # the agent's side panel
@@ -42,7 +42,7 @@ def test_sidebar_shows_suggestion_card(live_server, live_tokens, simulate, tmp_p
                 timeout=20000)
         # the platform streams the call the agent has open (it is theirs: they opened it)
         runner = threading.Thread(target=lambda: result.update(asyncio.run(
-            simulate.simulate(ws_url, wav, call_id="browser-1", speed=3.0,
+            simulate.simulate(ws_url, wav, call_id="browser-1", speed=2.0,
                               token=live_tokens["admin"]))))
         runner.start()
         # current, or already kept under "recent" when the complaint's card came right after
