@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from hotline import defaults
-from hotline.asr.options import ASROptions
+from hotline.asr.options import ZH_HOTWORDS, ASROptions
 from hotline.asr.transcript import Segment, Transcript, build_transcript, empty_transcript, tighten
 from hotline.audio import SAMPLE_RATE, as_mono, rms
 from hotline.document import Word
@@ -33,13 +33,26 @@ class FasterWhisperTranscriber:
         samples, duration, language, silent = prepare_input(samples, options, self)
         if silent is not None:
             return silent
+        options, language, detected_p = self._detect_first(samples, options, language)
         segments, info = self._run(samples, options, language)
         decoded = [_segment(s) for s in segments]   # consume the generator: info is then final
+        probability = detected_p if detected_p is not None else float(info.language_probability or 0.0)
         result = build_transcript(
-            decoded, options, info.language, duration, float(info.language_probability or 0.0),
+            decoded, options, info.language, duration, probability,
             english_only=not self.multilingual, speech_s=_speech_seconds(info, duration),
         )
         return tighten(result, samples, options)
+
+    def _detect_first(self, samples: np.ndarray, options: ASROptions, language: str | None
+                      ) -> tuple[ASROptions, str | None, float | None]:
+        """Multilingual model, language auto, telecom hotwords: detect the language before
+        decoding so the hotword prompt is in the call's language (`ASROptions.hotwords_for`);
+        faster-whisper would otherwise prompt a Mandarin call with the English terms. Returns
+        (options, language to force, detection probability); unchanged otherwise."""
+        if language is not None or options.hotwords not in (defaults.TELECOM_HOTWORDS, ZH_HOTWORDS):
+            return options, language, None
+        detected, probability, _ = self.model.detect_language(samples, vad_filter=options.vad_filter)
+        return options.replace(hotwords=options.hotwords_for(detected)), detected, float(probability)
 
     def _run(self, samples: np.ndarray, options: ASROptions, language: str | None):
         kwargs = transcribe_kwargs(options, language)

@@ -89,9 +89,14 @@ class ASROptions:
 
     def for_language(self, language: str) -> ASROptions:
         """Switch language; telecom hotwords follow it when they are still the defaults."""
-        hotwords = self.hotwords
-        if language == "zh" and hotwords == defaults.TELECOM_HOTWORDS:
-            hotwords = ZH_HOTWORDS
-        elif language != "zh" and hotwords == ZH_HOTWORDS:
-            hotwords = defaults.TELECOM_HOTWORDS
+        hotwords = self.hotwords_for(language)
         return dataclasses.replace(self, language=language, hotwords=hotwords)
+
+    def hotwords_for(self, language: str) -> str | None:
+        """The hotwords for speech in `language` (any Whisper code, e.g. one a multilingual model
+        detected): the default telecom terms in Mandarin for zh, in English otherwise."""
+        if language.startswith("zh") and self.hotwords == defaults.TELECOM_HOTWORDS:
+            return ZH_HOTWORDS
+        if not language.startswith("zh") and self.hotwords == ZH_HOTWORDS:
+            return defaults.TELECOM_HOTWORDS
+        return self.hotwords
