@@ -98,22 +98,39 @@ def test_zh_accepted_with_multilingual_model_only(multilingual_dir):
         load_transcriber(Settings(asr_device="cpu", language="zh"))    # bundled tiny.en
 
 
-def test_language_detected_per_channel(multilingual, sox_file, data_dir, tmp_path):
-    """A stereo call through the pipeline: each channel's language is that channel's own
-    detection (the pipeline's options: VAD on, telecom hotwords off by default)."""
+def _pipeline(multilingual, tmp_path):
     from hotline.diarization import load_diarizer
     from hotline.pipeline import Pipeline, PipelineModels
 
+    settings = Settings(asr_device="cpu", data_dir=str(tmp_path))
+    return Pipeline(settings, PipelineModels(multilingual, load_diarizer(settings))), settings
+
+
+def test_pipeline_call_language_is_the_detection(multilingual, data_dir, tmp_path):
+    """A mono call: doc.language and doc.asr come from the model's detection, no flag that
+    would skip analytics."""
+    pipeline, settings = _pipeline(multilingual, tmp_path)
+    audio = decode_audio(data_dir / "funasr_sample.wav")
+    language, probability = bare_detection(multilingual, audio.mono, ASROptions(hotwords=settings.hotwords))
+    doc = pipeline.process(data_dir / "funasr_sample.wav")
+    assert (doc.language, doc.asr["language"]) == (language, language)
+    assert doc.asr["language_probability"] == round(probability, 3)
+    assert LANGUAGE_UNSUPPORTED not in doc.asr["flags"] and "channels" not in doc.asr
+    assert doc.metrics.get("analytics_skipped") != LANGUAGE_UNSUPPORTED
+
+
+def test_language_detected_per_channel(multilingual, sox_file, data_dir, tmp_path):
+    """A stereo call through the pipeline: each channel's language is that channel's own
+    detection (the pipeline's options: VAD on, telecom hotwords off by default)."""
     left, right = (sox_file(f"{name}_16k.wav", str(data_dir / source), "-r", "16000", "-c", "1", "{out}")
                    for name, source in (("jfk", "jfk.flac"), ("funasr", "funasr_sample.wav")))
     path = sox_file("jfk_left_funasr_right.wav", "-M", str(left), str(right), "{out}")
-    settings = Settings(asr_device="cpu", data_dir=str(tmp_path))
+    pipeline, settings = _pipeline(multilingual, tmp_path)
     audio = decode_audio(path)
     options = ASROptions(hotwords=settings.hotwords)
     expected = [bare_detection(multilingual, audio.samples[c], options) for c in (0, 1)]
     assert expected[0][0] != expected[1][0]     # the built model's picks: would expose one language for both
 
-    pipeline = Pipeline(settings, PipelineModels(multilingual, load_diarizer(settings)))
     doc = pipeline.process(path)
     channels = doc.asr["channels"]
     assert [(ch["language"], ch["language_probability"]) for ch in channels] == [
