@@ -5,7 +5,7 @@ BIN     := $(VENV)/bin
 APT_PKGS := espeak-ng sox libsox-fmt-all ffmpeg redis-server chromium chromium-driver
 DEMO    ?= demo_out
 
-.PHONY: all deps apt venv demo test lint bench clean
+.PHONY: all deps apt venv demo test lint bench clean test-pyannote
 
 all: venv
 
@@ -46,5 +46,25 @@ bench: venv
 	$(BIN)/python scripts/bench_search.py
 	$(BIN)/python scripts/bench_assist.py
 
+# Optional, NOT in `make test`/CI: pyannote.audio end to end (docs/diarization.md). Own venv:
+# PyPI's torchaudio links against PyPI's torch, which the CPU torch 2.13.0 of .venv is not.
+# torch/torchaudio/torchcodec pinned as one matching set; the project itself without deps.
+PYA_VENV ?= .venv-pyannote
+PYA_BIN  := $(PYA_VENV)/bin
+PYA_PINS := torch==2.9.1 torchaudio==2.9.1 torchcodec==0.8.*
+
+$(PYA_VENV)/.ready: pyproject.toml scripts/deps_without_torch.py
+	test -x $(PYA_BIN)/python || $(PY) -m venv $(PYA_VENV)
+	$(PYA_BIN)/pip install -q --upgrade "pip<26" wheel "setuptools<81"
+	printf '%s\n' $(PYA_PINS) > $(PYA_VENV)/constraints.txt
+	$(PYA_BIN)/pip install -q -c $(PYA_VENV)/constraints.txt torch torchaudio
+	$(PYA_BIN)/python scripts/deps_without_torch.py --extra test --extra pyannote > $(PYA_VENV)/requirements.txt
+	$(PYA_BIN)/pip install -q -c $(PYA_VENV)/constraints.txt -r $(PYA_VENV)/requirements.txt
+	$(PYA_BIN)/pip install -q --no-deps -e .
+	touch $@
+
+test-pyannote: apt $(PYA_VENV)/.ready
+	HOTLINE_REQUIRE_PYANNOTE=1 $(PYA_BIN)/python -m pytest -q -ra tests/diarization/test_pyannote.py
+
 clean:
-	rm -rf $(VENV) $(DEMO) build *.egg-info
+	rm -rf $(VENV) $(PYA_VENV) $(DEMO) build *.egg-info

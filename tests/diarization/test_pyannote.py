@@ -8,7 +8,6 @@ import pytest
 from pyannote.core import Annotation, Segment
 
 from hotline.diarization.pyannote_backend import (
-    PyannoteDiarizer,
     annotation_to_diarization,
     load_pyannote_pipeline,
 )
@@ -60,19 +59,70 @@ def test_settings_require_a_local_path_for_pyannote():
         Settings(diarization_backend="pyannote")
 
 
-def test_local_pipeline_runs_when_pyannote_audio_is_installed(tmp_path, data_dir):
-    """Only where pyannote.audio imports (GPU boxes): a pipeline built from a local config
-    file whose models are local checkpoints; never reaches the hub."""
-    pytest.importorskip("pyannote.audio")
-    models = os.environ.get("HOTLINE_TEST_PYANNOTE_DIR")
-    if not models:
-        pytest.skip("set HOTLINE_TEST_PYANNOTE_DIR to a local pyannote pipeline directory")
-    from tests.diarization.conftest import load_wav  # noqa: F401  (same loader as other tests)
+def _pyannote_audio():
+    """pyannote.audio, or a skip; `make test-pyannote` sets HOTLINE_REQUIRE_PYANNOTE=1 so a
+    venv where it does not import fails instead of skipping."""
+    if os.environ.get("HOTLINE_REQUIRE_PYANNOTE") == "1":
+        import pyannote.audio
 
-    pipeline = load_pyannote_pipeline(models)
-    assert os.environ["PYANNOTE_METRICS_ENABLED"] == "0"
+        return pyannote.audio
+    return pytest.importorskip("pyannote.audio")
+
+
+@pytest.fixture(scope="module")
+def random_pyannote_dir(tmp_path_factory):
+    """A pyannote.audio pipeline with small RANDOM weights built on disk (no hub)."""
+    _pyannote_audio()
+    from tests.support.pyannote_pipeline import build_random_pipeline
+
+    return build_random_pipeline(tmp_path_factory.mktemp("pyannote-random"))
+
+
+def test_local_random_pipeline_diarizes_a_real_clip(random_pyannote_dir, data_dir):
+    """Wiring, not accuracy: pyannote's own segmentation and embedding classes with small
+    RANDOM weights, loaded by hotline's loader from HOTLINE_PYANNOTE_PATH, run on the real
+    ami_sample clip. Random weights say nothing about who speaks, so only the shape of the
+    result is asserted: a valid Annotation converted to hotline segments and speakers."""
     import soundfile as sf
 
-    x, _ = sf.read(str(data_dir / "ami_sample.wav"), dtype="float32")
-    diar = PyannoteDiarizer(pipeline, num_speakers=2).diarize(x)
-    assert diar.backend == "pyannote" and len(diar.speakers) == 2
+    from hotline.diarization import load_diarizer
+    from hotline.settings import load_settings
+
+    settings = load_settings({"HOTLINE_DIARIZATION_BACKEND": "pyannote",
+                              "HOTLINE_PYANNOTE_PATH": str(random_pyannote_dir)})
+    diarizer = load_diarizer(settings)
+    # (class identity: another test reloads the backend module, so compare by name)
+    assert type(diarizer).__name__ == "PyannoteDiarizer" and diarizer.backend == "pyannote"
+    assert os.environ["PYANNOTE_METRICS_ENABLED"] == "0"
+    assert type(diarizer.pipeline).__name__ == "SpeakerDiarization"
+    x, sr = sf.read(str(data_dir / "ami_sample.wav"), dtype="float32")
+    assert sr == 16_000
+    diar = diarizer.diarize(x, num_speakers=2)
+    duration = len(x) / sr
+    assert diar.backend == "pyannote" and diar.segments
+    assert 1 <= len(diar.speakers) <= 2
+    assert diar.speakers == [f"S{i}" for i in range(len(diar.speakers))]
+    assert {s.speaker for s in diar.segments} == set(diar.speakers)
+    assert all(0.0 <= s.start < s.end <= duration + 0.05 for s in diar.segments)
+    assert [s.start for s in diar.segments] == sorted(s.start for s in diar.segments)
+
+
+def test_hotline_pipeline_with_random_pyannote_backend(random_pyannote_dir, data_dir, tmp_path):
+    """The whole hotline pipeline (tiny.en ASR, roles, analytics) with the pyannote backend
+    (RANDOM weights: no accuracy asserted) on a real clip: the call document is valid and
+    survives a JSON round trip; every turn's speaker is a document speaker."""
+    import json
+
+    from hotline.document import CallDocument
+    from hotline.pipeline import Pipeline
+    from hotline.settings import load_settings
+
+    settings = load_settings({"HOTLINE_DIARIZATION_BACKEND": "pyannote",
+                              "HOTLINE_PYANNOTE_PATH": str(random_pyannote_dir)},
+                             data_dir=str(tmp_path), max_duration=600.0)
+    doc = Pipeline.load(settings, intents=False).process(data_dir / "ami_sample.wav")
+    assert doc.turns and doc.language == "en" and abs(doc.duration - 30.0) < 0.1
+    assert {t.speaker for t in doc.turns} <= {s.id for s in doc.speakers}
+    assert all(s.role in ("agent", "customer", "unknown") for s in doc.speakers)
+    assert all(t.start <= w.start <= w.end <= t.end + 1e-6 for t in doc.turns for w in t.words)
+    assert CallDocument.from_dict(json.loads(json.dumps(doc.to_dict()))) == doc
