@@ -24,7 +24,7 @@ from hotline.report import metadata as md
 from hotline.report.emotion import ORDER, customer_emotion, emotion_escalated, emotion_worsened
 
 __all__ = ["DailyReport", "DayNumbers", "build_report", "compute_report", "customer_emotion",
-           "emotion_escalated", "emotion_worsened", "latest_day", "percentile"]
+           "day_numbers", "emotion_escalated", "emotion_worsened", "latest_day", "percentile"]
 
 TOP_INTENTS = 10
 TREND_KEYS = ("calls", "answered_within_15s", "mean_answer_s", "first_contact_resolution",
@@ -140,6 +140,11 @@ def compute_report(docs: list[CallDocument], day: str,
         rep.previous.append(_day_report(docs, other, as_of or dt.datetime.now(), brief=True)
                             .numbers())
     return rep
+
+
+def day_numbers(docs: list[CallDocument], day: str) -> DayNumbers:
+    """The headline numbers of `day` (docs: the day and the windows around it)."""
+    return _day_report(docs, day, dt.datetime.now(), brief=True).numbers()
 
 
 def _day_report(docs: list[CallDocument], day: str, as_of: dt.datetime,

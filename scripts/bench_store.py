@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 # everything imported up front: a long run must not pick up files edited meanwhile
 from hotline.privacy.redact import caller_hash  # noqa: E402
 from hotline.report.daily import build_report, compute_report, window  # noqa: E402
+from hotline.report.ranges import compute_range, range_numbers  # noqa: E402
 from hotline.search.index import SearchIndex  # noqa: E402
 from hotline.store.db import Database  # noqa: E402
 from hotline.store.forget import forget_caller  # noqa: E402
@@ -143,6 +144,24 @@ def reports(db, repeats: int) -> dict:
     return out
 
 
+def range_views(db, repeats: int) -> dict:
+    """The 7- and 30-day views (every day's headline numbers), before → after: summaries
+    read and counted in Python (the range ± the KPI windows) vs SQL over the call columns."""
+    store, out = ResultsStore(db), {}
+    for days in (7, 30):
+        since = (LAST_DAY - dt.timedelta(days=days - 1)).isoformat()
+        lo = (LAST_DAY - dt.timedelta(days=days - 1 + 7)).isoformat()
+        hi = (LAST_DAY + dt.timedelta(days=7)).isoformat()
+        base, python = _timed(lambda s=since, lo=lo, hi=hi: compute_range(
+            list(store.iter_documents(lo, hi, turns=False)), s, LAST_DAY.isoformat()), 1)
+        now, sql = _timed(lambda s=since: range_numbers(store, s, LAST_DAY.isoformat()), repeats)
+        out[f"view_{days}d"] = {"python_s": round(base[0], 2), "sql_p50_s": round(_pct(now, 50), 3),
+                                "sql_p95_s": round(_pct(now, 95), 3),
+                                "ratio": round(_pct(now, 50) / base[0], 3),
+                                "identical": sql == python}
+    return out
+
+
 def erasure(db, data_dir: str) -> dict:
     t = time.perf_counter()
     forgotten = forget_caller(db, caller_number(7), data_dir)
@@ -172,6 +191,11 @@ def bench(url: str, base: list, args: argparse.Namespace) -> dict:
     out = {"backend": db.dialect, **fill(db, base, args.turns, args.days, args.index)}
     print(f"  filled: {out}", flush=True)
     out["sizes"] = sizes(db)
+    out["range_views"] = range_views(db, args.repeats)
+    print(f"  range views: {out['range_views']}", flush=True)
+    if args.only_ranges:
+        db.close()
+        return out
     out["reports"] = reports(db, args.repeats)
     with tempfile.TemporaryDirectory() as data_dir:
         out["erasure"] = erasure(db, data_dir)
@@ -200,6 +224,8 @@ def main() -> int:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--index", action="store_true", help="also fill the search index (forget "
                     "and purge then erase index rows too)")
+    ap.add_argument("--only-ranges", action="store_true", help="fill, then only the range "
+                    "views (skips the slow full-document baselines and the erasure timings)")
     ap.add_argument("--json", metavar="OUT", help="also write the numbers as JSON")
     args = ap.parse_args()
     base = with_words(base_docs())

@@ -20,6 +20,7 @@ from typing import Any
 
 from hotline import defaults
 from hotline.document import CallDocument
+from hotline.store.callnumbers import COLUMNS, values_of
 from hotline.store.db import Database
 from hotline.store.schema import ensure_schema
 
@@ -28,8 +29,8 @@ TABLE = "call_results"     # created and migrated by hotline.store.schema
 
 _UPSERT_DONE = f"""INSERT INTO {TABLE} (call_id, pipeline_version, source, status, attempts,
         error, document, summary, duration, timings, worker_id, call_date, agent_id,
-        caller_hash, created_at, updated_at, started_at, finished_at)
-    VALUES (?, ?, ?, 'done', 1, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        caller_hash, created_at, updated_at, started_at, finished_at, {", ".join(COLUMNS)})
+    VALUES (?, ?, ?, 'done', 1, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?{", ?" * len(COLUMNS)})
     ON CONFLICT (call_id, pipeline_version) DO UPDATE SET
         source = CASE WHEN {TABLE}.source <> '' THEN {TABLE}.source ELSE excluded.source END,
         status = 'done', error = NULL, permanent = 0,
@@ -39,7 +40,8 @@ _UPSERT_DONE = f"""INSERT INTO {TABLE} (call_id, pipeline_version, source, statu
         call_date = excluded.call_date, agent_id = excluded.agent_id,
         caller_hash = excluded.caller_hash, updated_at = excluded.updated_at,
         started_at = COALESCE({TABLE}.started_at, excluded.started_at),
-        finished_at = excluded.finished_at"""
+        finished_at = excluded.finished_at,
+        {", ".join(f"{c} = excluded.{c}" for c in COLUMNS)}"""
 
 _COLUMNS = (
     "call_id, pipeline_version, source, status, attempts, permanent, error, duration, timings, "
@@ -484,4 +486,4 @@ def _done_row(doc: CallDocument, worker_id: str | None,
             json.dumps(data, ensure_ascii=False), json.dumps(summary_of(data), ensure_ascii=False),
             doc.duration, json.dumps(timings if timings is not None else doc.timings or {}),
             worker_id, call_date_of(meta, doc.source), meta.get("agent_id"),
-            meta.get("caller_hash"), now, now, now, now)
+            meta.get("caller_hash"), now, now, now, now, *values_of(doc))

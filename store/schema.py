@@ -21,16 +21,19 @@ first call on a `Database` (the app runs it once at start via `open_database`).
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from typing import Any
 
+from hotline.document import CallDocument
 from hotline.errors import ConfigError
+from hotline.store import callnumbers
 from hotline.store.db import Database
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 MIGRATION_LOCK = 0x686F746C696E65   # "hotline": the one pg_advisory_xact_lock key for migrations
 LEGACY_SEARCH_VERSION = "2"         # search_meta.schema written by the pre-schema search index
 
@@ -240,6 +243,22 @@ def _step7_search_tags(cur: Any, dialect: str) -> None:
         cur.execute(f"CREATE INDEX IF NOT EXISTS {table}_tags ON {table} USING gin (tags)")
 
 
+# --- step 8: the report's per-call numbers as columns (range views in SQL) -----------------
+def _step8_call_numbers(cur: Any, dialect: str) -> None:
+    """The 7- and 30-day views count per day in SQL over `callnumbers.COLUMNS` instead of
+    parsing every call's summary; backfilled from the stored summaries (else documents)."""
+    for column in callnumbers.DDL:
+        _add_column(cur, dialect, "call_results", column)
+    rows = cur.execute("SELECT call_id, pipeline_version, COALESCE(summary, document) AS doc "
+                       "FROM call_results WHERE document IS NOT NULL")
+    sets = ", ".join(f"{c} = ?" for c in callnumbers.COLUMNS)
+    cur.executemany(f"UPDATE call_results SET {sets} WHERE call_id = ? AND pipeline_version = ?",
+                    [(*callnumbers.values_of(CallDocument.from_dict(json.loads(r["doc"]))),
+                      r["call_id"], r["pipeline_version"]) for r in rows])
+    cur.execute("CREATE INDEX IF NOT EXISTS call_results_report_date ON call_results "
+                "(report_date)")
+
+
 # version reached -> the step that reaches it, applied in order
 MIGRATIONS: dict[int, Callable[[Any, str], None]] = {
     1: _step1_adopt,
@@ -249,6 +268,7 @@ MIGRATIONS: dict[int, Callable[[Any, str], None]] = {
     5: _step5_summary,
     6: _step6_sessions,
     7: _step7_search_tags,
+    8: _step8_call_numbers,
 }
 
 
