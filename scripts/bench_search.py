@@ -243,11 +243,12 @@ def _pct(values: list[float], p: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(p) - 1]
 
 
-def _pg_scratch() -> tuple[str, object, str]:
+def _pg_scratch(prefix: str = "hotline_bench") -> tuple[str, object, str]:
+    """A scratch database with its own name prefix (one bench's clean-up leaves others' alone)."""
     import psycopg
 
     admin = psycopg.connect(PG_ADMIN_URL, autocommit=True)
-    name = f"hotline_bench_{uuid.uuid4().hex[:8]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
     admin.execute(f'CREATE DATABASE "{name}"')
     return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}", admin, name
 

@@ -35,7 +35,7 @@ from hotline.store.db import Database  # noqa: E402
 from hotline.store.forget import forget_caller  # noqa: E402
 from hotline.store.results import ResultsStore  # noqa: E402
 from hotline.store.retention import purge_before  # noqa: E402
-from scripts.bench_search import PG_ADMIN_URL, _pct, base_docs  # noqa: E402
+from scripts.bench_search import _pct, _pg_scratch, base_docs  # noqa: E402
 
 LAST_DAY = dt.date(2026, 11, 30)
 
@@ -204,18 +204,6 @@ def bench(url: str, base: list, args: argparse.Namespace) -> dict:
     return out
 
 
-def _pg_scratch() -> tuple[str, object, str]:
-    """A scratch database named for this bench (others' bench clean-ups leave it alone)."""
-    import uuid
-
-    import psycopg
-
-    admin = psycopg.connect(PG_ADMIN_URL, autocommit=True)
-    name = f"hotline_storebench_{uuid.uuid4().hex[:8]}"
-    admin.execute(f'CREATE DATABASE "{name}"')
-    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}", admin, name
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="sqlite")
@@ -235,7 +223,7 @@ def main() -> int:
             with tempfile.TemporaryDirectory() as tmp:
                 out.append(bench(f"sqlite:///{tmp}/bench.db", base, args))
         else:
-            url, admin, name = _pg_scratch()
+            url, admin, name = _pg_scratch("hotline_storebench")
             try:
                 out.append(bench(url, base, args))
             finally:

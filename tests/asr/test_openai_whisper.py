@@ -15,6 +15,7 @@ import dataclasses
 import numpy as np
 import pytest
 
+from hotline import defaults
 from hotline.asr import ASROptions, Transcript, load_transcriber
 from hotline.asr.openai_backend import OpenAIWhisperTranscriber, speech_clips
 from hotline.document import Word
@@ -65,8 +66,15 @@ def test_loads_checkpoint_and_returns_a_transcript(english, jfk):
     assert not tr.multilingual and tr.model.dims.n_audio_layer == 4
     result = tr.transcribe(jfk.mono[: 16000 * 3], QUICK)
     assert isinstance(result, Transcript)
-    assert result.language == "en" and result.duration == pytest.approx(3.0)
+    assert result.duration == pytest.approx(3.0)
     assert all(isinstance(w, Word) for w in result.words)
+    # Random weights decode garbage: the language check may judge it "not English" (then the
+    # transcript keeps no words and says so) — either way the English-only model never claims
+    # a confident English transcript of it.
+    if "language_unsupported" in result.flags:
+        assert result.language == defaults.ASR_OTHER_LANGUAGE and not result.words
+    else:
+        assert result.language == "en"
     with pytest.raises(ConfigError, match="multilingual"):
         tr.transcribe(jfk.mono, QUICK.replace(language="zh"))
 
