@@ -13,10 +13,10 @@ from hotline.embed import Embedder
 
 def cached_encode(embedder: Embedder, texts: list[str], cache_dir: str | os.PathLike | None,
                   key: str) -> np.ndarray:
-    """Encode `texts`, reusing `<cache_dir>/assist_emb_<key>.npy` when it matches."""
+    """Encode `texts`, reusing `<cache_dir>/assist_emb_<key>_<model>.npy` when it matches."""
     if not cache_dir:
         return embedder.encode(texts)
-    path = Path(cache_dir) / f"assist_emb_{key}.npy"
+    path = Path(cache_dir) / f"assist_emb_{key}_{embedder.cache_key}.npy"
     if path.exists():
         try:
             vecs = np.load(path)

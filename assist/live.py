@@ -23,9 +23,13 @@ from typing import Any
 import numpy as np
 
 from hotline import defaults
+from hotline.analytics.analyzer import LiveRules
+from hotline.analytics.emotion import EmotionScorer
+from hotline.analytics.rulebook import load_rulebook
 from hotline.assist.assistant import ANGER_CUES, Assistant
 from hotline.assist.metrics import LiveMetrics
 from hotline.document import CallDocument, Emotion, Turn
+from hotline.embed import Embedder
 from hotline.errors import HotlineError
 from hotline.privacy.redact import RedactionFailed, redact_document
 from hotline.settings import Settings
@@ -225,9 +229,13 @@ class LiveEngine:
         self.metrics = LiveMetrics()   # suggestion latency, read by /metrics
 
     @classmethod
-    def load(cls, settings: Settings, with_asr: bool = True) -> LiveEngine:
-        """Load everything once: assistant, transcriber (asr.load_transcriber), analytics rules."""
-        assistant = Assistant.load(settings, threads=1)
+    def load(cls, settings: Settings, with_asr: bool = True,
+             embedder: Embedder | None = None) -> LiveEngine:
+        """Load everything once: assistant, transcriber (asr.load_transcriber), analytics rules.
+        The assistant and the rulebook's semantic conditions share one MiniLM (`embedder`, the
+        server's own when it passes one)."""
+        embedder = embedder or Embedder.from_settings(settings, threads=1)
+        assistant = Assistant.load(settings, embedder=embedder)
         transcriber = options = None
         if with_asr:
             from hotline.asr import ASROptions, load_transcriber
@@ -235,7 +243,7 @@ class LiveEngine:
             transcriber = load_transcriber(settings)
             lang = "en" if not getattr(transcriber, "multilingual", False) else settings.language
             options = live_asr_options(ASROptions, lang, assistant.graph)
-        return cls(assistant, transcriber, options, _rules_factory(settings))
+        return cls(assistant, transcriber, options, _rules_factory(settings, embedder))
 
     # --- sessions and listeners --------------------------------------------------------------
     def session(self, call_id: str) -> CallSession:
@@ -429,14 +437,8 @@ def _cue_emotion(text: str) -> Emotion:
     return Emotion(label="neutral", score=0.5)
 
 
-def _rules_factory(settings: Settings) -> Callable[[str], Any] | None:
-    """Analytics' incremental rule engine (rulebook + emotion scorer loaded once), if present."""
-    try:
-        from hotline.analytics.analyzer import LiveRules
-        from hotline.analytics.emotion import EmotionScorer
-        from hotline.analytics.rulebook import load_rulebook
-    except ImportError:
-        return None
-    rulebook = load_rulebook(settings.rulebook or None)
+def _rules_factory(settings: Settings, embedder: Embedder) -> Callable[[str], Any]:
+    """Analytics' incremental rule engine (rulebook + emotion scorer loaded once)."""
+    rulebook = load_rulebook(settings.rulebook or None, embedder)
     emotion = EmotionScorer.load(settings)
     return lambda language: LiveRules(rulebook, emotion, language=language)

@@ -9,6 +9,7 @@ process that never embeds pays nothing.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from hotline.errors import ConfigError
+from hotline.settings import Settings
 
 DIM = 384
 
@@ -46,7 +48,7 @@ class Embedder:
         self._lock = threading.Lock()
 
     @classmethod
-    def from_settings(cls, settings: Any, threads: int | None = 1) -> Embedder:
+    def from_settings(cls, settings: Settings, threads: int | None = 1) -> Embedder:
         """The embedder HOTLINE_EMBED_MODEL names (checked now, loaded on first use)."""
         path = settings.embed_model
         if path and not os.path.isdir(path):
@@ -57,12 +59,18 @@ class Embedder:
     def loaded(self) -> bool:
         return self._model is not None
 
+    @property
+    def cache_key(self) -> str:
+        """Names this model in on-disk caches of its vectors: vectors of two models never mix."""
+        if not self.model_path:
+            return "minilm-bundled"
+        return "model-" + hashlib.sha256(os.path.abspath(self.model_path).encode()).hexdigest()[:12]
+
     def load(self) -> Any:
-        """The SentenceTransformer, loaded once (thread-safe)."""
+        """The model's encode function (texts -> unit vectors), loaded once (thread-safe)."""
         with self._lock:
             if self._model is None:
-                path = self.model_path = self.model_path or bundled_model_path()
-                self._model = _load_model(path, self.device)
+                self._model = _load_model(self.model_path or bundled_model_path(), self.device)
         return self._model
 
     def encode(self, texts: list[str]) -> np.ndarray:

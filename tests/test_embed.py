@@ -43,3 +43,36 @@ def test_configured_model_dir_is_checked(tmp_path) -> None:
     with pytest.raises(ConfigError, match="HOTLINE_EMBED_MODEL"):
         Embedder.from_settings(load_settings({"HOTLINE_EMBED_MODEL": str(tmp_path / "missing")}))
     assert not bert.supports(tmp_path)          # an unknown layout goes to sentence-transformers
+
+
+def test_vector_caches_are_named_per_model(tmp_path) -> None:
+    """Cached phrase vectors of one model are never served for another (HOTLINE_EMBED_MODEL)."""
+    from hotline.assist.embed import cached_encode
+
+    bundled, other = Embedder(), Embedder(str(tmp_path / "another-model"))
+    assert bundled.cache_key != other.cache_key
+    vecs = cached_encode(bundled, ["roaming in Spain"], tmp_path, "graph1")
+    assert [p.name for p in tmp_path.glob("assist_emb_*")] == [
+        f"assist_emb_graph1_{bundled.cache_key}.npy"]
+    np.testing.assert_array_equal(cached_encode(bundled, ["roaming in Spain"], tmp_path, "graph1"),
+                                  vecs)
+
+
+def test_one_minilm_per_server_process(tmp_path) -> None:
+    """The web server's embedder serves the live assistant, the live rules' semantic conditions
+    and "similar calls": one MiniLM in the process, not three."""
+    from hotline.web.services import open_services
+
+    settings = load_settings({}, data_dir=str(tmp_path), db_url=f"sqlite:///{tmp_path / 'h.db'}")
+    services = open_services(settings)
+    try:
+        from hotline.assist.live import LiveEngine
+
+        engine = LiveEngine.load(settings, with_asr=False, embedder=services.embedder)
+        rules = engine.rules_factory("auto")
+        assert engine.assistant.embedder is services.embedder
+        assert rules.rulebook.embedder is services.embedder
+        assert services.similar_index().embedder is services.embedder
+        engine.close()
+    finally:
+        services.close()

@@ -32,6 +32,7 @@ class Services:
     index: SearchIndex
     facts: FactsStore
     roots: AudioRoots
+    embedder: Embedder                 # the server's one MiniLM (loads on first encode)
     engine: Any = None                 # hotline.assist.live.LiveEngine, loaded on first use
     live_streams: dict[str, int] = field(default_factory=dict)   # call id -> open streams
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -42,7 +43,7 @@ class Services:
         (keyword search never needs it, so a QA page opens without loading torch)."""
         with self._embed_lock:
             if self.index.embedder is None:
-                self.index.embedder = Embedder.from_settings(self.settings, threads=None)
+                self.index.embedder = self.embedder
         return self.index
 
     def engine_sync(self) -> Any:
@@ -50,7 +51,7 @@ class Services:
             if self.engine is None:
                 from hotline.assist.live import LiveEngine
 
-                self.engine = LiveEngine.load(self.settings)
+                self.engine = LiveEngine.load(self.settings, embedder=self.embedder)
             return self.engine
 
     async def live_engine(self) -> Any:
@@ -69,4 +70,5 @@ def open_services(settings: Settings, engine: Any = None) -> Services:
     db = open_database(settings.db_url)       # schema created/migrated once, at start
     return Services(settings=settings, db=db, store=ResultsStore(db), auth=AuthStore(db),
                     index=SearchIndex(db, None, rule_ids=rulebook_rule_ids(settings.rulebook)),
-                    facts=FactsStore(db), roots=AudioRoots.of(settings), engine=engine)
+                    facts=FactsStore(db), roots=AudioRoots.of(settings),
+                    embedder=Embedder.from_settings(settings, threads=1), engine=engine)

@@ -64,7 +64,7 @@ def engine(assistant, settings):
 
     transcriber = load_transcriber(settings)
     options = live_asr_options(ASROptions, "en", assistant.graph)
-    eng = LiveEngine(assistant, transcriber, options, _rules_factory(settings))
+    eng = LiveEngine(assistant, transcriber, options, _rules_factory(settings, assistant.embedder))
     yield eng
     eng.close()
 
