@@ -24,6 +24,8 @@ from typing import Any
 
 from hotline.embed import Embedder
 from hotline.errors import HotlineError, TransientError
+from hotline.privacy.redact import redact_text
+from hotline.search.index import SearchIndex
 from hotline.settings import BatchSettings, Settings, load_settings
 
 log = logging.getLogger(__name__)
@@ -47,7 +49,6 @@ class JobContext:
     db: Any = None
     store: Any = None
     index: Any = None
-    index_error: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def open(self) -> JobContext:
@@ -178,15 +179,8 @@ def _embedder(settings: Settings) -> Any:
 
 
 def _index(ctx: JobContext, doc: Any) -> bool:
-    """Add the call to the search index when the search package is there; log otherwise."""
-    if ctx.index is None and ctx.index_error is None:
-        try:
-            from hotline.search.index import SearchIndex
-        except ImportError as exc:  # the search package is not installed: store only
-            ctx.index_error = describe(exc)
-            log.warning("search index unavailable, calls are stored but not indexed: %s",
-                        ctx.index_error)
-            return False
+    """Add the call to the search index; a failure is logged (the store is the truth)."""
+    if ctx.index is None:
         try:
             if "embedder" not in ctx.extra:
                 ctx.extra["embedder"] = _embedder(ctx.settings) if ctx.config.embed_calls else None
@@ -194,8 +188,6 @@ def _index(ctx: JobContext, doc: Any) -> bool:
         except Exception as exc:  # e.g. a schema race or a DB blip: try again next call
             log.error("opening the search index failed (retried next call): %s", describe(exc))
             return False
-    if ctx.index is None:
-        return False
     try:
         ctx.index.index_call(doc)
         return True
@@ -236,18 +228,8 @@ def describe(exc: BaseException) -> str:
         # redactor, so a reason never reads "[Errno [PHONE]]"
         names = [str(n) for n in (exc.filename, exc.filename2) if n is not None]
         text = f"{kind}: [Errno {exc.errno}] {exc.strerror}" + "".join(
-            f": {redact(' '.join(n.split()))}" for n in names)
+            f": {redact_text(' '.join(n.split()))}" for n in names)
         return text[:1000]
     text = f"{kind}: {exc}" if str(exc) else str(kind)
-    return redact(" ".join(text.split()))[:1000]
+    return redact_text(" ".join(text.split()))[:1000]
 
-
-def redact(text: str) -> str:
-    """hotline.privacy.redact.redact_text; without it, mask every run of 4+ digits (fail closed)."""
-    try:
-        from hotline.privacy.redact import redact_text
-    except ImportError:
-        import re
-
-        return re.sub(r"\d[\d\s-]{3,}\d", "[number]", text)
-    return redact_text(text)
