@@ -16,6 +16,7 @@ from importlib import metadata
 
 from hotline.errors import ConfigError, HotlineError, RecordingRejected
 from hotline.logs import configure_logging
+from hotline.settings import load_settings
 
 # Modules that contribute sub-commands, in help order.
 COMMAND_MODULES = (
@@ -73,6 +74,15 @@ def quiet_libraries(verbose: bool = False) -> None:
         os.environ.setdefault(name, value)
 
 
+def _configured_level() -> str:
+    """HOTLINE_LOG_LEVEL through the settings; a broken configuration is reported by the
+    command itself (exit 2), so logging falls back to the default here."""
+    try:
+        return load_settings().log_level
+    except ConfigError:
+        return "WARNING"
+
+
 def main(argv: list[str] | None = None) -> int:
     return run(build_parser(), argv)
 
@@ -82,7 +92,7 @@ def run(parser: argparse.ArgumentParser, argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     verbose, quiet = getattr(args, "verbose", False), getattr(args, "quiet", False)
     quiet_libraries(verbose=verbose)
-    configure_logging("INFO" if verbose else "ERROR" if quiet else None)
+    configure_logging("INFO" if verbose else "ERROR" if quiet else _configured_level())
     if not getattr(args, "func", None):
         parser.print_help()
         return 2

@@ -110,7 +110,7 @@ class Pipeline:
                 doc.speakers = _assign_roles(result)
             self._enrich(doc, audio, timings)
         with _timed(timings, "redact"), self._stage("redact"):
-            redact_document(doc)
+            redact_document(doc, salt=self.settings.pii_salt)
             self._export_redacted_audio(doc, audio, path)
         doc.timings = timings
         return doc

@@ -141,7 +141,7 @@ class Settings(_HotlineSettings):
     redacted_audio: bool = Field(True, description="write a copy with PII spans muted (DATA_DIR/redacted_audio)")
     pii_salt: str = Field("", description="salt of caller hashes (set one per deployment)")
     retention_days: int = Field(defaults.RETENTION_DAYS, ge=0, description="`hotline purge` removes calls older than this many days (0 = keep forever)")
-    log_level: str = Field("WARNING", description="log level of every process")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = Field("WARNING", description="log level of every process")
     pipeline_factory: str = Field("", description="module:callable building the worker's pipeline (drills)")
     audio_dirs: str = Field("", description="web: the only dirs audio is served from besides DATA_DIR "
                             "(os.pathsep-separated; shared storage of the workers' redacted copies)")

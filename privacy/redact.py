@@ -19,7 +19,6 @@ import copy
 import hashlib
 import hmac
 import logging
-import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,8 +28,7 @@ from hotline.document import CallDocument, Redaction
 from hotline.errors import HotlineError
 from hotline.privacy.asks import REFERENCE, answer_types
 
-DEFAULT_PII_SALT = "hotline-pii-salt-change-me"  # override with HOTLINE_PII_SALT in production
-SALT_ENV = "HOTLINE_PII_SALT"
+DEFAULT_PII_SALT = "hotline-pii-salt-change-me"  # Settings.pii_salt (HOTLINE_PII_SALT) replaces it
 
 TOKENS = {
     "card_number": "[CARD]",
@@ -625,12 +623,13 @@ def _times(doc: CallDocument, stream: _Stream, kind: str, segs: list[int]
 # --------------------------------------------------------------------------------------------
 # Public API
 # --------------------------------------------------------------------------------------------
-def caller_hash(number: str, salt: str | None = None) -> str:
+def caller_hash(number: str, salt: str = "") -> str:
     """Salted HMAC-SHA256 of a caller number (digits only, +86/0086 stripped), 16 hex chars.
 
-    Stable across calls so repeat callers can be counted without storing the number.
+    Stable across calls so repeat callers can be counted without storing the number. `salt` is
+    `Settings.pii_salt`; empty means the built-in default (fine for one machine's demo only).
     """
-    salt = salt if salt is not None else os.environ.get(SALT_ENV) or DEFAULT_PII_SALT
+    salt = salt or DEFAULT_PII_SALT
     digits = re.sub(r"\D", "", _normalise(str(number)))
     if not digits:
         raise RedactionFailed("caller number has no digits")
@@ -647,7 +646,7 @@ def mask_number(number: str) -> str:
     return "*" * max(0, len(digits) - 4) + digits[-4:] if len(digits) > 4 else "*" * len(digits)
 
 
-def redact_document(doc: CallDocument) -> CallDocument:
+def redact_document(doc: CallDocument, *, salt: str = "") -> CallDocument:
     """Redact `doc` in place and return it: turn text, words, evidence, metadata (caller number
     masked + `caller_hash`), spans recorded in `doc.redactions`.
 
@@ -657,7 +656,7 @@ def redact_document(doc: CallDocument) -> CallDocument:
     """
     try:
         out = copy.deepcopy(doc)
-        _redact_metadata(out)
+        _redact_metadata(out, salt)
         text_hits = _redact_streams(out, by_words=False)
         word_hits = _redact_streams(out, by_words=True)
         _record(out, text_hits, word_hits)
@@ -703,11 +702,11 @@ def _record(doc: CallDocument, text_hits: list, word_hits: list) -> None:
     doc.redactions.sort(key=lambda r: (r.turn, r.start))
 
 
-def _redact_metadata(doc: CallDocument) -> None:
+def _redact_metadata(doc: CallDocument, salt: str) -> None:
     meta = doc.metadata
     raw = meta.get("caller_number")
     if raw and re.search(r"\d{5}", re.sub(r"[\s\-]", "", _normalise(str(raw)))):
-        meta.setdefault("caller_hash", caller_hash(str(raw)))
+        meta.setdefault("caller_hash", caller_hash(str(raw), salt))
         meta["caller_number"] = mask_number(str(raw))
     for key, value in list(meta.items()):
         if key != "caller_hash":

@@ -85,7 +85,7 @@ def forget(args: argparse.Namespace) -> int:
         raise ConfigError("--caller-hash takes the 16 hex digits a forget audit row holds")
     settings, db = _open()
     done = forget_caller(db, args.caller, settings.data_dir, hashed=args.caller_hash,
-                         dry_run=args.dry_run)
+                         salt=settings.pii_salt, dry_run=args.dry_run)
     _print({"caller_hash": done.caller_hash, "dry_run": args.dry_run, **done.erased.to_dict()},
            args.json, f"{'would erase' if args.dry_run else 'erased'} caller "
                       f"{done.caller_hash}")

@@ -31,12 +31,12 @@ class Forgotten:
 
 
 def calls_of_caller(db: Database, number: str | None = None,
-                    hashed: str | None = None) -> tuple[str, list[str]]:
+                    hashed: str | None = None, salt: str = "") -> tuple[str, list[str]]:
     """(caller hash, the caller's call ids), from the number or, when replaying a forget
     after restoring a backup, from the hash the audit log kept (no path match then)."""
     if number is None and hashed is None:
         raise ValueError("a caller number or caller hash is needed")
-    hashed = caller_hash(number) if number is not None else hashed
+    hashed = caller_hash(number, salt) if number is not None else hashed
     rows = db.execute("SELECT DISTINCT call_id FROM call_results WHERE caller_hash = ?",
                       (hashed,))
     ids = {r["call_id"] for r in rows}
@@ -50,10 +50,11 @@ def calls_of_caller(db: Database, number: str | None = None,
 
 
 def forget_caller(db: Database, number: str | None, data_dir: str | Path, *,
-                  hashed: str | None = None, dry_run: bool = False) -> Forgotten:
+                  hashed: str | None = None, salt: str = "",
+                  dry_run: bool = False) -> Forgotten:
     """Erase every call of the caller with `number` (or `hashed`); audited with the hash and
-    counts."""
-    hashed, ids = calls_of_caller(db, number, hashed)
+    counts. `salt` must be the pipeline's (`Settings.pii_salt`) or the hash finds nothing."""
+    hashed, ids = calls_of_caller(db, number, hashed, salt)
     if dry_run:
         return Forgotten(hashed, Erased(calls=len(ids), store_compacted=False))
     erased = erase_calls(db, ids, data_dir, scrub_audit=True)

@@ -9,6 +9,7 @@ import os
 import sys
 from typing import Any
 
+from hotline.errors import ConfigError
 from hotline.settings import Settings, load_settings
 
 
@@ -69,7 +70,10 @@ def _redis_url(flag: str | None) -> str:
 def _logging() -> None:
     from hotline.logs import configure_logging
 
-    configure_logging()
+    try:
+        configure_logging(_settings().log_level)
+    except ConfigError:         # the command reports the broken configuration itself
+        configure_logging()
 
 
 # --- batch ------------------------------------------------------------------------------------

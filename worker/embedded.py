@@ -143,7 +143,7 @@ def serve(settings: Settings, config: BatchSettings, tasks: Any, events: Any) ->
     from hotline.logs import configure_logging
     from hotline.worker import jobs
 
-    configure_logging()
+    configure_logging(settings.log_level)
     pid = os.getpid()
     ctx = jobs.configure(settings, worker_id=f"local.{socket.gethostname()}.{pid}", config=config)
     jobs.get_pipeline(settings)

@@ -27,3 +27,11 @@ def test_configure_logging_is_idempotent():
     configure_logging()
     for handler in logging.getLogger().handlers:
         assert sum(isinstance(f, RedactingFilter) for f in handler.filters) <= 1
+
+
+def test_log_level_comes_from_the_settings_and_a_bad_one_is_a_config_error(monkeypatch, capsys):
+    from hotline.cli import main
+
+    monkeypatch.setenv("HOTLINE_LOG_LEVEL", "LOUD")
+    assert main(["purge", "--dry-run"]) == 2
+    assert "log_level" in capsys.readouterr().err.lower()

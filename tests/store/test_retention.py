@@ -218,3 +218,16 @@ def test_every_spelling_of_a_number_finds_the_same_caller(world, caller):
     assert calls_of_caller(db, caller)[1] == sorted(world.docs[t].call_id
                                                     for t in ("bravo", "delta"))
     db.close()
+
+
+def test_forget_hashes_with_the_deployment_salt(world, capsys, monkeypatch):
+    """The caller hash is keyed by Settings.pii_salt: another deployment's salt finds no call
+    of this store's caller; the salt the calls were stored with finds them."""
+    monkeypatch.setenv("HOTLINE_PII_SALT", "another-deployment")
+    code, out = _run(capsys, "forget", "--caller", CALLER_B, "--dry-run", "--json")
+    assert code == 0
+    assert json.loads(out)["caller_hash"] == caller_hash(CALLER_B, "another-deployment")
+    assert json.loads(out)["calls"] == 0
+    monkeypatch.delenv("HOTLINE_PII_SALT")
+    code, out = _run(capsys, "forget", "--caller", CALLER_B, "--dry-run", "--json")
+    assert json.loads(out)["calls"] == 2
