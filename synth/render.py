@@ -152,27 +152,11 @@ def render_call(scenario: dict[str, Any], out_dir: str | os.PathLike, stereo: bo
     S.layout(turns, [len(c) / sample_rate for c in clips])
     S.derive(truth)
     n = int(round(truth["duration"] * sample_rate))
-    tracks = np.zeros((2, n), dtype=np.float32)            # 0 agent, 1 customer
-    for turn, clip in zip(turns, clips, strict=True):
-        i = int(round(turn["start"] * sample_rate))
-        row = 0 if turn["role"] == "agent" else 1
-        tracks[row, i:i + len(clip)] += clip[: n - i]
     ai = 0 if agent_channel == "left" else 1
-    audio = (tracks if ai == 0 else tracks[::-1]).copy() if stereo else tracks.sum(0, keepdims=True)
+    audio = _mix(turns, clips, n, sample_rate, ai if stereo else None)
     if noise > 0:
-        speech = np.abs(tracks.sum(0)) > 1e-4
-        rms = float(np.sqrt(np.mean(tracks.sum(0)[speech] ** 2))) if speech.any() else 0.1
-        seed = int(hashlib.sha256(name.encode()).hexdigest()[:8], 16)
-        rng = np.random.default_rng(seed)
-        audio = audio + np.stack([_noise(n, noise * rms, rng) for _ in range(len(audio))])
-    peak = float(np.abs(audio).max())
-    if peak > 0.99:
-        audio *= 0.99 / peak
-    os.makedirs(out_dir, exist_ok=True)
-    wav = os.path.join(out_dir, f"{name}.wav")
-    sf.write(wav, audio.T, sample_rate, subtype=SUBTYPES[encoding])
-    with open(wav, "rb") as f:
-        call_id = hashlib.sha256(f.read()).hexdigest()[:16]
+        audio = _add_line_noise(audio, noise, name)
+    call_id = _write_wav(audio, out_dir, name, sample_rate, encoding)
     truth.update({
         "name": name, "audio": f"{name}.wav", "call_id": call_id, "sample_rate": sample_rate,
         "channels": 2 if stereo else 1, "agent_channel": agent_channel if stereo else None,
@@ -189,6 +173,42 @@ def render_call(scenario: dict[str, Any], out_dir: str | os.PathLike, stereo: bo
         raise RuntimeError(f"{name}: rendered call breaks {got}, planned {truth['violations']}")
     save_truth(truth, os.path.join(out_dir, f"{name}.json"))
     return truth
+
+
+def _mix(turns: list[dict[str, Any]], clips: list[np.ndarray], n: int, sample_rate: int,
+         agent_index: int | None) -> np.ndarray:
+    """(channels, n) audio: agent and customer tracks summed to mono, or one per channel with
+    the agent on `agent_index` (0 left, 1 right) when stereo."""
+    tracks = np.zeros((2, n), dtype=np.float32)            # 0 agent, 1 customer
+    for turn, clip in zip(turns, clips, strict=True):
+        i = int(round(turn["start"] * sample_rate))
+        row = 0 if turn["role"] == "agent" else 1
+        tracks[row, i:i + len(clip)] += clip[: n - i]
+    if agent_index is None:
+        return tracks.sum(0, keepdims=True)
+    return (tracks if agent_index == 0 else tracks[::-1]).copy()
+
+
+def _add_line_noise(audio: np.ndarray, noise: float, name: str) -> np.ndarray:
+    """Line noise at `noise` × the speech RMS, seeded by the call name (same call, same noise)."""
+    mixed = audio.sum(0)
+    speech = np.abs(mixed) > 1e-4
+    rms = float(np.sqrt(np.mean(mixed[speech] ** 2))) if speech.any() else 0.1
+    rng = np.random.default_rng(int(hashlib.sha256(name.encode()).hexdigest()[:8], 16))
+    return audio + np.stack([_noise(audio.shape[1], noise * rms, rng) for _ in range(len(audio))])
+
+
+def _write_wav(audio: np.ndarray, out_dir: str | os.PathLike, name: str, sample_rate: int,
+               encoding: str) -> str:
+    """Write `<name>.wav` (peak-limited) and return its content id, as the pipeline computes it."""
+    peak = float(np.abs(audio).max())
+    if peak > 0.99:
+        audio = audio * (0.99 / peak)
+    os.makedirs(out_dir, exist_ok=True)
+    wav = os.path.join(out_dir, f"{name}.wav")
+    sf.write(wav, audio.T, sample_rate, subtype=SUBTYPES[encoding])
+    with open(wav, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()[:16]
 
 
 def render_calls(calls: list[dict[str, Any]], out_dir: str | os.PathLike,

@@ -48,14 +48,7 @@ def follow(
     stops following early (the embedded runner lost all its processes).
     """
     from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        Progress,
-        SpinnerColumn,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
+    from rich.progress import Progress
 
     console = console or Console(stderr=True)
     ids = [r.call_id for r in recordings]
@@ -63,15 +56,8 @@ def follow(
     initial = store.statuses(ids)
     before = {cid for cid, st in initial.items() if st in FINAL}
     started = time.time()
-    columns = (
-        SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(),
-        TextColumn("{task.fields[done]} done · {task.fields[failed]} failed · "
-                   "{task.fields[remaining]} left · {task.fields[hours]:.2f} h audio"),
-        TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
-        TextColumn("{task.fields[note]}"),
-    )
     statuses = initial
-    with Progress(*columns, console=console, transient=False) as bar:
+    with Progress(*_columns(), console=console, transient=False) as bar:
         task = bar.add_task("batch", total=len(ids), completed=len(before), done=0, failed=0,
                             remaining=len(ids) - len(before), hours=0.0, note="")
         while True:
@@ -86,6 +72,25 @@ def follow(
                 break
             time.sleep(poll_s)
     return _summary(store, ids, statuses, before, seconds, time.time() - started)
+
+
+def _columns() -> tuple[Any, ...]:
+    """The bar: counts, audio hours done, elapsed and ETA, and the tick's note (workers)."""
+    from rich.progress import (
+        BarColumn,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    return (
+        SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(),
+        TextColumn("{task.fields[done]} done · {task.fields[failed]} failed · "
+                   "{task.fields[remaining]} left · {task.fields[hours]:.2f} h audio"),
+        TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
+        TextColumn("{task.fields[note]}"),
+    )
 
 
 def _safe_tick(tick: Callable[[], str | None] | None) -> str | None:
