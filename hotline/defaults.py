@@ -119,6 +119,7 @@ SEARCH_DELETE_BATCH = 500       # call ids per DELETE ... IN (...) statement (SQ
 SEARCH_BULK_REBUILD_MIN = 50_000  # PostgreSQL: loads of at least this many turns ...
 SEARCH_BULK_REBUILD_RATIO = 1.0   # ... and more than this share of the indexed turns rebuild GIN
 SEARCH_BULK_INDEX_MEMORY = "512MB"  # maintenance_work_mem for those GIN builds
+SEARCH_BULK_CONNECTIONS = 2     # PostgreSQL: connections a bulk load writes (and builds GIN) with
 SEARCH_COUNT_MAX = 1_000        # hits counted past the page; more: total is a lower bound
                                 # (keep SEARCH_RANK_MAX_MATCHES <= it: one order on every page)
 SEARCH_PREPARE_CHUNK = 2_000    # documents read and prepared at a time by a rebuild (memory bound)

@@ -348,12 +348,15 @@ def _mask(text: str, hits: list[_Hit]) -> str:
 
 
 def _scan(text: str, cvv_at: Callable[[int], bool] | None = None,
-          asked_at: Callable[[int], str | None] | None = None) -> list[_Hit]:
+          asked_at: Callable[[int], str | None] | None = None,
+          references_only: bool = False) -> list[_Hit]:
     """All PII hits in one stream. `cvv_at(pos)` says whether a CVV question precedes `pos`;
-    `asked_at(pos)` which PII type the agent asked for, if `pos` lies in the answer."""
+    `asked_at(pos)` which PII type the agent asked for, if `pos` lies in the answer.
+    `references_only`: `asked_at` only ever answers REFERENCE or None (the re-check), so
+    the answer passes (asked e-mails, answer hits), which find nothing then, are skipped."""
     text = _normalise(text)
     hits = _emails(text)
-    if asked_at is not None:
+    if asked_at is not None and not references_only:
         hits += _asked_emails(text, asked_at)
     masked = _mask(text, hits + [_Hit("date", m.start(), m.end())
                                  for m in _DATE_TIME_RE.finditer(text)])
@@ -368,7 +371,7 @@ def _scan(text: str, cvv_at: Callable[[int], bool] | None = None,
                 hits.append(_Hit("phone" if kind == "mobile" else kind, start, run.end))
                 if kind == "card_number":
                     last_card_end = run.end
-    if asked_at is None:
+    if asked_at is None or references_only:
         return _merge_hits(hits)
     answers = _answer_hits(masked, asked_at)
     merged = _merge_hits(hits + answers)
@@ -740,10 +743,18 @@ def residual_pii(doc: CallDocument) -> list[tuple[str, str]]:
     agent's "order number?" stays exempt, as it was when the document was redacted.
     """
     left: list[tuple[str, str]] = []
+    answers: list[list[str | None]] = []     # answer_types(doc), worked out on first need
+
+    def reference_at(stream: _Stream) -> Callable[[int], str | None]:
+        def at(pos: int) -> str | None:
+            if not answers:
+                answers.append(answer_types(doc))
+            return _only_reference(answers[0][stream.turn_at(pos)[0]])
+        return at
+
     for stream_words in (False, True):
         for stream in _streams(doc, stream_words):
-            asked = _answer_checker(doc, stream)
-            for h in _scan(stream.joined(), None, lambda p, a=asked: _only_reference(a(p))):
+            for h in _scan(stream.joined(), None, reference_at(stream), references_only=True):
                 if h.type != "cvv":
                     left.append((h.type, "words" if stream_words else "text"))
     for text in _free_strings(doc):

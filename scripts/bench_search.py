@@ -23,6 +23,7 @@ import resource
 import statistics
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -167,22 +168,22 @@ def bench(url: str, base: list, target: int, repeats: int, workers: int,
         idx.index_call(doc)
     one_tps = _turns(one) / (time.perf_counter() - t0)
     many = clone_docs(base, len(one), max(5000, target // 20))  # prepare + write, workers
-    t0 = time.perf_counter()
-    idx.index_many(many, workers=workers)
-    many_tps = _turns(many) / (time.perf_counter() - t0)
+    with _Cpu(idx) as many_cpu:
+        idx.index_many(many, workers=workers)
     rest = target - _turns(one) - _turns(many)
-    cpu0, t0 = _cpu(idx), time.perf_counter()
-    idx.write_prepared(clone_prepared(prepared, len(one) + len(many), rest), rest)
-    write_tps = rest / (time.perf_counter() - t0)
-    write_cpu = _cpu(idx) - cpu0
+    with _Cpu(idx) as write_cpu:
+        idx.write_prepared(clone_prepared(prepared, len(one) + len(many), rest), rest)
     if db.dialect == "postgresql":
         idx._q("ANALYZE")
     per_query, all_ms = _queries(idx, repeats)
     out = {"backend": url.split(":")[0], **idx.stats(), "load": os.getloadavg()[0],
            "prepare_turns_per_s": round(prep_tps), "index_call_turns_per_s": round(one_tps),
-           f"index_many_{workers}w_turns_per_s": round(many_tps),
-           "bulk_write_turns_per_s": round(write_tps),
-           "bulk_write_turns_per_cpu_s": round(rest / write_cpu),
+           f"index_many_{workers}w_turns_per_s": round(_turns(many) / many_cpu.wall),
+           f"index_many_{workers}w_turns_per_cpu_s": round(_turns(many) / many_cpu.cpu),
+           "index_many_load": many_cpu.load,
+           "bulk_write_turns_per_s": round(rest / write_cpu.wall),
+           "bulk_write_turns_per_cpu_s": round(rest / write_cpu.cpu),
+           "bulk_write_load": write_cpu.load,
            "query_p50_ms": round(_pct(all_ms, 50), 2), "query_p95_ms": round(_pct(all_ms, 95), 2),
            "queries": per_query, "sizes": _sizes(idx),
            "python_max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
@@ -191,16 +192,59 @@ def bench(url: str, base: list, target: int, repeats: int, workers: int,
     return out
 
 
-def _cpu(idx) -> float:
-    """CPU seconds so far of this process and, on PostgreSQL, of its server backend (from
-    /proc: the server is local) — throughput per CPU second does not depend on how many
-    other processes share the machine."""
-    used = time.process_time()
-    if idx.pg:
-        pid = idx._q("SELECT pg_backend_pid() AS p")[0]["p"]
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        used += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return used
+class _Cpu:
+    """Wall and CPU seconds of a block: this process, its finished worker processes and, on
+    PostgreSQL, every server backend of the (scratch) database — read from /proc (the
+    server is local) every 50 ms while the block runs, so connections a bulk load opens and
+    closes count too. Throughput per CPU second does not depend on how many other processes
+    share the machine; the 1-minute load average at the end is kept next to it."""
+
+    def __init__(self, idx):
+        self.idx, self.seen, self.stop = idx, {}, threading.Event()
+
+    def __enter__(self) -> _Cpu:
+        self.t0, self.c0 = time.perf_counter(), self._own()
+        if self.idx.pg:
+            import psycopg
+
+            self.admin = psycopg.connect(self.idx.db.url, autocommit=True)
+            self._poll()
+            self.before = sum(self.seen.values())
+            self.thread = threading.Thread(target=self._run, daemon=True)
+            self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.wall = time.perf_counter() - self.t0
+        self.cpu = self._own() - self.c0
+        self.load = round(os.getloadavg()[0], 2)
+        if self.idx.pg:
+            self.stop.set()
+            self.thread.join()
+            self._poll()
+            self.cpu += sum(self.seen.values()) - self.before
+            self.admin.close()
+
+    @staticmethod
+    def _own() -> float:
+        kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return time.process_time() + kids.ru_utime + kids.ru_stime
+
+    def _run(self) -> None:
+        while not self.stop.wait(0.05):
+            self._poll()
+
+    def _poll(self) -> None:
+        me = self.admin.info.backend_pid
+        pids = [r[0] for r in self.admin.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> %s", (me,))]
+        for pid in pids + list(self.seen):
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            self.seen[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _turns(docs: list) -> int:
@@ -263,11 +307,16 @@ def main() -> int:
     ap.add_argument("--embed-calls", type=int, default=100,
                     help="calls to embed with the real MiniLM for the similar() numbers (0: skip)")
     ap.add_argument("--json", metavar="OUT", help="also write the numbers as JSON")
+    ap.add_argument("--baseline", metavar="JSON",
+                    help="an earlier --json run (e.g. of the code before a change): its "
+                         "indexing numbers printed side by side")
     args = ap.parse_args()
     t = time.perf_counter()
     base = base_docs()
     print(f"{len(base)} unique redacted calls ({_turns(base)} turns) in "
           f"{time.perf_counter() - t:.1f} s; indexing {args.turns} turns", flush=True)
+    before = {b["backend"]: b for b in json.loads(Path(args.baseline).read_text())} \
+        if args.baseline else {}
     out = []
     for backend in (("sqlite", "postgresql") if args.backend == "both" else (args.backend,)):
         if backend == "sqlite":
@@ -281,25 +330,32 @@ def main() -> int:
                                  args.embed_calls))
             finally:
                 admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        _print(out[-1], args.workers)
+        _print(out[-1], args.workers, before.get(out[-1]["backend"]))
     if args.json:
         Path(args.json).write_text(json.dumps(out, indent=2, ensure_ascii=False))
     return 0
 
 
-def _print(r: dict, workers: int) -> None:
-    one = r["index_call_turns_per_s"]
+def _print(r: dict, workers: int, base: dict | None = None) -> None:
+    """The numbers; with `base` (an earlier --json run: the code before a change, on the
+    same backend) its indexing numbers side by side."""
+    one, many = r["index_call_turns_per_s"], f"index_many_{workers}w_turns_per_s"
     print(f"\n== {r['backend']}: {r['calls']} calls, {r['turns']} turns "
           f"(load average {r['load']:.1f} on {os.cpu_count()} cores)")
-    print(f"indexing, turns/s (x vs one call per transaction):\n"
-          f"  prepare text, 1 process, unique calls {r['prepare_turns_per_s']:8d}\n"
-          f"  index_call (batch job, baseline)        {one:8d}  x1.0\n"
-          f"  index_many, {workers} workers                  "
-          f"{r[f'index_many_{workers}w_turns_per_s']:8d}  "
-          f"x{r[f'index_many_{workers}w_turns_per_s'] / one:.1f}\n"
-          f"  bulk write of prepared rows             {r['bulk_write_turns_per_s']:8d}  "
-          f"x{r['bulk_write_turns_per_s'] / one:.1f}\n"
-          f"  bulk write per CPU second (client+server) {r['bulk_write_turns_per_cpu_s']:6d}")
+    rows = [("prepare text, 1 process, unique calls", "prepare_turns_per_s", None),
+            ("index_call (batch job, baseline)", "index_call_turns_per_s", None),
+            (f"index_many, {workers} workers, text included", many, "index_many_load"),
+            ("  per CPU second (client+workers+server)", f"{many[:-6]}_per_cpu_s", None),
+            ("bulk write of prepared rows", "bulk_write_turns_per_s", "bulk_write_load"),
+            ("  per CPU second (client+server)", "bulk_write_turns_per_cpu_s", None)]
+    head = f"{'indexing, turns/s':44s} {'now':>8s} {'x one':>6s} {'load':>5s}"
+    print(head + (f" | {'before':>8s} {'load':>5s}" if base else ""))
+    for label, key, load in rows:
+        line = f"  {label:42s} {r.get(key, 0):8d} x{r.get(key, 0) / one:5.1f} " \
+               f"{r.get(load) or '':>5}"
+        if base:
+            line += f" | {base.get(key, 0) or 0:8d} {base.get(load) or base.get('load', ''):>5}"
+        print(line)
     print(f"memory: python max RSS {r['python_max_rss_mb']} MB; on disk (MB): " + ", ".join(
         f"{k} {v / 2**20:.0f}" for k, v in r["sizes"].items() if v >= 2**20))
     print(f"queries: p50 {r['query_p50_ms']} ms, p95 {r['query_p95_ms']} ms")

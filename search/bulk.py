@@ -1,32 +1,42 @@
 """Writing prepared calls into the index, many per transaction (the batch job and rebuilds).
 
 PostgreSQL: the calls being replaced go in one `DELETE ... = ANY(...)` per table, then COPY for
-turns, calls and tags (the generated tsvector columns fill themselves). A load larger than
-what the index already holds (a first load, a rebuild) drops the GIN indexes and builds each
-once at the end — one sorted build instead of millions of pending-list inserts; smaller loads
-keep them (GIN's fast-update list absorbs the inserts). The index is derived data, rebuildable
-from the results store, so a load does not wait for fsync (`synchronous_commit off`).
+turns, calls and tags (the generated tsvector columns fill themselves), the rows formatted as
+COPY text here (psycopg's per-value dumping cost more than the server's insert). A load
+streams its batches through `SEARCH_BULK_CONNECTIONS` connections at once: the server's
+tsvector work is most of a load's CPU and one backend uses one core. A load larger than what
+the index already holds (a first load, a rebuild) drops the GIN indexes and builds each once at
+the end, spread over the same connections — one sorted build instead of millions of
+pending-list inserts; smaller loads keep them (GIN's fast-update list absorbs the inserts).
+The index is derived data, rebuildable from the results store, so a load does not wait for
+fsync (`synchronous_commit off`).
 SQLite: executemany per table; the FTS rows copied from the turn rows by one INSERT ... SELECT.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from queue import SimpleQueue
 from typing import Any
 
 from hotline import defaults
 from hotline.search.rows import CALL_COLUMNS, TURN_COLUMNS, PreparedCall
 from hotline.store.db import Database
-from hotline.store.schema import build_search_gin, drop_search_gin
+from hotline.store.schema import SEARCH_GIN, build_search_gin, drop_search_gin
 
 log = logging.getLogger(__name__)
 
 INDEX_TABLES = ("search_turns", "search_tags", "search_vectors", "search_calls")
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
-def write(db: Database, items: Sequence[PreparedCall]) -> int:
+
+def write(db: Database, items: Sequence[PreparedCall], vocab_seen: set[str] | None = None
+          ) -> int:
     """Insert or replace `items` (the last one wins when a call repeats) in one transaction;
-    returns how many were given."""
+    returns how many were given. `vocab_seen`: vocabulary words this load already wrote
+    (skipped, then added)."""
     given = len(items)
     latest = {it.call_id: it for it in items}
     items = list(latest.values())
@@ -41,8 +51,87 @@ def write(db: Database, items: Sequence[PreparedCall]) -> int:
         else:
             delete_rows(cur, ids, False)
             _sqlite_write(cur, items)
-        _write_vocab(cur, items, db.dialect == "postgresql")
+        _write_vocab(cur, items, db.dialect == "postgresql", vocab_seen)
     return given
+
+
+def load(db: Database, items: Iterable[PreparedCall], n_turns: int | None,
+         batch: int | None = None) -> int:
+    """Write `items`, `batch` calls per transaction; returns how many. A load of `n_turns`
+    bigger than the index drops PostgreSQL's GIN indexes first and builds them at the end."""
+    big = big_load(db, n_turns)
+    if big:
+        drop_search_gin(db)
+    size = batch or defaults.SEARCH_BATCH_CALLS
+    writers = defaults.SEARCH_BULK_CONNECTIONS if db.dialect == "postgresql" else 1
+    try:
+        if writers <= 1:
+            seen: set[str] = set()
+            return sum(write(db, chunk, seen) for chunk in _batches(items, size))
+        with _Writers(db, writers) as out:
+            for chunk in _batches(items, size):
+                out.submit(chunk)
+            return out.done()
+    finally:
+        if big:
+            build_gin(db, writers)
+
+
+class _Writers:
+    """Batches written by `n` connections at once (the caller's and `n - 1` more). A batch
+    holding a call still being written by another waits for it: the last one still wins."""
+
+    def __init__(self, db: Database, n: int):
+        self.conns: SimpleQueue[Database] = SimpleQueue()
+        self.extra = [Database(db.url) for _ in range(n - 1)]
+        for conn in (db, *self.extra):
+            self.conns.put(conn)
+        self.pool = ThreadPoolExecutor(n, thread_name_prefix="search-bulk")
+        self.pending: dict[Future[int], set[str]] = {}
+        self.seen: set[str] = set()
+        self.n, self.total = n, 0
+
+    def __enter__(self) -> _Writers:
+        return self
+
+    def submit(self, chunk: list[PreparedCall]) -> None:
+        ids = {it.call_id for it in chunk}
+        self._wait([f for f, held in self.pending.items() if held & ids])
+        while len(self.pending) >= self.n:
+            self._wait(wait(self.pending, return_when=FIRST_COMPLETED).done)
+        self.pending[self.pool.submit(self._write, chunk)] = ids
+
+    def _write(self, chunk: list[PreparedCall]) -> int:
+        conn = self.conns.get()
+        try:
+            return write(conn, chunk, self.seen)
+        finally:
+            self.conns.put(conn)
+
+    def _wait(self, futures: Iterable[Future[int]]) -> None:
+        for f in list(futures):
+            self.pending.pop(f)
+            self.total += f.result()
+
+    def done(self) -> int:
+        self._wait(list(self.pending))
+        return self.total
+
+    def __exit__(self, *exc: object) -> None:
+        self.pool.shutdown(wait=True)
+        for conn in self.extra:
+            conn.close()
+
+
+def _batches(items: Iterable[PreparedCall], size: int) -> Iterable[list[PreparedCall]]:
+    chunk: list[PreparedCall] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def big_load(db: Database, n_turns: int | None) -> bool:
@@ -62,12 +151,24 @@ def big_load(db: Database, n_turns: int | None) -> bool:
     return n_turns > defaults.SEARCH_BULK_REBUILD_RATIO * int(have["n"] or 0)
 
 
-def drop_gin(db: Database) -> None:
-    drop_search_gin(db)
-
-
-def build_gin(db: Database) -> None:
-    build_search_gin(db, defaults.SEARCH_BULK_INDEX_MEMORY)
+def build_gin(db: Database, connections: int = 1) -> None:
+    """The GIN indexes, built `connections` at a time (one backend builds one index), then
+    the planner's statistics refreshed."""
+    names = list(SEARCH_GIN)
+    groups = [names[i::connections] for i in range(max(1, connections))]
+    if len(groups) == 1:
+        build_search_gin(db, defaults.SEARCH_BULK_INDEX_MEMORY, groups[0])
+        return
+    extra = [Database(db.url) for _ in groups[1:]]
+    try:
+        with ThreadPoolExecutor(len(groups)) as pool:
+            for f in [pool.submit(build_search_gin, conn, defaults.SEARCH_BULK_INDEX_MEMORY,
+                                  group, False) for conn, group in zip((db, *extra), groups, strict=True)]:
+                f.result()
+    finally:
+        for conn in extra:
+            conn.close()
+    build_search_gin(db, defaults.SEARCH_BULK_INDEX_MEMORY, [])
 
 
 def delete_rows(cur: Any, call_ids: Sequence[str], pg: bool) -> None:
@@ -88,13 +189,13 @@ def delete_rows(cur: Any, call_ids: Sequence[str], pg: bool) -> None:
 
 
 def _pg_write(cur: Any, items: Sequence[PreparedCall]) -> None:
-    tags = {it.call_id: sorted(f"{k}:{v}" for k, v in it.tags) for it in items}
+    tags = {it.call_id: _pg_array(sorted(f"{k}:{v}" for k, v in it.tags)) for it in items}
     _copy(cur, "search_calls", (*CALL_COLUMNS, "tags"),
-          ((*it.call, tags[it.call_id]) for it in items))
+          (_copy_line(it.call, tags[it.call_id]) for it in items))
     _copy(cur, "search_turns", (*TURN_COLUMNS, "tags"),
-          ((*r, tags[it.call_id]) for it in items for r in it.rows))
+          (_copy_line(r, tags[it.call_id]) for it in items for r in it.rows))
     _copy(cur, "search_tags", ("call_id", "kind", "value"),
-          ((it.call_id, k, v) for it in items for k, v in it.tags))
+          (_copy_line((it.call_id, k, v)) for it in items for k, v in it.tags))
     vectors = [(it.call_id, int(it.vector.shape[0]), it.vector.tobytes())
                for it in items if it.vector is not None]
     if vectors:
@@ -102,10 +203,33 @@ def _pg_write(cur: Any, items: Sequence[PreparedCall]) -> None:
                         vectors)
 
 
-def _copy(cur: Any, table: str, columns: Sequence[str], rows: Any) -> None:
-    with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
+def _copy(cur: Any, table: str, columns: Sequence[str], lines: Iterable[str]) -> None:
+    """COPY pre-formatted text lines (one write of the whole batch)."""
+    data = "".join(lines)
+    if data:
+        with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            copy.write(data)
+
+
+def _copy_line(values: Sequence[Any], *literal: str) -> str:
+    """One row in COPY's text format; `literal` fields are already formatted."""
+    return "\t".join([_copy_value(v) for v in values] + list(literal)) + "\n"
+
+
+def _copy_value(v: Any) -> str:
+    if isinstance(v, str):
+        if "\\" in v or "\t" in v or "\n" in v or "\r" in v:
+            return v.translate(_COPY_ESCAPES)
+        return v
+    if v is None:
+        return "\\N"
+    return repr(v) if isinstance(v, float) else str(int(v))
+
+
+def _pg_array(values: Sequence[str]) -> str:
+    """A text[] literal, escaped for COPY's text format."""
+    quoted = ('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values)
+    return ("{" + ",".join(quoted) + "}").translate(_COPY_ESCAPES)
 
 
 def _sqlite_write(cur: Any, items: Sequence[PreparedCall]) -> None:
@@ -127,11 +251,16 @@ def _sqlite_write(cur: Any, items: Sequence[PreparedCall]) -> None:
                      for it in items if it.vector is not None])
 
 
-def _write_vocab(cur: Any, items: Sequence[PreparedCall], pg: bool) -> None:
+def _write_vocab(cur: Any, items: Sequence[PreparedCall], pg: bool,
+                 seen: set[str] | None = None) -> None:
     words: dict[str, str] = {}
     for it in items:
         words.update(it.vocab)
+    if seen is not None:
+        words = {w: s for w, s in words.items() if w not in seen}
     conflict = "ON CONFLICT (term) DO NOTHING" if pg else ""
     verb = "INSERT" if pg else "INSERT OR IGNORE"
     cur.executemany(f"{verb} INTO search_vocab (term, stem) VALUES (?, ?) {conflict}",
                     sorted(words.items()))
+    if seen is not None:
+        seen.update(words)

@@ -144,21 +144,7 @@ class SearchIndex:
                        batch: int | None = None) -> int:
         """Write prepared calls, `batch` per transaction; a load of `n_turns` bigger than the
         index drops PostgreSQL's GIN indexes first and builds them once at the end."""
-        big = bulk.big_load(self.db, n_turns)
-        if big:
-            bulk.drop_gin(self.db)
-        done, chunk = 0, []
-        try:
-            for item in items:
-                chunk.append(item)
-                if len(chunk) >= (batch or defaults.SEARCH_BATCH_CALLS):
-                    done += bulk.write(self.db, chunk)
-                    chunk = []
-            done += bulk.write(self.db, chunk)
-        finally:
-            if big:
-                bulk.build_gin(self.db)
-        return done
+        return bulk.load(self.db, items, n_turns, batch)
 
     def _prepared(self, item: PreparedCall, doc: CallDocument) -> PreparedCall:
         """`item` with its MiniLM vector when this index has an embedder."""

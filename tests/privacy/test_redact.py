@@ -6,6 +6,7 @@ import copy
 import json
 import logging
 import re
+from pathlib import Path
 
 import pytest
 
@@ -20,6 +21,7 @@ from hotline.privacy.redact import (
     redact_text,
 )
 
+ROOT = Path(__file__).resolve().parents[2]
 CARD = "4111111111111111"
 
 # (text, PII type expected, digits that must not survive)
@@ -258,3 +260,38 @@ def test_synth_truth_documents(synth_pii_calls) -> None:
             digits = _digits(turn.text + " ".join(w.word for w in turn.words))
             assert (item.get("part") or item["value"])[:8] not in digits or item["type"] == "email"
             assert turn.start <= min(r.start for r in out.redactions if r.turn == item["turn"])
+
+
+def _recheck_in_full(doc) -> list[tuple[str, str]]:
+    """The index's PII re-check as it was before it skipped work: answer types for every
+    stream, and the answer passes run although a references-only check cannot use them."""
+    from hotline.privacy.asks import answer_types
+    from hotline.privacy.redact import _free_strings, _only_reference, _scan, _streams
+
+    left = []
+    for by_words in (False, True):
+        for stream in _streams(doc, by_words):
+            asked = answer_types(doc)
+            hits = _scan(stream.joined(), None,
+                         lambda p, s=stream, a=asked: _only_reference(a[s.turn_at(p)[0]]))
+            left += [(h.type, "words" if by_words else "text") for h in hits if h.type != "cvv"]
+    return left + [(h.type, "field") for t in _free_strings(doc) for h in _scan(t)
+                   if h.type != "cvv"]
+
+
+def test_the_fast_recheck_finds_exactly_what_the_full_one_finds(make_doc, truth_doc,
+                                                                 synth_pii_calls) -> None:
+    """`residual_pii` (run on every document the search index takes) skips passes that cannot
+    find anything when only reference answers matter; on unredacted dev and synthetic calls,
+    PII and lookalikes, it reports the same leftovers as the full re-check — and finds some."""
+    from hotline.privacy.redact import residual_pii
+
+    docs = [truth_doc(t) for t in synth_pii_calls]
+    for line in (ROOT / "tests/data/eval/dev/redaction.jsonl").read_text().splitlines():
+        item = json.loads(line)
+        turns = [("agent", item["context"])] if item["context"] else []
+        docs.append(make_doc(turns + [("customer", item["text"])], item["language"]))
+    found = [residual_pii(d) for d in docs]
+    assert found == [_recheck_in_full(d) for d in docs]
+    assert sum(bool(f) for f in found) >= len(docs) // 3
+    assert all(residual_pii(redact_document(copy.deepcopy(d))) == [] for d in docs[:40])

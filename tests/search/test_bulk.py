@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import re
+import unicodedata
 
 from hotline.search.index import SearchIndex
 from hotline.store.db import Database
@@ -57,4 +59,51 @@ def test_rebuild_streams_and_skips_documents_with_pii(db_url, monkeypatch) -> No
     assert idx.rebuild((d for d in docs), workers=2) == (4, ["leaky"])
     assert idx.stats()["calls"] == 4 and idx.search("", {"call_id": "leaky"}).total == 0
     assert [c.call_id for c in idx.search("roaming Spain", by="call").calls] == ["en5"]
+    db.close()
+
+
+def test_copy_text_keeps_tabs_newlines_backslashes_and_missing_values(db_url) -> None:
+    """Rows go to PostgreSQL as hand-formatted COPY text: every character that format escapes,
+    and a missing speaker or emotion, come back as they were (SQLite: the same rows)."""
+    doc = corpus_doc("en1")
+    doc.turns[0].text = "tab\there, new\nline, cr\r, back\\slash \\N and \"quotes\" {a,b}"
+    doc.turns[1].speaker, doc.turns[1].emotion = None, None
+    doc.metadata["agent_id"] = "A\t1\\x"
+    doc.intents.append('weird "intent",\\x')
+    db = Database(db_url)
+    idx = SearchIndex(db)
+    assert idx.index_many([doc, corpus_doc("zh1")], batch=1) == 2
+    rows = idx._q("SELECT turn, text, speaker, emotion, agent_id, t_start FROM search_turns "
+                  "WHERE call_id = ? ORDER BY turn", (doc.call_id,))
+    assert [r["text"] for r in rows] == [t.text for t in doc.turns]
+    assert (rows[1]["speaker"], rows[1]["emotion"]) == (None, None)
+    assert {r["agent_id"] for r in rows} == {"A\t1\\x"}
+    assert [round(r["t_start"], 2) for r in rows] == [t.start for t in doc.turns]
+    found = idx.search("", {"intent": 'weird "intent",\\x'})
+    assert [h.call_id for h in found.results] == ["en1"] * len(doc.turns)
+    assert [h.turn for h in idx.search("quotes").results] == [0]
+    db.close()
+
+
+def test_grams_vectors_hold_the_lexemes_to_tsvector_made(pg_url) -> None:
+    """Schema v9 builds `gtsv` with array_to_tsvector: for every assigned Chinese character
+    the index knows and the bigrams of a long run, the same lexemes as to_tsvector('simple')
+    (which the queries' to_tsquery still parses with) — so no Chinese substring is lost.
+    (Unassigned code points, which the parser drops, are kept: no query can hold them.)"""
+    from hotline.search import text as T
+    from hotline.store.schema import GRAMS_TSVECTOR
+    from hotline.text import CJK_RANGE
+
+    chars = "".join(chr(c) for lo, hi in re.findall(r"\\u(\w{4})-\\u(\w{4})", CJK_RANGE)
+                    for c in range(int(lo, 16), int(hi, 16) + 1)
+                    if unicodedata.category(chr(c)) != "Cn")
+    db = Database(pg_url)
+    SearchIndex(db)
+    for part in range(0, len(chars), 2000):
+        grams = T.grams(chars[part:part + 2000])
+        with db.transaction() as cur:
+            row = cur.execute("SELECT strip(to_tsvector('simple', ?)) = g AS same, "
+                              "length(g) AS n FROM (SELECT "
+                              + GRAMS_TSVECTOR.replace("grams", "?") + " AS g) x", (grams, grams))
+        assert row == [{"same": True, "n": 2 * len(chars[part:part + 2000]) - 1}]
     db.close()
