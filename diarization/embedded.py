@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from hotline import defaults
 from hotline.audio import as_mono
 from hotline.diarization.types import Diarization, SpeakerSegment
 from hotline.diarization.vad import VAD_FRAME, load_vad_model, speech_mask, speech_probabilities
@@ -28,6 +29,7 @@ from hotline.document import Word
 SAMPLE_RATE = 16_000
 MEL_HOP = 160            # resemblyzer: 10 ms mel frames
 MAX_CLUSTER_WINDOWS = 900  # above this, spectral clustering runs on a subset
+MIN_SPEAKER_WINDOWS = 3    # an estimated speaker owns at least this many windows (~1.2 s)
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,9 @@ class EmbeddedParams:
     temperature: float = 0.02         # similarity -> log-likelihood scale
     max_speakers: int = 6             # upper bound when estimating the count
     same_speaker_cos: float = 0.92    # centroids closer than this are one voice: merged
+    split_max_cos: float = defaults.DIAR_SPLIT_MAX_COS     # see hotline/defaults.py
+    short_speaker_s: float = defaults.DIAR_SHORT_SPEAKER_S
+    short_same_cos: float = defaults.DIAR_SHORT_SAME_COS
     prune: float = 0.3                # spectral affinity: each window keeps its top 30 %
     snap_window_s: float = 0.3        # move a change to a word pause within this distance
     cross_gaps: bool = True           # windows may span pauses (False measured worse on AMI)
@@ -107,7 +112,7 @@ class EmbeddedDiarizer:
         if len(spans) < 2 or k == 1:
             return np.zeros(n, dtype=int)
         emb = self._embed(speech_mel, spans, win)
-        assign = cluster(emb, k, p.max_speakers, p.same_speaker_cos, p.prune)
+        assign = cluster(emb, k, p.max_speakers, p.same_speaker_cos, p.prune, p.split_max_cos)
         n_clusters = int(assign.max()) + 1
         if n_clusters == 1:
             return np.zeros(n, dtype=int)
@@ -117,7 +122,9 @@ class EmbeddedDiarizer:
         penalty = np.full(n, p.switch_penalty)
         penalty[regions] = p.gap_switch_penalty          # a change at a pause is cheap
         labels = viterbi(scores, penalty)
-        return snap_to_pauses(labels, regions, p.pause_snap_frames, p.pause_snap_early_frames)
+        labels = snap_to_pauses(labels, regions, p.pause_snap_frames, p.pause_snap_early_frames)
+        return merge_short_same(labels, centroids, p.short_speaker_s * SAMPLE_RATE / MEL_HOP,
+                                p.short_same_cos)
 
     def _embed(self, speech_mel: np.ndarray, spans: np.ndarray, win: int) -> np.ndarray:
         """d-vectors of all windows in batches; a window shorter than `win` is tiled to it."""
@@ -223,9 +230,9 @@ def _tile(block: np.ndarray, win: int) -> np.ndarray:
     return np.tile(block, (reps, 1))[:win]
 
 
-def cluster(emb: np.ndarray, k: int, max_k: int, same_cos: float,
-            prune: float = 0.3) -> np.ndarray:
-    """Spectral clustering of window embeddings into k speakers (k=0: eigengap estimate).
+def cluster(emb: np.ndarray, k: int, max_k: int, same_cos: float, prune: float = 0.3,
+            split_cos: float = defaults.DIAR_SPLIT_MAX_COS) -> np.ndarray:
+    """Spectral clustering of window embeddings into k speakers (k=0: estimate the count).
 
     Neighbouring windows overlap, so plain k-means/agglomerative clusters follow time rather
     than voice; a pruned cosine affinity (each window keeps its most similar `prune` share)
@@ -238,22 +245,68 @@ def cluster(emb: np.ndarray, k: int, max_k: int, same_cos: float,
         # Long calls: cluster an evenly spaced subset (the eigen-solve is O(n^3)), then give
         # every window its nearest centroid.
         sub = np.linspace(0, n - 1, MAX_CLUSTER_WINDOWS).astype(int)
-        part = cluster(emb[sub], k, max_k, same_cos, prune)
+        part = cluster(emb[sub], k, max_k, same_cos, prune, split_cos)
         cents = _centroids(emb[sub], part, int(part.max()) + 1)
         return np.argmax(emb @ cents.T, axis=1)
-    vecs, gaps = _spectral_embedding(emb, max(k, max_k), prune)
-    if k <= 0:
-        k = int(np.argmax(gaps[: max_k])) + 1 if len(gaps) else 1
-    k = max(1, min(k, n))
+    vecs, _ = _spectral_embedding(emb, max(k, max_k), prune)
+    if k > 0:
+        assign = _kmeans(vecs, max(1, min(k, n)))
+        return _merge_same(emb, assign, same_cos) if k > 1 else assign
+    best = _merge_same(emb, _kmeans(vecs, 2), same_cos)
+    for k in range(3, min(max_k, n // MIN_SPEAKER_WINDOWS) + 1):
+        assign = _kmeans(vecs, k)
+        if not _separate(emb, assign, k, split_cos):
+            break
+        best = assign
+    return best
+
+
+def _kmeans(vecs: np.ndarray, k: int) -> np.ndarray:
+    """k-means on the first k (row-normalised) spectral eigenvectors; labels 0..k-1."""
     if k == 1:
-        return np.zeros(n, dtype=int)
+        return np.zeros(len(vecs), dtype=int)
     from sklearn.cluster import KMeans
 
     feats = vecs[:, :k]
     feats = feats / np.maximum(np.linalg.norm(feats, axis=1, keepdims=True), 1e-9)
     assign = KMeans(n_clusters=k, n_init=3, random_state=0).fit_predict(feats)
-    _, assign = np.unique(assign, return_inverse=True)
-    return _merge_same(emb, assign, same_cos) if k > 1 else assign
+    return np.unique(assign, return_inverse=True)[1]
+
+
+def _separate(emb: np.ndarray, assign: np.ndarray, k: int, split_cos: float) -> bool:
+    """Is every one of the k clusters its own voice: enough windows, and a centroid below
+    `split_cos` to every other (a split of one voice, or the windows that straddle a change,
+    stay closer than that)?"""
+    sizes = np.bincount(assign, minlength=k)
+    if int(assign.max()) + 1 < k or sizes.min() < MIN_SPEAKER_WINDOWS:
+        return False
+    cents = _centroids(emb, assign, k)
+    sims = cents @ cents.T
+    np.fill_diagonal(sims, -1.0)
+    return float(sims.max()) < split_cos
+
+
+def merge_short_same(labels: np.ndarray, centroids: np.ndarray, short_frames: float,
+                     same_cos: float) -> np.ndarray:
+    """Fold a speaker with little speech (< `short_frames`) into the most similar one when
+    their centroids' cosine is at least `same_cos`: on short clips one voice split in two
+    (reading, a voicemail) looks like this, while a second party on a short clip sounds
+    further apart (measured values in hotline/defaults.py)."""
+    out = labels.copy()
+    while True:
+        present = np.unique(out)
+        if len(present) < 2:
+            return out
+        frames = np.array([(out == c).sum() for c in present])
+        i = int(np.argmin(frames))
+        if frames[i] >= short_frames:
+            return out
+        sims = centroids[present] @ centroids[present[i]]
+        sims[i] = -1.0
+        j = int(np.argmax(sims))
+        if sims[j] < same_cos:
+            return out
+        out[out == present[i]] = present[j]
 
 
 def _spectral_embedding(emb: np.ndarray, m: int, prune: float) -> tuple[np.ndarray, np.ndarray]:

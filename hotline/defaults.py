@@ -54,6 +54,20 @@ STEREO_AGENT_CHANNEL = "left"
 # greeting with the company is 3, "how can I help" 3): what is said on the channels can overturn it.
 STEREO_CHANNEL_PRIOR = 2.5
 DIARIZATION_BACKEND = "embedded"  # or "pyannote" (needs HOTLINE_PYANNOTE_PATH)
+# Speaker count (num_speakers=0, embedded diarizer): after 2 speakers, a k-th is accepted only
+# while every cluster's d-vector centroid stays below this cosine to all others. Measured with
+# resemblyzer: a real third voice sits at 0.75 (falcon_test, leopard); splitting one voice, or
+# the windows that straddle a change, gives 0.83-0.95 (falcon/leopard k=4, ami_sample k=3,
+# synthetic calls k=3). A 4-party far-field meeting (pya_tst00) needs 0.85: it is undercounted.
+DIAR_SPLIT_MAX_COS = 0.80
+# One voice, not two: a speaker with less than DIAR_SHORT_SPEAKER_S of speech whose centroid has
+# cosine >= DIAR_SHORT_SAME_COS with another's is folded into it (also under the call default of
+# 2). Single-voice clips split in two measure 0.86-0.92 with 1.2-3.5 s per half (read speech,
+# sb_spk*/ps_*); the two voices of the real 5 s stereo_diarization clip mixed to mono 0.75 with
+# ~2 s each. Longer speakers are left alone: ami_sample's two parties are at 0.89 (telephone
+# band), so a cosine alone must never collapse a long two-party recording.
+DIAR_SHORT_SPEAKER_S = 4.0
+DIAR_SHORT_SAME_COS = 0.85
 # A same-speaker turn is split where the speaker is silent for longer than this: a turn's
 # start/end come from the speech itself and never stretch across a long pause.
 TURN_SPLIT_GAP_S = 2.0
