@@ -5,8 +5,10 @@ Why this shape (the naive "one embedding per 1.5 s window" gave DER 19 % on ami_
   (VAD runs edge-trimmed by energy), so no compute is spent on silence;
 - d-vectors come from dense sliding windows (1.6 s, hop 0.3 s) over the speech frames, in
   batches, on all cores (the pipeline runs stages one after another);
-- windows are clustered spectrally (pruned cosine affinity; eigengap estimate of the speaker
-  count when it is 0): overlapping windows make plain k-means/agglomerative follow time;
+- windows are clustered spectrally (pruned cosine affinity): overlapping windows make plain
+  k-means/agglomerative follow time; when the count is 0 it is estimated by accepting further
+  splits only while all centroids stay apart, and a short speaker that sounds like another is
+  folded into it (one voice is not split in two);
 - every 10 ms speech frame gets a per-speaker score = Hann-weighted mean similarity of the
   windows covering it, and a Viterbi pass with a switch penalty (cheap at pauses) picks the
   speaker sequence, so a change inside one VAD region is found;
@@ -248,11 +250,13 @@ def cluster(emb: np.ndarray, k: int, max_k: int, same_cos: float, prune: float =
         part = cluster(emb[sub], k, max_k, same_cos, prune, split_cos)
         cents = _centroids(emb[sub], part, int(part.max()) + 1)
         return np.argmax(emb @ cents.T, axis=1)
-    vecs, _ = _spectral_embedding(emb, max(k, max_k), prune)
+    vecs = _spectral_embedding(emb, max(k, max_k), prune)
     if k > 0:
         assign = _kmeans(vecs, max(1, min(k, n)))
         return _merge_same(emb, assign, same_cos) if k > 1 else assign
     best = _merge_same(emb, _kmeans(vecs, 2), same_cos)
+    if best.max() == 0:
+        return best
     for k in range(3, min(max_k, n // MIN_SPEAKER_WINDOWS) + 1):
         assign = _kmeans(vecs, k)
         if not _separate(emb, assign, k, split_cos):
@@ -309,8 +313,8 @@ def merge_short_same(labels: np.ndarray, centroids: np.ndarray, short_frames: fl
         out[out == present[i]] = present[j]
 
 
-def _spectral_embedding(emb: np.ndarray, m: int, prune: float) -> tuple[np.ndarray, np.ndarray]:
-    """First m eigenvectors of the normalised Laplacian of the pruned affinity; eigengaps."""
+def _spectral_embedding(emb: np.ndarray, m: int, prune: float) -> np.ndarray:
+    """First m eigenvectors of the normalised Laplacian of the pruned affinity."""
     from scipy.linalg import eigh
 
     n = len(emb)
@@ -324,8 +328,8 @@ def _spectral_embedding(emb: np.ndarray, m: int, prune: float) -> tuple[np.ndarr
     dinv = 1.0 / np.sqrt(np.maximum(deg, 1e-9))
     lap = np.eye(n) - dinv[:, None] * aff * dinv[None, :]
     m = min(m + 1, n)
-    vals, vecs = eigh(lap, subset_by_index=[0, m - 1])
-    return vecs, np.diff(vals)
+    _, vecs = eigh(lap, subset_by_index=[0, m - 1])
+    return vecs
 
 
 def _merge_same(emb: np.ndarray, assign: np.ndarray, same_cos: float) -> np.ndarray:

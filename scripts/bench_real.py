@@ -1,6 +1,7 @@
 """Correctness on real recordings: the full pipeline vs a bare faster-whisper pass, per file.
 
     .venv/bin/python scripts/bench_real.py [--real DIR] [--calls N] [--only SUBSTRING]
+                                           [--num-speakers K]
 
 For every audio file of ../shared/data/real (and N generated calls: English and espeak-ng
 Mandarin, stereo with the agent on the RIGHT, default settings) prints: WER of the pipeline vs a
@@ -85,7 +86,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--real", default=str(REAL))
     ap.add_argument("--calls", type=int, default=4, help="generated calls (half en, half zh)")
-    ap.add_argument("--only", default="", help="only files whose name contains this")
+    ap.add_argument("--only", default="", help="only files whose name contains one of these (comma-separated)")
+    ap.add_argument("--num-speakers", type=int, default=None,
+                    help="mono speakers (0 = estimate; default: the settings default, 2)")
     args = ap.parse_args(argv)
 
     from hotline.asr.loader import load_faster_whisper
@@ -93,10 +96,13 @@ def main(argv: list[str] | None = None) -> int:
     from hotline.settings import load_settings
 
     tmp = Path(tempfile.mkdtemp(prefix="bench_real_"))
-    settings = load_settings({}, data_dir=str(tmp / "data"), max_duration=600.0, redacted_audio=False)
+    extra = {} if args.num_speakers is None else {"num_speakers": args.num_speakers}
+    settings = load_settings({}, data_dir=str(tmp / "data"), max_duration=600.0,
+                             redacted_audio=False, **extra)
     pipeline = Pipeline.load(settings)
     bare = load_faster_whisper("bundled", "cpu", "int8").model
-    files = [p for p in sorted(Path(args.real).iterdir()) if p.suffix in AUDIO and args.only in p.name]
+    files = [p for p in sorted(Path(args.real).iterdir())
+             if p.suffix in AUDIO and any(o in p.name for o in args.only.split(","))]
     totals = {"pipe": 0, "bare": 0, "words": 0, "zh": 0, "zh_flagged": 0, "en_flagged": 0}
     print(f"{'file':34s} {'WERpipe':>7s} {'WERbare':>7s} {'DER':>5s} spk lang flags        conf  roles")
     for path in files:
