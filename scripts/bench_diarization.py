@@ -1,10 +1,12 @@
 """Benchmark the embedded diarizer: DER and speed (s per audio minute, per stage, p50/p95).
 
-    .venv/bin/python scripts/bench_diarization.py [--calls N] [--asr]
+    .venv/bin/python scripts/bench_diarization.py [--calls N] [--asr] [--counts DIR]
 
 Scores ami_sample (vs its RTTM) and N synthetic English calls (synth/, rendered to a temp dir)
 with pyannote.metrics DER (no collar, overlap counted). With --asr it also times faster-whisper
-tiny.en on the same audio and prints diarization time / ASR time.
+tiny.en on the same audio and prints diarization time / ASR time. With --counts it prints the
+speakers found in every mono clip of DIR (e.g. ../shared/data/real) with the count estimated
+(num_speakers=0) and under the call default of 2, and the DER where an RTTM lies beside the clip.
 """
 
 from __future__ import annotations
@@ -50,7 +52,10 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--calls", type=int, default=3)
     ap.add_argument("--asr", action="store_true", help="also time tiny.en ASR on the same audio")
+    ap.add_argument("--counts", default="", help="a folder of real clips: speaker counts")
     args = ap.parse_args()
+    if args.counts:
+        return speaker_counts(Path(args.counts))
 
     sys.path.insert(0, str(ROOT / "tests" / "diarization"))
     from conftest import der, load_wav, read_rttm, transcribe_words  # type: ignore
@@ -107,6 +112,28 @@ def main() -> None:
         print(f"synthetic DER: mean {np.mean(ders[1:]):.4f}  max {np.max(ders[1:]):.4f}")
     if ratios:
         print(f"diarization / ASR time: p50 {np.percentile(ratios, 50):.2f}  p95 {np.percentile(ratios, 95):.2f}")
+
+
+def speaker_counts(folder: Path) -> None:
+    """Speakers found per clip, estimated and under the default of 2 (+ DER with an RTTM)."""
+    sys.path.insert(0, str(ROOT / "tests" / "diarization"))
+    from conftest import der, load_wav, read_rttm  # type: ignore
+
+    from hotline.diarization.embedded import EmbeddedDiarizer
+
+    diarizer = EmbeddedDiarizer()
+    for path in sorted(folder.iterdir()):
+        if path.suffix not in (".wav", ".flac"):
+            continue
+        x = load_wav(path).mean(axis=0)
+        rttm = path.with_suffix(".rttm")
+        line = f"{path.name[:40]:40s} {len(x) / 16000:6.1f}s"
+        for k in (0, 2):
+            diar = diarizer.diarize(x[:16000 * 30] if rttm.is_file() else x, num_speakers=k)
+            line += f"  k={k}: {len(diar.speakers)} spk"
+            if rttm.is_file():
+                line += f" DER {der(read_rttm(rttm), diar)['diarization error rate']:.3f}"
+        print(line, flush=True)
 
 
 if __name__ == "__main__":
