@@ -26,12 +26,22 @@ async def _say_card(ws_url: str, token: str, call_id: str) -> None:
                 return
 
 
+def _stream_call(simulate, ws_url: str, wav: str, token: str) -> dict:
+    """Stream the call as the telephony platform would and wait until its "end" event."""
+    result: dict = {}
+    runner = threading.Thread(target=lambda: result.update(asyncio.run(
+        simulate.simulate(ws_url, wav, call_id="browser-1", speed=2.0, token=token))))
+    runner.start()
+    runner.join(timeout=180)
+    assert not runner.is_alive(), "the simulated call did not end within 180 s"
+    return result
+
+
 def test_sidebar_shows_suggestion_card(live_server, live_tokens, simulate, tmp_path, browser):
     wav = simulate.espeak_call(["Hi. My five G signal is terrible, I live in Northgate.",
                                 "This is ridiculous, I want to make a complaint."],
                                str(tmp_path / "call.wav"), gap_s=2.5)   # two clear utterances
     ws_url = live_server.replace("http://", "ws://")
-    result: dict = {}
     page = browser.new_page(viewport={"width": 420, "height": 900})   # the agent's side panel
     try:
         page.goto(f"{live_server}/live?call=browser-1")
@@ -40,18 +50,19 @@ def test_sidebar_shows_suggestion_card(live_server, live_tokens, simulate, tmp_p
         page.click("button[type=submit]")
         wait_js(page, "document.getElementById('status').textContent.includes('connected')",
                 timeout=20000)
-        # the platform streams the call the agent has open (it is theirs: they opened it)
-        runner = threading.Thread(target=lambda: result.update(asyncio.run(
-            simulate.simulate(ws_url, wav, call_id="browser-1", speed=2.0,
-                              token=live_tokens["admin"]))))
-        runner.start()
-        # current, or already kept under "recent" when the complaint's card came right after
-        # (on a loaded machine ASR can finish both utterances within a few milliseconds)
+        # the platform streams the call the agent has open (it is theirs: they opened it).
+        # The DOM is read once the whole call has been streamed: on a loaded machine both
+        # utterances can finish within milliseconds, so no assertion races the event order.
+        result = _stream_call(simulate, ws_url, wav, live_tokens["admin"])
+        wait_js(page, "document.getElementById('status').textContent.includes('ended')",
+                timeout=20000)
+        transcript = page.locator("#transcript li").all_inner_texts()
+        sent = [(s["turn"], s["suggestions"][0]["intent"]) for s in result.get("suggestions", [])]
+        # current, or kept under "Earlier suggestions" after the complaint's card
         card = page.locator('.suggestion-card[data-intent="network.weak_signal"]').first
-        card.wait_for(state="attached", timeout=60000)
+        assert card.count() == 1, f"no weak-signal card; page turns {transcript}, sent {sent}"
         facts = card.locator(".fact").all_inner_texts()
-        page.locator(".alert").first.wait_for(timeout=60000)
-        runner.join(timeout=60)
+        assert page.locator(".alert").count() >= 1, f"no alert; page turns {transcript}"
         sayer = threading.Thread(target=lambda: asyncio.run(
             _say_card(ws_url, live_tokens["admin"], "browser-1")))
         sayer.start()
