@@ -12,6 +12,9 @@ Why this shape (the naive "one embedding per 1.5 s window" gave DER 19 % on ami_
 - every 10 ms speech frame gets a per-speaker score = Hann-weighted mean similarity of the
   windows covering it, and a Viterbi pass with a switch penalty (cheap at pauses) picks the
   speaker sequence, so a change inside one VAD region is found;
+- a second pass (diarization/reseg.py) adds per-speaker MFCC Gaussians, trained on the frames
+  the first pass is surest of, to the scores and runs the Viterbi again: a 1.6 s d-vector cannot
+  place a change closer than ~1 s, a 10 ms cepstrum can;
 - changes near a pause move to the pause; given ASR words, into the widest nearby word gap.
 """
 
@@ -24,6 +27,7 @@ import numpy as np
 
 from hotline import defaults
 from hotline.audio import as_mono
+from hotline.diarization.reseg import ResegParams, resegment_scores
 from hotline.diarization.types import Diarization, SpeakerSegment
 from hotline.diarization.vad import VAD_FRAME, load_vad_model, speech_mask, speech_probabilities
 from hotline.document import Word
@@ -63,6 +67,8 @@ class EmbeddedParams:
     # next voice early onto the last words of a turn (synthetic en_angry_002: DER 5.6 % -> 1.8 %,
     # en_clean_001 3.1 % -> 0.9 %; ami_sample unchanged at 18.8 %; 0.6 s both ways hurt AMI).
     pause_snap_early_frames: int = 60
+    # Second pass on MFCC Gaussians (None: d-vector labels only); see diarization/reseg.py.
+    reseg: ResegParams | None = ResegParams()
     threads: int = 0                  # torch threads for the encoder; 0 = all cores, like the ASR
     batch: int = 64                   # windows per encoder call
 
@@ -124,6 +130,10 @@ class EmbeddedDiarizer:
         penalty = np.full(n, p.switch_penalty)
         penalty[regions] = p.gap_switch_penalty          # a change at a pause is cheap
         labels = viterbi(scores, penalty)
+        if p.reseg is not None:
+            second = resegment_scores(scores, speech_mel, labels, p.reseg)
+            if second is not None:
+                labels = viterbi(second, penalty)
         labels = snap_to_pauses(labels, regions, p.pause_snap_frames, p.pause_snap_early_frames)
         return merge_short_same(labels, centroids, p.short_speaker_s * SAMPLE_RATE / MEL_HOP,
                                 p.short_same_cos)
