@@ -42,6 +42,10 @@ class ASROptions:
     batch_size: int = BATCH_SIZE
     max_new_tokens: int | None = None   # cap per 30 s window (None = model limit, 224)
     tighten_word_times: bool = True     # shrink word times out of pauses (asr/align.py)
+    # False: the caller judges the language over more speech than this one piece (live assist
+    # judges a channel, not each short utterance), so the text is kept; the flags still say
+    # what this piece alone suggested. One short English utterance must never lose its words.
+    judge_language: bool = True
 
     def __post_init__(self) -> None:
         if self.language not in LANGUAGES:

@@ -86,12 +86,13 @@ def build_transcript(
     """Guards applied, then trust judged on every decoded segment (asr/language.py).
 
     Under an English-only model, speech judged not English keeps no words: the text would be
-    invented. `speech_s` = seconds of speech found by VAD (None = the whole duration).
+    invented (unless `options.judge_language` is off: the caller judges over more speech).
+    `speech_s` = seconds of speech found by VAD (None = the whole duration).
     """
     check = assess(segments, english_only, duration if speech_s is None else speech_s,
                    [failed_decode(s, options) for s in segments])
     kept = [s for s in segments if keep_segment(s, options)]
-    if LANGUAGE_UNSUPPORTED in check.flags:
+    if LANGUAGE_UNSUPPORTED in check.flags and options.judge_language:
         kept = []
         language, language_probability = defaults.ASR_OTHER_LANGUAGE, 1.0 - check.confidence
     for seg in kept:

@@ -27,6 +27,7 @@ from hotline.analytics.analyzer import LiveRules
 from hotline.analytics.emotion import EmotionScorer
 from hotline.analytics.rulebook import load_rulebook
 from hotline.assist.assistant import ANGER_CUES, Assistant
+from hotline.assist.language import check_options
 from hotline.assist.metrics import LiveMetrics
 from hotline.document import CallDocument, Emotion, Turn
 from hotline.embed import Embedder
@@ -82,7 +83,7 @@ class PriorityASR:
 
     def __init__(self, transcriber: Any, options: Any, workers: int = ASR_WORKERS) -> None:
         self.transcriber, self.options = transcriber, options
-        self._heap: list[tuple[int, int, np.ndarray, Future]] = []
+        self._heap: list[tuple[int, int, np.ndarray, Any, Future]] = []
         self._seq = itertools.count()
         self._cv = threading.Condition()
         self._closed = False
@@ -91,10 +92,12 @@ class PriorityASR:
         for t in self._threads:
             t.start()
 
-    def submit(self, samples: np.ndarray, priority: int) -> Future:
+    def submit(self, samples: np.ndarray, priority: int, options: Any = None) -> Future:
+        """Queue one decode (`options`: other than the live ones, e.g. the language check)."""
         fut: Future = Future()
         with self._cv:
-            heapq.heappush(self._heap, (priority, next(self._seq), samples, fut))
+            heapq.heappush(self._heap, (priority, next(self._seq), samples,
+                                        options or self.options, fut))
             self._cv.notify()
         return fut
 
@@ -105,18 +108,18 @@ class PriorityASR:
                     self._cv.wait()
                 if self._closed:
                     return
-                _, _, samples, fut = heapq.heappop(self._heap)
+                _, _, samples, options, fut = heapq.heappop(self._heap)
             if not fut.set_running_or_notify_cancel():
                 continue
             try:
-                fut.set_result(self.transcriber.transcribe(samples, self.options))
+                fut.set_result(self.transcriber.transcribe(samples, options))
             except BaseException as exc:  # delivered to the awaiting session
                 fut.set_exception(exc)
 
     def close(self) -> None:
         with self._cv:
             self._closed = True
-            for _, _, _, fut in self._heap:
+            for *_, fut in self._heap:
                 fut.cancel()
             self._heap.clear()
             self._cv.notify_all()
@@ -208,6 +211,7 @@ class CallSession:
     anger: float = 0.0
     alerted: set[str] = field(default_factory=set)
     owner: str | None = None            # the agent id the call belongs to (web layer checks)
+    flags: list[str] = field(default_factory=list)   # asr flags of its channels (language)
     lock: threading.Lock = field(default_factory=threading.Lock)
     started: float = field(default_factory=time.time)
 
@@ -221,6 +225,9 @@ class LiveEngine:
         self.transcriber, self.asr_options = transcriber, asr_options
         self.rules_factory = rules_factory
         self.asr = PriorityASR(transcriber, asr_options) if transcriber is not None else None
+        # English-only model: each channel's language is checked (assist/language.py)
+        self.check_options = (check_options(asr_options) if transcriber is not None
+                              and not getattr(transcriber, "multilingual", False) else None)
         self.text_pool = ThreadPoolExecutor(TEXT_WORKERS, thread_name_prefix="live-text")
         self.sessions: dict[str, CallSession] = {}
         self.supervisors: dict[int, asyncio.Queue] = {}
@@ -379,13 +386,33 @@ class LiveEngine:
 
     # --- audio -------------------------------------------------------------------------------
     async def transcribe(self, samples: np.ndarray, priority: int = PRIO_CUSTOMER) -> str:
+        """The text of one utterance (see `transcribe_result`)."""
+        return (await self.transcribe_result(samples, priority)).text.strip()
+
+    async def transcribe_result(self, samples: np.ndarray, priority: int = PRIO_CUSTOMER,
+                                options: Any = None) -> Any:
         """Run the shared transcriber off the event loop (customer first, partials last)."""
         self.asr_busy += 1
         try:
-            tr = await asyncio.wrap_future(self.asr.submit(samples, priority))
+            return await asyncio.wrap_future(self.asr.submit(samples, priority, options))
         finally:
             self.asr_busy -= 1
-        return tr.text.strip()
+
+    def add_unheard(self, call_id: str, turn: Turn, flag: str) -> None:
+        """A turn the model cannot transcribe: shown as such, with no text; nothing downstream
+        (rules, emotion, suggestions) sees it."""
+        event = {"type": "turn", "turn": None, **_plain(turn), "text": "", "words": [],
+                 "flags": [flag]}
+        self.publish(self.session(call_id), event)
+
+    def flag_channel(self, call_id: str, role: str, flag: str, message: str) -> None:
+        """A channel turned out not transcribable: the call is flagged, listeners and
+        supervisors told once per channel."""
+        s = self.session(call_id)
+        if flag not in s.flags:
+            s.flags.append(flag)
+        self.publish(s, {"type": "notice", "code": flag, "role": role, "message": message},
+                     supervisors=True)
 
     async def finish(self, call_id: str) -> dict[str, Any]:
         """End of call: settle whole-call rules; returns the summary event."""
@@ -396,8 +423,8 @@ class LiveEngine:
 
         def settle() -> list[dict[str, Any]]:
             with s.lock:
-                if s.rules is None:
-                    return []
+                if s.rules is None or s.flags:   # like batch: no whole-call rules on a call
+                    return []                    # whose speech could not be transcribed
                 try:
                     end = max((t.end for t in s.turns), default=0.0)
                     return [asdict(v) for v in s.rules.finish(end)]
@@ -407,7 +434,7 @@ class LiveEngine:
 
         violations = await loop.run_in_executor(self.text_pool, settle)
         return {"type": "end", "call_id": call_id, "turns": len(s.turns), "intents": s.intents,
-                "violations": violations}
+                "violations": violations, "flags": list(s.flags)}
 
     def close(self) -> None:
         if self.asr is not None:
@@ -423,7 +450,8 @@ def live_asr_options(options_cls: Any, language: str, graph: Any) -> Any:
     areas = ", ".join(str(a.data["name"]) for a in graph.of_type("areas"))
     return options_cls(language=language, vad_filter=False, word_timestamps=False,
                        temperature=(0.0, 0.4), condition_on_previous_text=False,
-                       hotwords=f"{defaults.TELECOM_HOTWORDS}, {areas}")
+                       hotwords=f"{defaults.TELECOM_HOTWORDS}, {areas}",
+                       judge_language=False)   # the channel is judged (assist/language.py)
 
 
 def _plain(turn: Turn) -> dict[str, Any]:

@@ -158,6 +158,12 @@ MAX_FACTS_BODY_BYTES = 1 << 20  # one facts feed POST
 MAX_FACTS_ROWS = 5_000          # rows in one facts feed
 FACTS_FUTURE_SKEW_S = 300.0     # a feed row's updated_at may be this far ahead of our clock
 MAX_FACTS_PER_SUGGESTION = 10   # live facts attached to one suggestion card (trouble first)
+# Live language check (assist/language.py), English-only model only. One short utterance says
+# too little (tiny.en gives clear English utterances 0.41-0.48 and espeak Mandarin ones 0.85),
+# so a channel is judged once, with the batch check, on its first seconds of speech.
+LIVE_LANGUAGE_JUDGE_S = 6.0     # speech a live channel collects before its language is judged
+LIVE_LANGUAGE_MAX_S = 30.0      # at most this much of it is decoded for the check
+LIVE_LANGUAGE_MIN_S = 2.0       # a channel that ends with less speech than this is not judged
 
 # --- operators: /metrics (docs/web.md) ------------------------------------------------------
 STORE_SCAN_BATCH = 5_000        # rows per statement when /metrics reads stored stage timings

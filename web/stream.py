@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from hotline import defaults
+from hotline.assist.language import UNSUPPORTED_MESSAGE, ChannelLanguage
 from hotline.assist.live import PRIO_AGENT, PRIO_CUSTOMER, PRIO_PARTIAL, ROLES, Endpointer
 from hotline.audio import PcmStream
 from hotline.document import Turn
@@ -62,6 +63,9 @@ class AudioStream:
         self._closed = False
         self._last_partial = 0.0
         self._partial_task: asyncio.Task | None = None
+        # an English-only model: the channel's language is judged once (assist/language.py)
+        self.language = ChannelLanguage() if engine.check_options is not None else None
+        self._check_task: asyncio.Task | None = None
 
     def feed(self, data: bytes) -> None:
         if len(data) > MAX_FRAME_BYTES:
@@ -107,10 +111,32 @@ class AudioStream:
             except Exception:
                 log.exception("ASR failed on call %s", self.call_id)
                 continue
+            turn = Turn(speaker=self.speaker, role=self.role, start=round(start, 2),
+                        end=round(end, 2), text=text)
+            if self.language is not None and self.language.unsupported:
+                self.engine.add_unheard(self.call_id, turn, self.language.verdict)
+                continue
             if text:
-                turn = Turn(speaker=self.speaker, role=self.role, start=round(start, 2),
-                            end=round(end, 2), text=text)
                 await self.engine.add_turn(self.call_id, turn, eou_wall=eou)
+            if self.language is not None and self.language.add(audio):
+                self._check_language()
+
+    def _check_language(self) -> None:
+        if self._check_task is None:
+            self._check_task = asyncio.create_task(self._language_check())
+
+    async def _language_check(self) -> None:
+        """Decode the channel's first speech once more, as the batch does, and judge it; after
+        partials in priority, so no final utterance waits for it."""
+        try:
+            tr = await self.engine.transcribe_result(self.language.audio(), PRIO_PARTIAL,
+                                                     self.engine.check_options)
+        except Exception:
+            log.exception("language check failed on call %s", self.call_id)
+            return
+        if self.language.settle(tr.flags):
+            self.engine.flag_channel(self.call_id, self.role, self.language.verdict,
+                                     UNSUPPORTED_MESSAGE)
 
     async def finish(self) -> None:
         """Flush the resampler and the open utterance; wait until every turn is processed."""
@@ -123,6 +149,12 @@ class AudioStream:
         self.queue.put_nowait(None)
         try:
             await self.worker
+            lang = self.language
+            if lang is not None and lang.verdict is None \
+                    and lang.heard_s >= defaults.LIVE_LANGUAGE_MIN_S:
+                self._check_language()        # a short call: judged on what it had
+            if self._check_task is not None:
+                await self._check_task        # the verdict reaches listeners before "end"
         finally:
             self._release()
 
@@ -134,8 +166,9 @@ class AudioStream:
     def cancel(self) -> None:
         self._release()
         self.worker.cancel()
-        if self._partial_task:
-            self._partial_task.cancel()
+        for task in (self._partial_task, self._check_task):
+            if task:
+                task.cancel()
 
 
 def _no_constant(name: str) -> Any:

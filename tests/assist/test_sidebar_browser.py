@@ -29,11 +29,20 @@ async def _say_card(ws_url: str, token: str, call_id: str) -> None:
 def _stream_call(simulate, ws_url: str, wav: str, token: str) -> dict:
     """Stream the call as the telephony platform would and wait until its "end" event."""
     result: dict = {}
-    runner = threading.Thread(target=lambda: result.update(asyncio.run(
-        simulate.simulate(ws_url, wav, call_id="browser-1", speed=2.0, token=token))))
+
+    def run() -> None:
+        try:
+            result.update(asyncio.run(simulate.simulate(ws_url, wav, call_id="browser-1",
+                                                        speed=2.0, token=token)))
+        except BaseException as exc:   # reported by the test, not lost in the thread
+            result["error"] = repr(exc)
+
+    runner = threading.Thread(target=run)
     runner.start()
     runner.join(timeout=180)
     assert not runner.is_alive(), "the simulated call did not end within 180 s"
+    assert "error" not in result, result.get("error")
+    assert result["events"][-1]["type"] == "end", [e["type"] for e in result["events"]]
     return result
 
 
@@ -55,7 +64,7 @@ def test_sidebar_shows_suggestion_card(live_server, live_tokens, simulate, tmp_p
         # utterances can finish within milliseconds, so no assertion races the event order.
         result = _stream_call(simulate, ws_url, wav, live_tokens["admin"])
         wait_js(page, "document.getElementById('status').textContent.includes('ended')",
-                timeout=20000)
+                timeout=30000)
         transcript = page.locator("#transcript li").all_inner_texts()
         sent = [(s["turn"], s["suggestions"][0]["intent"]) for s in result.get("suggestions", [])]
         # current, or kept under "Earlier suggestions" after the complaint's card
@@ -85,3 +94,35 @@ def test_sidebar_shows_suggestion_card(live_server, live_tokens, simulate, tmp_p
     assert one_column, "the 420 px panel stacks assist above the transcript"
     assert result.get("suggestions")
     assert any("[CARD]" in t for t in transcript) and "1111" not in " ".join(transcript)
+
+
+def test_sidebar_marks_speech_the_model_cannot_transcribe(live_server, live_tokens, browser):
+    """The events of a Mandarin channel under the English-only model (tests/assist/
+    test_live_language.py makes them for real): earlier text struck, later turns say why
+    they have none, the notice stands in the reminders."""
+    page = browser.new_page(viewport={"width": 420, "height": 900})
+    try:
+        page.goto(f"{live_server}/live?call=browser-zh")
+        page.fill("#token", live_tokens["A1"])
+        page.click("button[type=submit]")
+        wait_js(page, "document.getElementById('status').textContent.includes('connected')",
+                timeout=20000)
+        for event in (
+            {"type": "turn", "turn": 0, "role": "customer", "start": 1.0, "end": 2.5,
+             "text": "Thank you for watching."},
+            {"type": "notice", "code": "language_unsupported", "role": "customer",
+             "message": "this speech is not in a language the ASR model can transcribe"},
+            {"type": "turn", "turn": None, "role": "customer", "start": 3.0, "end": 5.0,
+             "text": "", "flags": ["language_unsupported"]},
+        ):
+            page.evaluate("(ev) => window.hotlineHandle(ev)", event)
+        rows = page.locator("#transcript li")
+        classes = [rows.nth(i).get_attribute("class") for i in range(rows.count())]
+        texts = rows.all_inner_texts()
+        notice = page.locator('#reminders li.notice[data-code="language_unsupported"]')
+        notice_text = notice.first.inner_text() if notice.count() else ""
+    finally:
+        page.close()
+    assert "unreliable" in classes[0] and "unheard" in classes[1], classes
+    assert "not transcribed" in texts[1] and "watching" not in texts[1]
+    assert notice_text.startswith("customer:") and "ASR model can transcribe" in notice_text

@@ -181,6 +181,15 @@
     }
   }
 
+  // A channel the ASR model cannot transcribe: said once, and its earlier text marked unreliable.
+  function notice(ev) {
+    const li = el("li", "notice", `${ev.role}: ${ev.message}`);
+    li.dataset.code = ev.code;
+    $("reminders").prepend(li);
+    document.querySelectorAll(`#transcript li.${CSS.escape(ev.role)}:not(.unheard)`)
+      .forEach((x) => x.classList.add("unreliable"));
+  }
+
   function turn(ev) {
     $("partial").textContent = "";
     turnTimes[ev.turn] = ev.start;
@@ -188,7 +197,9 @@
     const li = el("li", ev.role);
     li.appendChild(el("span", "time", clock(ev.start)));
     li.appendChild(el("span", "who", ev.role));
-    li.appendChild(el("span", "text", ev.text));
+    const unheard = (ev.flags || []).includes("language_unsupported");
+    if (unheard) li.classList.add("unheard");
+    li.appendChild(el("span", "text", unheard ? "(not transcribed: language not supported by the ASR model)" : ev.text));
     $("transcript").appendChild(li);
     li.scrollIntoView({ block: "nearest" });
   }
@@ -205,6 +216,7 @@
         $("reminders").prepend(el("li", ev.type, `${when(ev.turn)} ${ev.message || ev.rule}`));
         break;
       case "alert": alert(ev); break;
+      case "notice": notice(ev); break;
       case "end": $("status").textContent = "call ended · " + ev.call_id; break;
       case "error": $("status").textContent = "error: " + ev.message; break;
     }
