@@ -22,6 +22,7 @@ from hotline.document import CallDocument
 from hotline.report import kpis
 from hotline.report import metadata as md
 from hotline.report.emotion import ORDER, customer_emotion, emotion_escalated, emotion_worsened
+from hotline.store.ranges import DayTotals, callers_after, complainers_before, day_totals
 
 __all__ = ["DailyReport", "DayNumbers", "build_report", "compute_report", "customer_emotion",
            "day_numbers", "emotion_escalated", "emotion_worsened", "latest_day", "percentile"]
@@ -124,43 +125,71 @@ def window(day: str) -> tuple[str, str]:
 
 
 def build_report(store: Any, day: str, as_of: dt.datetime | None = None) -> DailyReport:
-    """Numbers for `day` from a `store.results.ResultsStore` (reads the days around it too)."""
+    """Numbers for `day` from a `store.results.ResultsStore`. Only the day's summaries are
+    read; what the report needs of the days around it is counted by the database over the
+    per-call columns of schema v8: the trend days (`day_totals`), the callers who called
+    again and those who had complained (`callers_after`, `complainers_before`) — at 1M turns
+    the ±7-day window in Python took 3-4 s. `compute_report` over the documents of
+    `window(day)` gives the same report (tests/report/test_report.py)."""
     since, until = window(day)
-    return compute_report(list(store.iter_documents(since=since, until=until, turns=False)),
-                          day, as_of)
+    repeat_from, fcr_end = _kpi_windows(day)
+    around = Around(callers_after(store.db, (since, until), day, fcr_end),
+                    complainers_before(store.db, (since, until), repeat_from, day))
+    today = list(store.iter_documents(since=day, until=day, turns=False))
+    rep = _day_report(today, day, as_of or dt.datetime.now(), around)
+    date = dt.date.fromisoformat(day)
+    first = (date - dt.timedelta(days=defaults.TREND_DAYS)).isoformat()
+    last = (date - dt.timedelta(days=1)).isoformat()
+    rep.previous = [numbers_of(t) for t in day_totals(store.db, first, last)]
+    return rep
 
 
 def compute_report(docs: list[CallDocument], day: str,
                    as_of: dt.datetime | None = None) -> DailyReport:
     """The report for `day` from the documents of the day and the days around it."""
-    rep = _day_report(docs, day, as_of or dt.datetime.now())
+    rep = _day_report(docs, day, as_of or dt.datetime.now(), around_of(docs, day))
     date = dt.date.fromisoformat(day)
     for n in range(defaults.TREND_DAYS, 0, -1):
-        other = (date - dt.timedelta(days=n)).isoformat()
-        rep.previous.append(_day_report(docs, other, as_of or dt.datetime.now(), brief=True)
-                            .numbers())
+        rep.previous.append(day_numbers(docs, (date - dt.timedelta(days=n)).isoformat()))
     return rep
 
 
 def day_numbers(docs: list[CallDocument], day: str) -> DayNumbers:
     """The headline numbers of `day` (docs: the day and the windows around it)."""
-    return _day_report(docs, day, dt.datetime.now(), brief=True).numbers()
+    return _day_report(docs, day, dt.datetime.now(), around_of(docs, day), brief=True).numbers()
 
 
-def _day_report(docs: list[CallDocument], day: str, as_of: dt.datetime,
-                brief: bool = False) -> DailyReport:
+@dataclass(frozen=True)
+class Around:
+    """What the day's KPIs need of other days' calls."""
+
+    called_again: set[str]      # callers with a call after the day, within the FCR window
+    complained: set[str]        # callers with a complaint in the repeat window before it
+
+
+def around_of(docs: list[CallDocument], day: str) -> Around:
+    """`Around` of `day` from documents covering its windows (the Python path)."""
+    start, end = _kpi_windows(day)
+    return Around(kpis.later_callers([d for d in docs if day < md.call_date(d) <= end]),
+                  kpis.complainers([d for d in docs if start <= md.call_date(d) < day]))
+
+
+def _kpi_windows(day: str) -> tuple[str, str]:
+    """The first day of `day`'s repeat-complaint window and the last of its FCR window."""
     date = dt.date.fromisoformat(day)
-    start = (date - dt.timedelta(days=defaults.REPEAT_WINDOW_DAYS)).isoformat()
-    end = (date + dt.timedelta(days=defaults.FCR_WINDOW_DAYS)).isoformat()
+    return ((date - dt.timedelta(days=defaults.REPEAT_WINDOW_DAYS)).isoformat(),
+            (date + dt.timedelta(days=defaults.FCR_WINDOW_DAYS)).isoformat())
+
+
+def _day_report(docs: list[CallDocument], day: str, as_of: dt.datetime, around: Around,
+                brief: bool = False) -> DailyReport:
     today = kpis.ordered([d for d in docs if md.call_date(d) == day])
-    history = [d for d in docs if start <= md.call_date(d) < day]
-    later = [d for d in docs if day < md.call_date(d) <= end]
     rep = DailyReport(date=day, call_ids=[d.call_id for d in today],
                       durations={d.call_id: float(d.duration or 0.0) for d in today})
     rep.answered = kpis.answered_within(today)
     rep.answer_time = kpis.mean_answer(today)
-    rep.fcr = kpis.first_contact_resolution(today, later)
-    rep.repeat_complaints = kpis.repeat_complaints(today, history)
+    rep.fcr = kpis.first_contact_resolution(today, around.called_again)
+    rep.repeat_complaints = kpis.repeat_complaints(today, around.complained)
     for doc in today:
         for v in doc.violations:
             rep.violations.setdefault(v.rule, []).append(doc.call_id)
@@ -174,6 +203,23 @@ def _day_report(docs: list[CallDocument], day: str, as_of: dt.datetime,
     rep.asr_flags = dict(Counter(f for d in today for f in d.asr.get("flags", [])).most_common())
     rep.rows = [_row(rep, d) for d in today]
     return rep
+
+
+def numbers_of(t: DayTotals) -> DayNumbers:
+    """A day's headline numbers from the database's counts and sums, rounded as the Python
+    report rounds them."""
+    return DayNumbers(
+        date=t.day, calls=t.calls,
+        answered_within_15s=_share(t.answered_yes, t.answered_of),
+        mean_answer_s=round(t.answer_sum / t.answered_of, 2) if t.answered_of else None,
+        first_contact_resolution=_share(t.fcr_yes, t.fcr_of),
+        repeat_complaint_rate=_share(t.repeat_yes, t.repeat_of),
+        mean_handle_s=round(t.handle_sum / t.calls, 1) if t.calls else None,
+        violations_per_100_calls=round(100.0 * t.violations / t.calls, 1) if t.calls else None)
+
+
+def _share(yes: int, of: int) -> float | None:
+    return round(yes / of, 4) if of else None
 
 
 def _moods(rep: DailyReport, today: list[CallDocument]) -> None:

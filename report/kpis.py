@@ -7,7 +7,6 @@ its calls and a KPI without data is None ("no data"), never 0 % or 100 %.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -113,36 +112,41 @@ def mean_answer(docs: list[CallDocument]) -> Mean:
     return Mean({d.call_id: w for d in docs if (w := md.answer_seconds(d)) is not None})
 
 
-def first_contact_resolution(today: list[CallDocument], later: list[CallDocument]) -> Share:
+def first_contact_resolution(today: list[CallDocument], called_again: set[str]) -> Share:
     """Resolved on this call (outcome) and the caller did not call again within the window.
 
-    `later` holds every stored call after the day's (up to FCR_WINDOW_DAYS); calls without an
-    outcome or without a caller id have no data and are left out.
+    `called_again`: the callers with a stored call after the day (up to FCR_WINDOW_DAYS;
+    `later_callers`, or counted by the database); a later call of the same caller that day
+    counts too. Calls without an outcome or without a caller id have no data and are left out.
     """
     share = Share(target=defaults.FCR_TARGET)
-    sequence = ordered(today + later)
-    position = {d.call_id: i for i, d in enumerate(sequence)}
-    by_caller: dict[str, list[CallDocument]] = defaultdict(list)
-    for doc in sequence:
-        if (key := md.caller_key(doc)) is not None:
-            by_caller[key].append(doc)
-    for doc in today:
+    sequence = ordered(today)
+    last_of = {key: i for i, d in enumerate(sequence) if (key := md.caller_key(d)) is not None}
+    for i, doc in enumerate(sequence):
         key, result = md.caller_key(doc), md.outcome(doc)
         if key is None or result is None:
             continue
-        limit = (dt.date.fromisoformat(md.call_date(doc))
-                 + dt.timedelta(days=defaults.FCR_WINDOW_DAYS)).isoformat()
-        again = any(position[o.call_id] > position[doc.call_id] and md.call_date(o) <= limit
-                    for o in by_caller[key])
+        again = key in called_again or last_of[key] > i
         (share.yes if result == "resolved" and not again else share.no).append(doc.call_id)
     return share
 
 
-def repeat_complaints(today: list[CallDocument], history: list[CallDocument]) -> Share:
-    """Complaints of the day from a caller who complained in the window before (or earlier that
-    day); complaints without a caller id are left out."""
+def later_callers(docs: list[CallDocument]) -> set[str]:
+    """Callers of `docs` (the calls after a day, within its FCR window)."""
+    return {k for d in docs if (k := md.caller_key(d))}
+
+
+def complainers(docs: list[CallDocument]) -> set[str]:
+    """Callers who complained in `docs` (the repeat window before a day)."""
+    return {k for d in docs if md.is_complaint(d) and (k := md.caller_key(d))}
+
+
+def repeat_complaints(today: list[CallDocument], complained: set[str]) -> Share:
+    """Complaints of the day from a caller who complained in the window before (`complained`:
+    `complainers` of those calls, or counted by the database) or earlier that day; complaints
+    without a caller id are left out."""
     share = Share(target=defaults.REPEAT_COMPLAINT_TARGET, lower_is_better=True)
-    seen: set[str] = {k for d in history if md.is_complaint(d) and (k := md.caller_key(d))}
+    seen = set(complained)
     for doc in ordered(today):
         key = md.caller_key(doc)
         if not md.is_complaint(doc) or key is None:

@@ -29,14 +29,17 @@ from hotline.store.db import Database
 # PostgreSQL orders TEXT by the database collation; the report orders by code point ("C")
 _BYTES = {"sqlite": "", "postgresql": ' COLLATE "C"'}
 
-_SQL = """WITH days (day, repeat_from, fcr_until) AS (VALUES {days}),
-latest AS (
+# one row per call (the most recently finished) among the rows dated in [?, ?]
+_LATEST = """latest AS (
     SELECT call_id, report_date AS d, report_start AS s, report_caller AS k,
            report_outcome AS o, report_complaint AS cp, report_answer_s AS a,
            COALESCE(duration, 0) AS dur, report_violations AS v,
            ROW_NUMBER() OVER (PARTITION BY call_id ORDER BY finished_at DESC) AS n
     FROM call_results
-    WHERE status = 'done' AND document IS NOT NULL AND call_date >= ? AND call_date <= ?),
+    WHERE status = 'done' AND document IS NOT NULL AND call_date >= ? AND call_date <= ?)"""
+
+_SQL = """WITH days (day, repeat_from, fcr_until) AS (VALUES {days}),
+""" + _LATEST + """,
 c AS (SELECT *,
         LEAD(d) OVER (PARTITION BY k ORDER BY d, s{c}, call_id{c}) AS next_d,
         LAG(d) OVER (PARTITION BY k, cp ORDER BY d, s{c}, call_id{c}) AS prev_d
@@ -94,3 +97,20 @@ def _totals(day: str, row: dict | None) -> DayTotals:
                      float(row["answer_sum"] or 0.0), float(row["handle_sum"] or 0.0),
                      int(row["violations"] or 0), int(row["fcr_yes"]), int(row["fcr_of"]),
                      int(row["repeat_yes"]), int(row["repeat_of"]))
+
+
+def callers_after(db: Database, rows: tuple[str, str], day: str, until: str) -> set[str]:
+    """Callers with a call dated after `day`, up to `until` (a day's FCR window), among the
+    calls whose rows are dated in `rows` (the window the Python report reads)."""
+    return _callers(db, rows, "d > ? AND d <= ?", (day, until))
+
+
+def complainers_before(db: Database, rows: tuple[str, str], since: str, day: str) -> set[str]:
+    """Callers with a complaint dated from `since` to before `day` (a day's repeat window)."""
+    return _callers(db, rows, "cp = 1 AND d >= ? AND d < ?", (since, day))
+
+
+def _callers(db: Database, rows: tuple[str, str], where: str, params: tuple[str, str]
+             ) -> set[str]:
+    sql = f"WITH {_LATEST} SELECT DISTINCT k FROM latest WHERE n = 1 AND k IS NOT NULL AND {where}"
+    return {r["k"] for r in db.execute(sql, [*rows, *params])}

@@ -100,3 +100,22 @@ def test_upgrade_backfills_the_columns_from_the_stored_calls(db_url):
     upgraded = ResultsStore(Database(db_url))
     assert schema.schema_version(upgraded.db) == schema.SCHEMA_VERSION
     assert range_numbers(upgraded, since, LAST.isoformat()) == before
+
+
+def test_daily_report_from_the_store_equals_the_python_report(db_url):
+    """`build_report` (the day's summaries + the database's counts of the days around it)
+    gives the report `compute_report` makes from every document of the window."""
+    from hotline.report.daily import build_report, compute_report, to_csv, to_json, window
+
+    store = _store(db_url)
+    as_of = dt.datetime(2026, 12, 1, 9, 0)
+    checked = 0
+    for back in range(0, 40, 3):
+        day = (LAST - dt.timedelta(days=back)).isoformat()
+        docs = list(store.iter_documents(*window(day), turns=False))
+        python, sql = compute_report(docs, day, as_of), build_report(store, day, as_of)
+        assert to_json(sql) == to_json(python)
+        assert to_csv(sql) == to_csv(python)
+        assert sql.previous == python.previous
+        checked += bool(python.fcr.total and python.repeat_complaints.yes)
+    assert checked >= 3          # days where FCR and repeat complaints both have data
