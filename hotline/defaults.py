@@ -145,6 +145,7 @@ SEARCH_BULK_INDEX_MEMORY = "512MB"  # maintenance_work_mem for those GIN builds
 SEARCH_BULK_CONNECTIONS = 2     # PostgreSQL: connections a bulk load writes (and builds GIN) with
 SEARCH_COUNT_MAX = 1_000        # hits counted past the page; more: total is a lower bound
                                 # (keep SEARCH_RANK_MAX_MATCHES <= it: one order on every page)
+SEARCH_TEXT_CACHE = 32_768      # distinct turn texts whose index columns a process keeps
 SEARCH_PREPARE_CHUNK = 2_000    # documents read and prepared at a time by a rebuild (memory bound)
 
 # --- web: access, sessions, live limits (docs/security.md) ---------------------------------

@@ -465,12 +465,14 @@ _SURE = {"card_number", "id_number", "mobile"}
 
 def _judge(run: _Run, text: str, cvv_at: Callable[[int], bool] | None, last_card_end: int,
            asked_at: Callable[[int], str | None] | None = None) -> str | None:
-    if asked_at is not None and asked_at(run.start) == REFERENCE and not run.plus:
-        return None    # the answer to "what's the order number?"
     before = _TOKEN_MARK_RE.sub(" ", text[max(0, run.start - CONTEXT_WINDOW):run.start])
     after_card = run.start - last_card_end <= CVV_AFTER_CARD_WINDOW
     cvv_ctx = bool(cvv_at and 3 <= len(run.digits) <= 4 and cvv_at(run.start))
     kind = _classify(run, before, cvv_ctx, after_card)
+    # the answer to "what's the order number?" is no PII; asked only about a run that would
+    # be (the agent's questions are worked out on first need: a clean re-check never asks)
+    if kind and asked_at is not None and not run.plus and asked_at(run.start) == REFERENCE:
+        return None
     if kind == "phone" and (run.plus or _MOBILE_RE.fullmatch(run.digits)):
         return "mobile"
     return kind

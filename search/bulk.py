@@ -24,10 +24,11 @@ from typing import Any
 from hotline import defaults
 from hotline.search.rows import CALL_COLUMNS, TURN_COLUMNS, PreparedCall
 from hotline.store.db import Database
-from hotline.store.schema import SEARCH_GIN, build_search_gin, drop_search_gin
+from hotline.store.schema import SEARCH_ANALYZE, SEARCH_GIN, build_search_gin, drop_search_gin
 
 log = logging.getLogger(__name__)
 
+CALL_GRAMS = CALL_COLUMNS.index("grams")
 INDEX_TABLES = ("search_turns", "search_tags", "search_vectors", "search_calls")
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
@@ -152,23 +153,24 @@ def big_load(db: Database, n_turns: int | None) -> bool:
 
 
 def build_gin(db: Database, connections: int = 1) -> None:
-    """The GIN indexes, built `connections` at a time (one backend builds one index), then
-    the planner's statistics refreshed."""
+    """The GIN indexes and the planner's statistics, `connections` builds at a time (one
+    backend builds one index; each connection also ANALYZEs a table when done)."""
+    n = max(1, connections)
     names = list(SEARCH_GIN)
-    groups = [names[i::connections] for i in range(max(1, connections))]
-    if len(groups) == 1:
-        build_search_gin(db, defaults.SEARCH_BULK_INDEX_MEMORY, groups[0])
+    jobs = [(names[i::n], SEARCH_ANALYZE[i::n]) for i in range(n)]
+    if n == 1:
+        build_search_gin(db, defaults.SEARCH_BULK_INDEX_MEMORY, *jobs[0])
         return
-    extra = [Database(db.url) for _ in groups[1:]]
+    extra = [Database(db.url) for _ in jobs[1:]]
     try:
-        with ThreadPoolExecutor(len(groups)) as pool:
+        with ThreadPoolExecutor(n) as pool:
             for f in [pool.submit(build_search_gin, conn, defaults.SEARCH_BULK_INDEX_MEMORY,
-                                  group, False) for conn, group in zip((db, *extra), groups, strict=True)]:
+                                  group, tables)
+                      for conn, (group, tables) in zip((db, *extra), jobs, strict=True)]:
                 f.result()
     finally:
         for conn in extra:
             conn.close()
-    build_search_gin(db, defaults.SEARCH_BULK_INDEX_MEMORY, [])
 
 
 def delete_rows(cur: Any, call_ids: Sequence[str], pg: bool) -> None:
@@ -191,7 +193,7 @@ def delete_rows(cur: Any, call_ids: Sequence[str], pg: bool) -> None:
 def _pg_write(cur: Any, items: Sequence[PreparedCall]) -> None:
     tags = {it.call_id: _pg_array(sorted(f"{k}:{v}" for k, v in it.tags)) for it in items}
     _copy(cur, "search_calls", (*CALL_COLUMNS, "tags"),
-          (_copy_line(it.call, tags[it.call_id]) for it in items))
+          (_copy_line(_distinct_grams(it.call), tags[it.call_id]) for it in items))
     _copy(cur, "search_turns", (*TURN_COLUMNS, "tags"),
           (_copy_line(r, tags[it.call_id]) for it in items for r in it.rows))
     _copy(cur, "search_tags", ("call_id", "kind", "value"),
@@ -201,6 +203,14 @@ def _pg_write(cur: Any, items: Sequence[PreparedCall]) -> None:
     if vectors:
         cur.executemany("INSERT INTO search_vectors (call_id, dim, embedding) VALUES (?,?,?)",
                         vectors)
+
+
+def _distinct_grams(call: tuple) -> tuple:
+    """A call row with each of its Chinese grams once: on PostgreSQL they only feed `gtsv`
+    (array_to_tsvector: a set of lexemes, no positions), so repeats were parsed, sorted and
+    dropped by the server for nothing — a call repeats most of its bigrams."""
+    grams = call[CALL_GRAMS]
+    return (*call[:CALL_GRAMS], " ".join(dict.fromkeys(grams.split())) if grams else grams)
 
 
 def _copy(cur: Any, table: str, columns: Sequence[str], lines: Iterable[str]) -> None:

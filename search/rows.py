@@ -44,8 +44,7 @@ def prepare(doc: CallDocument) -> PreparedCall:
         text = t.text or ""
         emotion = t.emotion.label if t.emotion else None
         rows.append((doc.call_id, i, t.role, t.speaker, float(t.start), float(t.end), text,
-                     T.segment(text), T.normalise(text), T.grams(text), emotion, day, agent,
-                     duration))
+                     *T.index_columns(text), emotion, day, agent, duration))
     tags = [("rule", r) for r in sorted({v.rule for v in doc.violations})]
     tags += [("intent", i) for i in sorted(set(doc.intents))]
     if doc.language:

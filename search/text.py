@@ -12,10 +12,13 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
-from hotline.text import CJK_RANGE, CJK_RE, jieba_tokenizer, stem, zh_search_words
+from hotline import defaults
+from hotline.text import CJK_RANGE, CJK_RE, CJK_RUN_RE, jieba_tokenizer, stem, zh_search_words
 
 _CHUNK_RE = re.compile(rf"[{CJK_RANGE}]+|[A-Za-z0-9]+")
+_EN_CHUNK_RE = re.compile(r"[A-Za-z0-9]+")
 _WORD_RE = re.compile(rf"[{CJK_RANGE}]+|[^\W_]+", re.UNICODE)
 _NON_WORD_RE = re.compile(r"[\W_]+", re.UNICODE)
 
@@ -42,9 +45,19 @@ def grams(text: str) -> str:
     """Chinese characters and character bigrams (SQLite `grams` column), so any Chinese
     substring can be found through the index, not only jieba's words."""
     out: list[str] = []
-    for run in re.findall(rf"[{CJK_RANGE}]+", text or ""):
+    for run in CJK_RUN_RE.findall(text or ""):
         out += list(run) + [run[i:i + 2] for i in range(len(run) - 1)]
     return " ".join(out)
+
+
+@lru_cache(maxsize=defaults.SEARCH_TEXT_CACHE)
+def index_columns(text: str) -> tuple[str, str, str]:
+    """(`seg`, `norm`, `grams`) of one turn's text, cached per distinct text: a call centre's
+    lines repeat (greetings, scripts, "thank you"), and these were most of a bulk load's
+    client CPU after the PII re-check. Text without Chinese skips jieba and the bigrams."""
+    if not CJK_RE.search(text):
+        return " ".join(stem(w) for w in _EN_CHUNK_RE.findall(text)), normalise(text), ""
+    return segment(text), normalise(text), grams(text)
 
 
 def query_grams(text: str) -> list[str]:
