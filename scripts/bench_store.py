@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 # everything imported up front: a long run must not pick up files edited meanwhile
 from hotline.privacy.redact import caller_hash  # noqa: E402
-from hotline.report.daily import build_report, compute_report, window  # noqa: E402
+from hotline.report.daily import build_report, compute_report, to_csv, to_json, window  # noqa: E402
 from hotline.report.ranges import compute_range, range_numbers  # noqa: E402
 from hotline.search.index import SearchIndex  # noqa: E402
 from hotline.store.db import Database  # noqa: E402
@@ -38,6 +38,7 @@ from hotline.store.retention import purge_before  # noqa: E402
 from scripts.bench_search import _pct, _pg_scratch, base_docs  # noqa: E402
 
 LAST_DAY = dt.date(2026, 11, 30)
+AS_OF = dt.datetime(2026, 12, 1, 9, 0)    # complaint deadlines judged at one time on both paths
 
 
 def clones(base: list, turns: int, days: int) -> Iterator:
@@ -162,6 +163,19 @@ def range_views(db, repeats: int) -> dict:
     return out
 
 
+def daily_view(db, repeats: int) -> dict:
+    """The daily report of the last day, before → after: every turn-free summary of its
+    ±7-day window read and counted in Python (`compute_report`, what `build_report` did
+    before) vs the day's summaries + SQL over the call columns (`build_report` now)."""
+    store, day = ResultsStore(db), LAST_DAY.isoformat()
+    base, python = _timed(lambda: compute_report(
+        list(store.iter_documents(*window(day), turns=False)), day, AS_OF), 1)
+    now, sql = _timed(lambda: build_report(store, day, AS_OF), repeats)
+    return {"python_s": round(base[0], 2), "sql_p50_s": round(_pct(now, 50), 3),
+            "sql_p95_s": round(_pct(now, 95), 3), "ratio": round(_pct(now, 50) / base[0], 3),
+            "identical": to_json(sql) == to_json(python) and to_csv(sql) == to_csv(python)}
+
+
 def erasure(db, data_dir: str) -> dict:
     t = time.perf_counter()
     forgotten = forget_caller(db, caller_number(7), data_dir)
@@ -193,6 +207,8 @@ def bench(url: str, base: list, args: argparse.Namespace) -> dict:
     out["sizes"] = sizes(db)
     out["range_views"] = range_views(db, args.repeats)
     print(f"  range views: {out['range_views']}", flush=True)
+    out["daily_view"] = daily_view(db, args.repeats)
+    print(f"  daily report: {out['daily_view']}", flush=True)
     if args.only_ranges:
         db.close()
         return out
@@ -213,7 +229,8 @@ def main() -> int:
     ap.add_argument("--index", action="store_true", help="also fill the search index (forget "
                     "and purge then erase index rows too)")
     ap.add_argument("--only-ranges", action="store_true", help="fill, then only the range "
-                    "views (skips the slow full-document baselines and the erasure timings)")
+                    "views and the daily report (skips the slow full-document baselines and "
+                    "the erasure timings)")
     ap.add_argument("--json", metavar="OUT", help="also write the numbers as JSON")
     args = ap.parse_args()
     base = with_words(base_docs())

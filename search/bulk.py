@@ -5,9 +5,10 @@ turns, calls and tags (the generated tsvector columns fill themselves), the rows
 COPY text here (psycopg's per-value dumping cost more than the server's insert). A load
 streams its batches through `SEARCH_BULK_CONNECTIONS` connections at once: the server's
 tsvector work is most of a load's CPU and one backend uses one core. A load larger than what
-the index already holds (a first load, a rebuild) drops the GIN indexes and builds each once at
-the end, spread over the same connections — one sorted build instead of millions of
-pending-list inserts; smaller loads keep them (GIN's fast-update list absorbs the inserts).
+the index already holds (a first load, a rebuild) drops the GIN indexes and the turns' date and
+agent B-trees and builds each once at the end, spread over the same connections — one sorted
+build instead of millions of pending-list and random B-tree inserts; smaller loads keep them
+(GIN's fast-update list absorbs the inserts).
 The index is derived data, rebuildable from the results store, so a load does not wait for
 fsync (`synchronous_commit off`).
 SQLite: executemany per table; the FTS rows copied from the turn rows by one INSERT ... SELECT.
@@ -24,7 +25,12 @@ from typing import Any
 from hotline import defaults
 from hotline.search.rows import CALL_COLUMNS, TURN_COLUMNS, PreparedCall
 from hotline.store.db import Database
-from hotline.store.schema import SEARCH_ANALYZE, SEARCH_GIN, build_search_gin, drop_search_gin
+from hotline.store.schema import (
+    SEARCH_ANALYZE,
+    SEARCH_BULK_INDEXES,
+    build_search_indexes,
+    drop_search_indexes,
+)
 
 log = logging.getLogger(__name__)
 
@@ -59,10 +65,11 @@ def write(db: Database, items: Sequence[PreparedCall], vocab_seen: set[str] | No
 def load(db: Database, items: Iterable[PreparedCall], n_turns: int | None,
          batch: int | None = None) -> int:
     """Write `items`, `batch` calls per transaction; returns how many. A load of `n_turns`
-    bigger than the index drops PostgreSQL's GIN indexes first and builds them at the end."""
+    bigger than the index drops PostgreSQL's secondary indexes first and builds them at the
+    end."""
     big = big_load(db, n_turns)
     if big:
-        drop_search_gin(db)
+        drop_search_indexes(db)
     size = batch or defaults.SEARCH_BATCH_CALLS
     writers = defaults.SEARCH_BULK_CONNECTIONS if db.dialect == "postgresql" else 1
     try:
@@ -153,18 +160,18 @@ def big_load(db: Database, n_turns: int | None) -> bool:
 
 
 def build_gin(db: Database, connections: int = 1) -> None:
-    """The GIN indexes and the planner's statistics, `connections` builds at a time (one
+    """The secondary indexes and the planner's statistics, `connections` builds at a time (one
     backend builds one index; each connection also ANALYZEs a table when done)."""
     n = max(1, connections)
-    names = list(SEARCH_GIN)
+    names = list(SEARCH_BULK_INDEXES)
     jobs = [(names[i::n], SEARCH_ANALYZE[i::n]) for i in range(n)]
     if n == 1:
-        build_search_gin(db, defaults.SEARCH_BULK_INDEX_MEMORY, *jobs[0])
+        build_search_indexes(db, defaults.SEARCH_BULK_INDEX_MEMORY, *jobs[0])
         return
     extra = [Database(db.url) for _ in jobs[1:]]
     try:
         with ThreadPoolExecutor(n) as pool:
-            for f in [pool.submit(build_search_gin, conn, defaults.SEARCH_BULK_INDEX_MEMORY,
+            for f in [pool.submit(build_search_indexes, conn, defaults.SEARCH_BULK_INDEX_MEMORY,
                                   group, tables)
                       for conn, (group, tables) in zip((db, *extra), jobs, strict=True)]:
                 f.result()

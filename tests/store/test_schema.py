@@ -88,7 +88,6 @@ def test_old_store_is_upgraded_without_losing_rows(db_url, call_factory):
     hits = SearchIndex(db).search("oldzebra").results
     assert [h.call_id for h in hits] == [doc.call_id]
     assert {"search_turns_newest", "search_calls_newest"} <= _indexes(db)      # step 10
-    assert not {"search_turns_date", "search_calls_date"} & _indexes(db)
     db.close()
 
 
