@@ -33,7 +33,7 @@ from hotline.store.db import Database
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 9
 MIGRATION_LOCK = 0x686F746C696E65   # "hotline": the one pg_advisory_xact_lock key for migrations
 LEGACY_SEARCH_VERSION = "2"         # search_meta.schema written by the pre-schema search index
 
@@ -277,20 +277,6 @@ def _step9_grams_vectors(cur: Any, dialect: str) -> None:
         cur.execute(f"CREATE INDEX IF NOT EXISTS {table}_gtsv ON {table} USING gin (gtsv)")
 
 
-# --- step 10: the search's newest-first order as an index -----------------------------------
-NEWEST_INDEXES = ("search_turns_newest ON search_turns (call_date DESC, call_id, turn)",
-                  "search_calls_newest ON search_calls (call_date DESC, call_id)")
-
-
-def _step10_newest_first(cur: Any, dialect: str) -> None:
-    """Indexes in the order a page of newest hits is listed in (date descending, then call
-    and turn): a frequent word's newest page stops after its first rows instead of sorting
-    the newest day's ~20k turns at 1M turns. The plain date indexes stay: deduplicated, they
-    are a tenth of the size for the date-range bitmaps."""
-    for index in NEWEST_INDEXES:
-        cur.execute(f"CREATE INDEX IF NOT EXISTS {index}")
-
-
 # version reached -> the step that reaches it, applied in order
 MIGRATIONS: dict[int, Callable[[Any, str], None]] = {
     1: _step1_adopt,
@@ -302,7 +288,6 @@ MIGRATIONS: dict[int, Callable[[Any, str], None]] = {
     7: _step7_search_tags,
     8: _step8_call_numbers,
     9: _step9_grams_vectors,
-    10: _step10_newest_first,
 }
 
 
@@ -361,15 +346,14 @@ def _migrate(db: Database) -> None:
 
 
 # The secondary indexes of the search tables on PostgreSQL (full-text GIN, tags, the turns'
-# dates and agents): a bulk load bigger than the index drops them and builds each once at the
-# end (hotline.search.bulk), two at a time — in this order every other one (names[0::2],
-# names[1::2]) takes about as long as the rest.
+# dates and agents; not the keys): a bulk load bigger than the index drops them and builds
+# each once at the end (hotline.search.bulk), two at a time — in this order every other one
+# (names[0::2], names[1::2]) takes about as long as the rest.
 SEARCH_BULK_INDEXES = {
     "search_turns_gtsv": "search_turns USING gin (gtsv)",
     "search_turns_tsv": "search_turns USING gin (tsv)",
     "search_calls_tsv": "search_calls USING gin (tsv)",
     "search_calls_gtsv": "search_calls USING gin (gtsv)",
-    "search_turns_newest": "search_turns (call_date DESC, call_id, turn)",
     "search_turns_date": "search_turns (call_date)",
     "search_turns_agent": "search_turns (agent_id)",
     "search_turns_tags": "search_turns USING gin (tags)",
@@ -385,7 +369,7 @@ def drop_search_indexes(db: Database) -> None:
 
 
 def build_search_indexes(db: Database, memory: str, names: Sequence[str] | None = None,
-                     analyze: Sequence[str] = SEARCH_ANALYZE) -> None:
+                         analyze: Sequence[str] = SEARCH_ANALYZE) -> None:
     """(Re)create the search indexes `names` (default: all) with `memory` of
     maintenance_work_mem (one sorted pass each), then refresh the planner's statistics of
     the tables `analyze`. One transaction each: an index build holds its table's share
