@@ -20,7 +20,7 @@ import hashlib
 import hmac
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -738,11 +738,15 @@ def _redact_free_text(doc: CallDocument) -> None:
     doc.source = redact_text(doc.source or "")
 
 
-def residual_pii(doc: CallDocument) -> list[tuple[str, str]]:
+def residual_pii(doc: CallDocument, *, words: bool = True, fields: Iterable[str] | None = None
+                 ) -> list[tuple[str, str]]:
     """(type, where) of unconditional PII still in `doc` (cards, IDs, phones, e-mails).
 
     CVVs depend on conversational context, so they are not re-checked here; the answer to an
-    agent's "order number?" stays exempt, as it was when the document was redacted.
+    agent's "order number?" stays exempt, as it was when the document was redacted. A reader
+    that keeps only part of the document (the search index: turn texts and a few ids) checks
+    that part: `words=False` skips the word timings, `fields` replaces the document's other
+    strings (source, evidence, metadata, ...) with the ones it keeps.
     """
     left: list[tuple[str, str]] = []
     answers: list[list[str | None]] = []     # answer_types(doc), worked out on first need
@@ -754,12 +758,12 @@ def residual_pii(doc: CallDocument) -> list[tuple[str, str]]:
             return _only_reference(answers[0][stream.turn_at(pos)[0]])
         return at
 
-    for stream_words in (False, True):
+    for stream_words in (False, True) if words else (False,):
         for stream in _streams(doc, stream_words):
             for h in _scan(stream.joined(), None, reference_at(stream), references_only=True):
                 if h.type != "cvv":
                     left.append((h.type, "words" if stream_words else "text"))
-    for text in _free_strings(doc):
+    for text in _free_strings(doc) if fields is None else fields:
         left += [(h.type, "field") for h in _scan(text) if h.type != "cvv"]
     return left
 

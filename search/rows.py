@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hotline.document import CallDocument
-from hotline.privacy.redact import assert_redacted
+from hotline.privacy.redact import RedactionFailed, residual_pii
 from hotline.search import text as T
 from hotline.store.results import call_date_of
 
@@ -34,10 +34,11 @@ class PreparedCall:
 
 
 def prepare(doc: CallDocument) -> PreparedCall:
-    """The index rows of `doc`; refuses (RedactionFailed) a document that still holds PII."""
-    assert_redacted(doc)
+    """The index rows of `doc`; refuses (RedactionFailed) a document whose indexed text still
+    holds PII."""
     meta = doc.metadata or {}
     day, agent = call_date_of(meta, doc.source), meta.get("agent_id")
+    assert_indexable(doc, agent)
     duration = float(doc.duration or 0.0)
     rows = []
     for i, t in enumerate(doc.turns):
@@ -53,6 +54,20 @@ def prepare(doc: CallDocument) -> PreparedCall:
             dt.datetime.now(dt.timezone.utc).isoformat(),
             " ".join(r[SEG] for r in rows), " ".join(r[GRAMS] for r in rows if r[GRAMS]))
     return PreparedCall(doc.call_id, call, rows, tags, vocab(r[SEG] for r in rows))
+
+
+def assert_indexable(doc: CallDocument, agent: Any) -> None:
+    """What the index keeps of `doc` must be free of PII: the turns' text (scanned per speaker
+    across turns, as the pipeline's own re-check scans it) and the strings it copies (agent,
+    speakers, rules, intents, language). Word timings, evidence, the recording's path and the
+    rest of the metadata are not indexed, so they are not scanned again here (they were half
+    of the check on a document with words; `hotline export` still checks whole documents)."""
+    kept = [str(agent or ""), doc.language or "", *(v.rule for v in doc.violations),
+            *doc.intents, *{t.speaker or "" for t in doc.turns}]
+    left = residual_pii(doc, words=False, fields=kept)
+    if left:
+        raise RedactionFailed(f"document {doc.call_id} holds unredacted PII: "
+                              f"{sorted({k for k, _ in left})}")
 
 
 def vocab(segs: Iterable[str]) -> dict[str, str]:

@@ -151,6 +151,21 @@ def test_refuses_unredacted_documents(index, corpus_docs) -> None:
     assert res.total == 1 and "4111" not in res.results[0].snippet
 
 
+def test_refuses_pii_in_the_fields_it_copies(index, corpus_docs) -> None:
+    """The index's check covers what it keeps besides the turns' text: the agent id, the
+    speakers, the rule and intent ids."""
+    doc = corpus_docs[2]
+    doc.call_id = "leaky-agent"
+    doc.metadata = {**doc.metadata, "agent_id": "13812345678"}
+    with pytest.raises(RedactionFailed):
+        index.index_call(doc)
+    doc.metadata["agent_id"] = "A7"
+    doc.turns[0].speaker = "alice@example.com"
+    with pytest.raises(RedactionFailed):
+        index.index_call(doc)
+    assert index.search("", {"call_id": "leaky-agent"}).total == 0
+
+
 def test_similar_calls_by_meaning(db_url, corpus_docs, embedder) -> None:
     from hotline.store.db import Database
 
