@@ -12,8 +12,9 @@ Tables (created and migrated by `hotline.store.schema`, same database as the res
   `to_tsvector('simple', seg|grams)` columns with GIN indexes, pg_trgm on the vocabulary.
 Rows are made by `rows.prepare` and written by `bulk.write`; queries by `cascade`/`query`.
 
-Only redacted documents get in: `index_call` refuses a document that still holds card numbers,
-IDs, phones or e-mails (`hotline.privacy.redact.assert_redacted`).
+Only redacted documents get in: `index_call` refuses a document whose indexed text (turns,
+agent, speakers, rule and intent ids) still holds card numbers, IDs, phones or e-mails
+(`hotline.search.rows.assert_indexable`).
 """
 
 from __future__ import annotations
