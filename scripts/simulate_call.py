@@ -180,12 +180,13 @@ def main(argv: list[str] | None = None) -> int:
         if args.json:
             print(json.dumps(e, ensure_ascii=False))
         elif e["type"] == "turn":
-            print(f"[{e['start']:6.2f}-{e['end']:6.2f}] {e['role']}: {e['text']}")
+            text = e["text"] or "(not transcribed: " + ", ".join(e.get("flags") or ["no text"]) + ")"
+            print(f"[{e['start']:6.2f}-{e['end']:6.2f}] {e['role']}: {text}")
         elif e["type"] == "suggestion":
             top = e["suggestions"][0]
             facts = "; ".join(f"{f['site_id']} {f['status']}" for f in top["facts"])
             print(f"    -> {top['intent']} ({top['score']:.2f}) {top['title']}" + (f" | {facts}" if facts else ""))
-        elif e["type"] in ("alert", "reminder", "violation", "error"):
+        elif e["type"] in ("alert", "reminder", "violation", "error", "notice"):
             print(f"    !! {e['type']}: {e.get('reason') or e.get('message') or e.get('rule')}")
     lat = sorted(out["latencies_s"])
     if lat:
