@@ -1,12 +1,13 @@
 """Benchmark the embedded diarizer: DER and speed (s per audio minute, per stage, p50/p95).
 
-    .venv/bin/python scripts/bench_diarization.py [--calls N] [--asr] [--counts DIR]
+    .venv/bin/python scripts/bench_diarization.py [--calls N] [--asr] [--counts DIR] [--no-reseg] [--threads N]
 
 Scores ami_sample (vs its RTTM) and N synthetic English calls (synth/, rendered to a temp dir)
 with pyannote.metrics DER (no collar, overlap counted). With --asr it also times faster-whisper
 tiny.en on the same audio and prints diarization time / ASR time. With --counts it prints the
 speakers found in every mono clip of DIR (e.g. ../shared/data/real) with the count estimated
 (num_speakers=0) and under the call default of 2, and the DER where an RTTM lies beside the clip.
+--no-reseg runs the first pass only (EmbeddedParams(reseg=None)), for before/after numbers.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ def _stage_timer(diarizer):
     wrap(diarizer, "_embed", "embed")
     wrap(E, "cluster", "cluster")
     wrap(E, "viterbi", "viterbi")
+    wrap(E, "resegment_scores", "reseg")
     return times
 
 
@@ -53,9 +55,13 @@ def main() -> None:
     ap.add_argument("--calls", type=int, default=3)
     ap.add_argument("--asr", action="store_true", help="also time tiny.en ASR on the same audio")
     ap.add_argument("--counts", default="", help="a folder of real clips: speaker counts")
+    ap.add_argument("--no-reseg", action="store_true", help="first pass only (no MFCC second pass)")
+    ap.add_argument("--threads", type=int, default=0,
+                    help="torch threads (0 = all cores; 1 on a shared box, see _torch_threads)")
     args = ap.parse_args()
+    params = _params(args.no_reseg, args.threads)
     if args.counts:
-        return speaker_counts(Path(args.counts))
+        return speaker_counts(Path(args.counts), params)
 
     sys.path.insert(0, str(ROOT / "tests" / "diarization"))
     from conftest import der, load_wav, read_rttm, transcribe_words  # type: ignore
@@ -75,7 +81,7 @@ def main() -> None:
             ref = [(t["start"], t["end"], t["role"]) for t in truth["turns"]]
             items.append((truth["name"], load_wav(out / truth["audio"])[0], ref))
 
-    diarizer = EmbeddedDiarizer()
+    diarizer = EmbeddedDiarizer(params=params)
     diarizer.diarize(items[0][1][:16000 * 12])        # warm-up (lazy imports, ONNX session)
     stages = _stage_timer(diarizer)
     whisper = None
@@ -114,14 +120,22 @@ def main() -> None:
         print(f"diarization / ASR time: p50 {np.percentile(ratios, 50):.2f}  p95 {np.percentile(ratios, 95):.2f}")
 
 
-def speaker_counts(folder: Path) -> None:
+def _params(no_reseg: bool, threads: int = 0):
+    from hotline.diarization.embedded import EmbeddedParams
+
+    if no_reseg:
+        return EmbeddedParams(reseg=None, threads=threads)
+    return EmbeddedParams(threads=threads)
+
+
+def speaker_counts(folder: Path, params) -> None:
     """Speakers found per clip, estimated and under the default of 2 (+ DER with an RTTM)."""
     sys.path.insert(0, str(ROOT / "tests" / "diarization"))
     from conftest import der, load_wav, read_rttm  # type: ignore
 
     from hotline.diarization.embedded import EmbeddedDiarizer
 
-    diarizer = EmbeddedDiarizer()
+    diarizer = EmbeddedDiarizer(params=params)
     for path in sorted(folder.iterdir()):
         if path.suffix not in (".wav", ".flac"):
             continue
