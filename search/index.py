@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing as mp
+import threading
 import time
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -391,16 +392,42 @@ def _drop_unused_vocab(cur: Any, words: list[str], pg: bool) -> None:
             cur.execute("DELETE FROM search_vocab WHERE term = ?", (word,))
 
 
+_FORKED: list[Sequence[CallDocument]] = []   # the chunk the pool being started forks with
+_FORK_LOCK = threading.Lock()
+
+
 def _prepare_all(docs: Sequence[CallDocument], workers: int, skip_pii: bool
                  ) -> Iterator[PreparedCall | str]:
     """Prepared calls in order (a refused call id in place of a document holding PII when
-    `skip_pii`, else RedactionFailed), in `workers` processes when more than one."""
-    one = _prepare_or_refuse if skip_pii else prepare
+    `skip_pii`, else RedactionFailed), in `workers` processes when more than one. The workers
+    are forked with the chunk in memory and are sent positions, not documents: pickling a
+    document to a worker cost more than preparing its text."""
     if workers <= 1 or len(docs) < 2 * workers:
-        yield from map(one, docs)
+        yield from (_prepare_one(d, skip_pii) for d in docs)
         return
     with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
-        yield from pool.map(one, docs, chunksize=32)
+        with _FORK_LOCK:        # every worker forks in the first submit, with this chunk
+            _FORKED[:] = [docs]
+            try:
+                results = pool.map(_prepare_at, range(len(docs)), [skip_pii] * len(docs),
+                                   chunksize=32)
+            finally:
+                _FORKED.clear()
+        yield from results
+
+
+def _prepare_at(position: int, skip_pii: bool) -> PreparedCall | str:
+    """In a forked worker: the document at `position` of the chunk it was forked with."""
+    return _prepare_one(_FORKED[0][position], skip_pii)
+
+
+def _prepare_one(doc: CallDocument, skip_pii: bool) -> PreparedCall | str:
+    if not skip_pii:
+        return prepare(doc)
+    try:
+        return prepare(doc)
+    except RedactionFailed:
+        return doc.call_id
 
 
 def _chunks(docs: Iterable[CallDocument], size: int) -> Iterator[list[CallDocument]]:
@@ -412,10 +439,3 @@ def _chunks(docs: Iterable[CallDocument], size: int) -> Iterator[list[CallDocume
             chunk = []
     if chunk:
         yield chunk
-
-
-def _prepare_or_refuse(doc: CallDocument) -> PreparedCall | str:
-    try:
-        return prepare(doc)
-    except RedactionFailed:
-        return doc.call_id
