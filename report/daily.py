@@ -131,10 +131,9 @@ def build_report(store: Any, day: str, as_of: dt.datetime | None = None) -> Dail
     again and those who had complained (`callers_after`, `complainers_before`) — at 1M turns
     the ±7-day window in Python took 3-4 s. `compute_report` over the documents of
     `window(day)` gives the same report (tests/report/test_report.py)."""
-    since, until = window(day)
     repeat_from, fcr_end = _kpi_windows(day)
-    around = Around(callers_after(store.db, (since, until), day, fcr_end),
-                    complainers_before(store.db, (since, until), repeat_from, day))
+    around = Around(callers_after(store.db, day, fcr_end),
+                    complainers_before(store.db, repeat_from, day))
     today = list(store.iter_documents(since=day, until=day, turns=False))
     rep = _day_report(today, day, as_of or dt.datetime.now(), around)
     date = dt.date.fromisoformat(day)

@@ -25,9 +25,13 @@ from dataclasses import dataclass
 
 from hotline import defaults
 from hotline.store.db import Database
+from hotline.store.schema import REPORT_INDEX
 
 # PostgreSQL orders TEXT by the database collation; the report orders by code point ("C")
 _BYTES = {"sqlite": "", "postgresql": ' COLLATE "C"'}
+# SQLite: read the report columns from their index (schema step 10), not from the rows, where
+# they sit behind the documents; its planner prefers the narrower date index otherwise
+_INDEXED = {"sqlite": f" INDEXED BY {REPORT_INDEX}", "postgresql": ""}
 
 # one row per call (the most recently finished) among the rows dated in [?, ?]
 _LATEST = """latest AS (
@@ -35,7 +39,7 @@ _LATEST = """latest AS (
            report_outcome AS o, report_complaint AS cp, report_answer_s AS a,
            COALESCE(duration, 0) AS dur, report_violations AS v,
            ROW_NUMBER() OVER (PARTITION BY call_id ORDER BY finished_at DESC) AS n
-    FROM call_results
+    FROM call_results{indexed}
     WHERE status = 'done' AND document IS NOT NULL AND call_date >= ? AND call_date <= ?)"""
 
 _SQL = """WITH days (day, repeat_from, fcr_until) AS (VALUES {days}),
@@ -85,7 +89,8 @@ def day_totals(db: Database, since: str, until: str) -> list[DayTotals]:
         params += [day.isoformat(), (day - back).isoformat(), (day + ahead).isoformat()]
     lo, hi = (first - back).isoformat(), (last + ahead).isoformat()
     params += [lo, hi, lo, hi, defaults.ANSWER_WITHIN_S]
-    sql = _SQL.format(days=", ".join(["(?, ?, ?)"] * len(days)), c=_BYTES[db.dialect])
+    sql = _SQL.format(days=", ".join(["(?, ?, ?)"] * len(days)), c=_BYTES[db.dialect],
+                      indexed=_INDEXED[db.dialect])
     found = {r["day"]: r for r in db.execute(sql, params)}
     return [_totals(d.isoformat(), found.get(d.isoformat())) for d in days]
 
@@ -99,18 +104,20 @@ def _totals(day: str, row: dict | None) -> DayTotals:
                      int(row["repeat_yes"]), int(row["repeat_of"]))
 
 
-def callers_after(db: Database, rows: tuple[str, str], day: str, until: str) -> set[str]:
-    """Callers with a call dated after `day`, up to `until` (a day's FCR window), among the
-    calls whose rows are dated in `rows` (the window the Python report reads)."""
-    return _callers(db, rows, "d > ? AND d <= ?", (day, until))
+def callers_after(db: Database, day: str, until: str) -> set[str]:
+    """Callers with a call dated after `day`, up to `until` (a day's FCR window). The newest
+    row per call is picked among the rows of [day, until]: the same as among the report's
+    whole window as long as a call's pipeline versions share its date."""
+    return _callers(db, (day, until), "d > ? AND d <= ?", (day, until))
 
 
-def complainers_before(db: Database, rows: tuple[str, str], since: str, day: str) -> set[str]:
+def complainers_before(db: Database, since: str, day: str) -> set[str]:
     """Callers with a complaint dated from `since` to before `day` (a day's repeat window)."""
-    return _callers(db, rows, "cp = 1 AND d >= ? AND d < ?", (since, day))
+    return _callers(db, (since, day), "cp = 1 AND d >= ? AND d < ?", (since, day))
 
 
 def _callers(db: Database, rows: tuple[str, str], where: str, params: tuple[str, str]
              ) -> set[str]:
-    sql = f"WITH {_LATEST} SELECT DISTINCT k FROM latest WHERE n = 1 AND k IS NOT NULL AND {where}"
+    latest = _LATEST.format(indexed=_INDEXED[db.dialect])
+    sql = f"WITH {latest} SELECT DISTINCT k FROM latest WHERE n = 1 AND k IS NOT NULL AND {where}"
     return {r["k"] for r in db.execute(sql, [*rows, *params])}
