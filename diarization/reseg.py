@@ -28,7 +28,7 @@ class ResegParams:
     train_quantile: float = defaults.DIAR_RESEG_TRAIN_QUANTILE  # train on margins above this share
     guard_frames: int = 30           # frames this close to a first-pass change are not trained on
     min_train_frames: int = 100      # a speaker with less than 1 s of training frames: no second pass
-    weight: float = 1.0              # log-likelihood weight against the d-vector scores
+    weight: float = defaults.DIAR_RESEG_WEIGHT  # log-likelihoods against the d-vector scores
 
 
 def cepstra(speech_mel: np.ndarray, n_ceps: int) -> np.ndarray:

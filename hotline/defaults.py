@@ -70,13 +70,19 @@ DIAR_SHORT_SPEAKER_S = 4.0
 DIAR_SHORT_SAME_COS = 0.85
 # Second pass (diarization/reseg.py): per-speaker full-covariance Gaussians on MFCC c1..c16,
 # trained on the frames of the first pass with the higher half of the score margin, their
-# log-likelihoods averaged over 0.3 s, then a second Viterbi. Measured (diarizer alone, DER):
-# ami_sample 16.4 -> 13.6 %, falcon_test (count estimated) 8.0 -> 2.4 %, nine synthetic calls
-# mean 4.7 -> 3.8 % (interruption calls 7.6 -> 6.6 %). ami_sample with 12/13/16/20 cepstra:
-# 14.0/12.8/13.6/16.3 %, synthetic mean 4.0/4.0/3.8/3.6 %: 16 is a middle, not AMI's best.
+# log-likelihoods averaged over 0.3 s, then a second Viterbi. Measured (diarizer alone, DER, at
+# weight 2): ami_sample 16.4 -> 12.9 %, falcon_test (count estimated) 8.0 -> 2.4 %, nine
+# synthetic calls mean 4.7 -> 3.6 % (interruption calls 7.6 -> 6.2 %). At weight 1, ami_sample
+# with 12/13/16/20 cepstra: 14.0/12.8/13.6/16.3 %, synthetic mean 4.0/4.0/3.8/3.6 %: 16 is a
+# middle, not AMI's best.
 DIAR_RESEG_CEPS = 16
 DIAR_RESEG_SMOOTH_FRAMES = 30
 DIAR_RESEG_TRAIN_QUANTILE = 0.5
+# Weight of the averaged MFCC log-likelihoods against the d-vector scores (ami / synthetic mean /
+# interruption-call mean DER): 0.5: 15.5/3.9/6.9 %, 1: 13.6/3.8/6.6 %, 2: 12.9/3.6/6.2 %,
+# 3: 13.8/3.6/6.2 %, 5: 14.4/3.7/6.3 %; falcon 2.4 % at every weight. Retraining the Gaussians on
+# the second pass's labels (2 rounds) gave ami 12.8 % but falcon 5.8 %: one round.
+DIAR_RESEG_WEIGHT = 2.0
 # A same-speaker turn is split where the speaker is silent for longer than this: a turn's
 # start/end come from the speech itself and never stretch across a long pause.
 TURN_SPLIT_GAP_S = 2.0
