@@ -130,7 +130,7 @@ def build_report(store: Any, day: str, as_of: dt.datetime | None = None) -> Dail
     per-call columns of schema v8: the trend days (`day_totals`), the callers who called
     again and those who had complained (`callers_after`, `complainers_before`) — at 1M turns
     the ±7-day window in Python took 3-4 s. `compute_report` over the documents of
-    `window(day)` gives the same report (tests/report/test_report.py)."""
+    `window(day)` gives the same report (tests/report/test_ranges.py)."""
     repeat_from, fcr_end = _kpi_windows(day)
     around = Around(callers_after(store.db, day, fcr_end),
                     complainers_before(store.db, repeat_from, day))
