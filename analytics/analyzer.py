@@ -27,7 +27,7 @@ class CallAnalyzer:
 
     def __init__(self, rulebook: Rulebook | None = None, emotion: EmotionScorer | None = None) -> None:
         self.rulebook = rulebook or load_rulebook()
-        self.emotion = emotion or EmotionScorer()
+        self.emotion = (emotion or EmotionScorer()).with_recognisers(self.rulebook.recognisers)
 
     @classmethod
     def load(cls, settings: Settings | None = None, embedder: Embedder | None = None,
@@ -66,8 +66,8 @@ class LiveRules:
     def __init__(self, rulebook: Rulebook | None = None, emotion: EmotionScorer | None = None,
                  language: str = "auto") -> None:
         self.rulebook = rulebook or load_rulebook()
-        self.emotion = emotion or EmotionScorer()
-        self.ctx = CallContext(language, None, self.rulebook.embedder)
+        self.emotion = (emotion or EmotionScorer()).with_recognisers(self.rulebook.recognisers)
+        self.ctx = CallContext(language, None, self.rulebook.embedder, self.rulebook.recognisers)
         self.turns: list[Turn] = []
         self.violations: list[Violation] = []
         self.reminders: list[Reminder] = []

@@ -10,6 +10,8 @@ evidence (the matched text, "" when nothing textual matched) or None when it doe
   regex: pattern | [patterns]                     (Python, case-insensitive, on the raw text)
   fuzzy: [phrases] | {phrases: ..., threshold: 88} (rapidfuzz partial ratio; ASR mishearings)
   semantic: [phrases] | {phrases: ..., threshold: 0.55} (MiniLM cosine, per sentence)
+  recognise: LABEL | {label: LABEL, threshold: 0.5} (a trained behaviour recogniser,
+           analytics.recognise: greeting_company, own_name, empathy, account_action, ...)
   emotion: angry | [angry, negative] | {label: ..., min_score: 0.5, valence_below: -0.3,
            arousal_above: 0.7}
   silence_before: 20 | {gt: 20}                   (seconds nobody spoke before this unit)
@@ -29,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from hotline.analytics.context import CallContext, Unit
+from hotline.analytics.recognise import recogniser_labels
 from hotline.document import EMOTIONS
 from hotline.errors import ConfigError
 from hotline.text import find_phrase, has_cjk, normalize
@@ -36,6 +39,7 @@ from hotline.text import find_phrase, has_cjk, normalize
 FUZZY_THRESHOLD = 88.0
 FUZZY_MIN_CHARS = 8         # shorter phrases are matched exactly (fuzzy would over-match)
 SEMANTIC_THRESHOLD = 0.55
+RECOGNISE_THRESHOLD = 0.5
 
 
 @dataclass
@@ -234,6 +238,21 @@ class Semantic(Pred):
         return f"~{phrases[best[1]]!r} ({float(sims[best]):.2f})"
 
 
+class Recognise(Pred):
+    """Meaning match by a trained recogniser: its probability for the unit (best piece)."""
+
+    semantic = True
+
+    def __init__(self, label: str, threshold: float) -> None:
+        self.label, self.threshold = label, threshold
+
+    def _test(self, ctx: CallContext, i: int) -> str | None:
+        if ctx.recognisers is None or not ctx.units[i].text.strip():
+            return None
+        p = float(ctx.recognition(i)[ctx.recognisers.index(self.label)])
+        return f"~{self.label} ({p:.2f})" if p >= self.threshold else None
+
+
 class Emotion_(Pred):
     def __init__(self, labels: set[str] | None, min_score: float, valence_below: float | None,
                  arousal_above: float | None) -> None:
@@ -287,7 +306,7 @@ def _cost(p: Pred) -> int:
         return 1
     if isinstance(p, Fuzzy):
         return 2
-    if isinstance(p, Semantic) or p.semantic:
+    if isinstance(p, Semantic | Recognise) or p.semantic:
         return 4
     return 3
 
@@ -415,6 +434,20 @@ class Compiler:
 
     def _c_semantic(self, value: Any, where: Where) -> Pred:
         return Semantic(*self._thresholded(value, where, SEMANTIC_THRESHOLD, 1.0))
+
+    def _c_recognise(self, value: Any, where: Where) -> Pred:
+        if isinstance(value, str):
+            value = {"label": value}
+        if not isinstance(value, dict) or set(value) - {"label", "threshold"} or \
+                not isinstance(value.get("label"), str):
+            raise where.error(f"recognise takes a label or {{label:, threshold:}}; got {value!r}")
+        if value["label"] not in recogniser_labels():
+            raise where.error(f"unknown recogniser {value['label']!r}; known: "
+                              f"{', '.join(recogniser_labels())}")
+        thr = value.get("threshold", RECOGNISE_THRESHOLD)
+        if not isinstance(thr, int | float) or not 0 < thr < 1:
+            raise where.error(f"threshold must be a number in (0, 1), got {thr!r}")
+        return Recognise(value["label"], float(thr))
 
     def _c_emotion(self, value: Any, where: Where) -> Pred:
         if isinstance(value, str | list):

@@ -43,10 +43,12 @@ class CallContext:
     """Units of one call plus per-unit caches (matches, sentence embeddings)."""
 
     def __init__(self, language: str = "auto", duration: float | None = None,
-                 embedder: Any = None) -> None:
+                 embedder: Any = None, recognisers: Any = None) -> None:
         self.language = language
         self.duration = duration          # None while a live call is still running
         self.embedder = embedder
+        self.recognisers = recognisers    # analytics.recognise.Recognisers or None
+        self._recognised: dict[int, np.ndarray] = {}
         self.units: list[Unit] = []
         self.cache: dict[tuple[int, int], Any] = {}
         self._emb: dict[int, np.ndarray] = {}
@@ -54,8 +56,9 @@ class CallContext:
         self._max_end = 0.0
 
     @classmethod
-    def from_document(cls, doc: CallDocument, embedder: Any = None) -> CallContext:
-        ctx = cls(doc.language, doc.duration or None, embedder)
+    def from_document(cls, doc: CallDocument, embedder: Any = None,
+                      recognisers: Any = None) -> CallContext:
+        ctx = cls(doc.language, doc.duration or None, embedder, recognisers)
         for i, turn in enumerate(doc.turns):
             ctx.add_turn(turn, i)
         if not ctx.duration:
@@ -99,6 +102,18 @@ class CallContext:
             sentences = [s for s in _SENTENCE.split(self.units[i].text) if s.strip()] or [""]
             self._emb[i] = self.embedder.encode(sentences)
         return self._emb[i]
+
+
+    def recognition(self, i: int) -> np.ndarray:
+        """Recogniser probabilities of unit i (computed with the other pending agent units in
+        one batch: one embedding call per call, not per unit)."""
+        if i not in self._recognised:
+            todo = [k for k, u in enumerate(self.units) if k not in self._recognised
+                    and (k == i or u.role == "agent") and u.text.strip()]
+            todo = todo if i in todo else [*todo, i]
+            probs = self.recognisers.unit_scores([self.units[k].text for k in todo])
+            self._recognised.update(zip(todo, probs, strict=True))
+        return self._recognised[i]
 
 
 def _pieces(turn: Turn) -> list[tuple[float, float, str, list[Word]]]:

@@ -8,6 +8,7 @@ except when the voice alone is far above the speaker's own baseline while the wo
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import os
@@ -16,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from hotline import defaults
 from hotline.analytics import acoustic
 from hotline.analytics.lexicon import LexiconScorer, TextEmotion
 from hotline.document import EMOTIONS, CallDocument, Emotion, Turn
@@ -127,6 +129,7 @@ class _Evidence:
     anger: float
     intensity: float
     cues: list[str]
+    shout_trust: float = 1.0    # < 1 when the anger recogniser doubts that "!" / capitals mean anger
 
 
 class EmotionScorer:
@@ -139,6 +142,17 @@ class EmotionScorer:
         self.use_snownlp = use_snownlp
         self._snownlp: Any = None
         self._vader: Any = None
+        self.recognisers: Any = None    # analytics.recognise.Recognisers (its `anger`), or None
+
+    def with_recognisers(self, recognisers: Any) -> EmotionScorer:
+        """This scorer reading the rulebook's recognisers too (one embedder, one model): a
+        shallow copy, so the caller's scorer is left as it was; itself when it has some or
+        none are given."""
+        if self.recognisers is not None or recognisers is None:
+            return self
+        out = copy.copy(self)
+        out.recognisers = recognisers
+        return out
 
     @classmethod
     def load(cls, settings: Settings | None = None, warm: bool = True) -> EmotionScorer:
@@ -159,7 +173,10 @@ class EmotionScorer:
         return self
 
     # --- text ------------------------------------------------------------------------------
-    def text_evidence(self, texts: list[str], language: str = "auto") -> list[_Evidence]:
+    def text_evidence(self, texts: list[str], language: str = "auto",
+                      roles: list[str] | None = None) -> list[_Evidence]:
+        """Lexicon, VADER / snownlp, a plugged-in model and the anger recogniser (not on agent
+        turns: it learned customers) per text."""
         langs = [text_language(t, language) for t in texts]
         lex = [self.lexicon.score(t, lang) for t, lang in zip(texts, langs, strict=True)]
         out = [_from_lexicon(e) for e in lex]
@@ -172,7 +189,17 @@ class EmotionScorer:
         if self.model is not None and self.model.kind == "text":
             for ev, dist in zip(out, self.model.predict_text(texts), strict=True):
                 _blend_model(ev, dist)
+        self._recognised_anger(out, texts, roles or ["customer"] * len(texts))
         return out
+
+    def _recognised_anger(self, out: list[_Evidence], texts: list[str], roles: list[str]) -> None:
+        keep = [k for k, (t, r) in enumerate(zip(texts, roles, strict=True)) if r != "agent" and t.strip()]
+        if self.recognisers is None or not keep:
+            return
+        col = self.recognisers.index("anger")
+        probs = self.recognisers.scores([texts[k] for k in keep])[:, col]
+        for k, p in zip(keep, probs, strict=True):
+            _blend_recognised(out[k], float(p))
 
     def _snow(self, text: str) -> float:
         """snownlp's sentiment Bayes classifier over jieba words (its own segmenter is ~20x slower)."""
@@ -205,7 +232,8 @@ class EmotionScorer:
         """Set turn.emotion for every turn (text + arousal vs the speaker's baseline) and return them."""
         if not doc.turns:
             return []
-        evidence = self.text_evidence([t.text for t in doc.turns], doc.language)
+        evidence = self.text_evidence([t.text for t in doc.turns], doc.language,
+                                      [t.role for t in doc.turns])
         arousal = self.turn_arousal(doc, audio) if audio is not None else [None] * len(doc.turns)
         if audio is not None and self.model is not None and self.model.kind == "audio":
             clips = [_clip(audio, doc, t) for t in doc.turns]
@@ -250,6 +278,21 @@ def _blend_vader(ev: _Evidence, compound: float) -> None:
         ev.anger = max(ev.anger, VADER_HOSTILE_ANGER)
 
 
+def _blend_recognised(ev: _Evidence, p: float) -> None:
+    """The anger recogniser (angry vs calm customer turns, written and as ASR heard them) makes
+    anger of threats, sarcasm and exasperation said without "!" or capitals count as anger."""
+    lo = defaults.ANGER_RECOGNISED_P
+    if p >= lo and (ev.valence < defaults.ANGER_RECOGNISED_MAX_VALENCE or ev.anger > 0):
+        # words that read negative at all; from "angry if raised" at lo to "angry even when
+        # said calmly" near 0.8
+        lift = ANGRY_THRESHOLD + (1.0 - ANGRY_THRESHOLD) * (p - lo) / (1.0 - lo)
+        ev.anger = max(ev.anger, lift)
+        ev.cues.append(f"anger recogniser {p:.2f}")
+    elif p < defaults.ANGER_DOUBT_P:
+        ev.anger *= defaults.ANGER_DOUBT_FACTOR
+        ev.shout_trust = defaults.ANGER_DOUBT_FACTOR
+
+
 def _blend_model(ev: _Evidence, dist: dict[str, float]) -> None:
     """Mix a model's label distribution into the lexicon evidence."""
     w = MODEL_WEIGHT
@@ -263,7 +306,7 @@ def fuse(ev: _Evidence, arousal: float | None) -> Emotion:
     anger = ev.anger
     shouted = ev.intensity >= SHOUT_INTENSITY and ev.valence < SHOUT_MAX_VALENCE
     if shouted:
-        anger = max(anger, SHOUT_ANGER + 0.3 * max(0.0, -ev.valence))
+        anger = max(anger, (SHOUT_ANGER + 0.3 * max(0.0, -ev.valence)) * ev.shout_trust)
     raised = shouted or (arousal is not None and arousal > AROUSAL_FLOOR)
     if arousal is not None and arousal > AROUSAL_FLOOR and (ev.valence < 0 or anger > 0):
         negativity = 1.0 if anger > 0 else min(1.0, -2.0 * ev.valence)

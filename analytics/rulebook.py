@@ -31,6 +31,7 @@ import yaml
 from hotline import defaults
 from hotline.analytics.conditions import All, Compiler, Phrases, Pred, Where, Window
 from hotline.analytics.context import CallContext, Unit
+from hotline.analytics.recognise import Recognisers
 from hotline.document import Violation
 from hotline.embed import Embedder
 from hotline.errors import ConfigError
@@ -253,19 +254,21 @@ def _clip(text: str, n: int = EVIDENCE_CHARS) -> str:
 
 @dataclass
 class Rulebook:
-    """Compiled rules; `embedder` exists only when some rule has a semantic condition."""
+    """Compiled rules; `embedder` and `recognisers` exist only when some rule has a semantic
+    (or recognise) condition."""
 
     name: str
     path: str
     rules: list[Rule]
     embedder: Embedder | None = None
+    recognisers: Recognisers | None = None
 
     @property
     def uses_semantic(self) -> bool:
         return any(r.semantic for r in self.rules)
 
     def context(self, doc: Any) -> CallContext:
-        return CallContext.from_document(doc, self.embedder)
+        return CallContext.from_document(doc, self.embedder, self.recognisers)
 
     def evaluate(self, ctx: CallContext, final: bool = True) -> list[Event]:
         out: list[Event] = []
@@ -398,6 +401,7 @@ def _compile_book(data: _Map, path: str, embedder: Embedder | None) -> Rulebook:
     book = Rulebook(name=str(data.get("name") or Path(path).stem), path=path, rules=compiled)
     if book.uses_semantic:
         book.embedder = embedder or Embedder()
+        book.recognisers = Recognisers(book.embedder)   # weights read on first use
     return book
 
 

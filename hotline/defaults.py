@@ -137,6 +137,16 @@ TREND_DAYS = 7                  # the report compares the day with the mean of t
 REPORT_BASE_URL = "http://127.0.0.1:8080"  # where `hotline serve` runs: report links to its call pages
 HOLD_SHADE_S = 10.0             # the call page shades silences at least this long as holds
 
+# --- analytics: trained recognisers (analytics/recognise.py, docs/analytics.md) -------------
+ANGER_RECOGNISED_P = 0.6        # anger recogniser probability at which a customer turn is angry
+ANGER_RECOGNISED_MAX_VALENCE = -0.1  # ... when its words read at least this negative (or angry)
+ANGER_DOUBT_P = 0.15            # below this, anger the words or "!" suggest is damped ...
+ANGER_DOUBT_FACTOR = 0.6        # ... by this factor ("Ooh look, there they are!" is relief)
+ACTION_RECOGNISED_P = 0.7       # "account action performed" recogniser: an anchor of verification
+COMPLAINT_RECOGNISED_P = 0.6    # complaint recogniser: a negative customer turn that calls for empathy
+GREETING_RECOGNISED_P = 0.6     # company-greeting and own-name recognisers (short "Hello?" sits near 0.5)
+DEFLECTION_RECOGNISED_P = 0.7   # deflection recogniser: a forbidden phrase (a false hit flags a call)
+
 # --- search --------------------------------------------------------------------------------
 SEARCH_FUZZY_MIN_LEN = 4        # shorter words are never spelling-corrected
 SEARCH_FUZZY_MAX_TERMS = 5      # at most this many close spellings per misspelt word

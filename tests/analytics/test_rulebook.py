@@ -176,7 +176,11 @@ def test_empathy_semantic_match_without_keywords(book, scorer, call):
     from hotline.analytics.context import CallContext
 
     empathy = next(r for r in book.rules if r.id == "empathy.missing")
-    keyword, semantic = empathy.expect.parts[1].parts  # role, any(keyword, semantic)
+    from hotline.analytics.conditions import Keyword, Semantic
+
+    parts = empathy.expect.parts[1].parts  # role, any(keyword, recognise, semantic)
+    keyword = next(p for p in parts if isinstance(p, Keyword))
+    semantic = next(p for p in parts if isinstance(p, Semantic))
     doc2 = call([("agent", 0.4, 3.0, "That is really annoying for you, I feel bad about it."),
                  ("agent", 3.5, 6.0, "Okay, let me look into that."),
                  ("agent", 6.5, 9.0, "Your bill is forty yuan this month.")])

@@ -1,0 +1,280 @@
+"""Train the behaviour recognisers (analytics/recognise.py) and write analytics/models/recognisers.npz.
+
+    .venv/bin/python scripts/build_recognisers.py [--cv] [--emb-cache FILE]
+
+Training material, DEV ONLY (tests/data/eval/dev, and dev2 when present; never frozen):
+- every agent sentence of the written calls, labelled by the default rulebook's own keyword /
+  regex / fuzzy conditions (its `recognise` and `semantic` parts stripped), corrected by what the
+  call's labels say for sure (a clean greeting, no account action in the call, a noticed hold,
+  empathy right after a complaint in a clean call);
+- the same turns as tiny.en heard them (asr_cache.json), with the written turn's labels, so the
+  recognisers learn the garbled forms;
+- customer turns with their gold emotion: angry or not (`anger`), negative or angry or not
+  (`complaint`, what calls for empathy);
+- hand-written seed phrasings and near misses (scripts/data/recogniser_seed.yaml).
+Deterministic (liblinear, fixed order). `--cv` prints out-of-fold precision/recall per label
+(folds by call), the honest number for choosing thresholds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from hotline.analytics.conditions import Compiler, Pred, Where  # noqa: E402
+from hotline.analytics.context import CallContext  # noqa: E402
+from hotline.analytics.recognise import MODEL_PATH, features, prepare, split_sentences  # noqa: E402
+from hotline.analytics.rulebook import DEFAULT_RULEBOOK  # noqa: E402
+from hotline.document import Turn  # noqa: E402
+from hotline.embed import Embedder  # noqa: E402
+
+EVAL = ROOT / "tests" / "data" / "eval"
+DEV_SPLITS = ("dev", "dev2")
+SEED = ROOT / "scripts" / "data" / "recogniser_seed.yaml"
+C_REG = 4.0
+CV_AT = (0.3, 0.5, 0.7)        # thresholds the out-of-fold report shows
+# label -> (rule id, rule key, index in a require list); the condition's `any` list labels
+SOURCES: dict[str, tuple[str, str, int]] = {
+    "greeting_company": ("greeting.missing", "require", 0),
+    "own_name": ("greeting.missing", "require", 1),
+    "anything_else": ("closing.missing", "require", 0),
+    "thanks": ("closing.missing", "require", 1),
+    "account_action": ("verification.missing", "before", 0),
+    "verification": ("verification.missing", "expect", 0),
+    "empathy": ("empathy.missing", "expect", 0),
+    "deflection": ("language.forbidden", "forbid", 0),
+    "hold_notice": ("hold.no_notice", "expect", 0),
+}
+AGENT_LABELS = list(SOURCES)
+# customer labels: the gold emotions that make a turn one
+CUSTOMER_LABELS = {"anger": {"angry"}, "complaint": {"angry", "negative"}}
+LABELS = [*AGENT_LABELS, *CUSTOMER_LABELS]
+
+
+@dataclass
+class Data:
+    texts: list[str] = field(default_factory=list)
+    y: list[dict[str, int]] = field(default_factory=list)   # label -> 0/1 (absent = unknown)
+    group: list[str] = field(default_factory=list)          # call id (folds), "seed" for seeds
+    kind: list[str] = field(default_factory=list)           # written | asr | seed
+
+    def add(self, text: str, labels: dict[str, int], group: str, kind: str) -> None:
+        if text.strip():
+            self.texts.append(text)
+            self.y.append(labels)
+            self.group.append(group)
+            self.kind.append(kind)
+
+
+def labellers() -> dict[str, Pred]:
+    """The rulebook's keyword/regex/fuzzy conditions per label (no role, window or meaning)."""
+    book = yaml.safe_load(DEFAULT_RULEBOOK.read_text(encoding="utf-8"))
+    comp = Compiler(str(DEFAULT_RULEBOOK), {})
+    where = Where(str(DEFAULT_RULEBOOK), 0, 0)
+    for name, value in book["phrases"].items():
+        comp.phrase_sets[name] = comp.phrases(value, where)
+    rules = {r["id"]: r for r in book["rules"]}
+    out = {}
+    for label, (rule, key, idx) in SOURCES.items():
+        node = rules[rule][key]
+        node = node[idx] if isinstance(node, list) else node
+        parts = [p for p in node["any"] if not set(p) & {"semantic", "recognise"}]
+        out[label] = comp.compile({"any": parts}, where)
+    return out
+
+
+def _holds(pred: Pred, text: str, lang: str) -> int:
+    ctx = CallContext(lang, 10.0)
+    ctx.add_turn(Turn("A", "agent", 0.0, 5.0, text), 0)
+    return int(pred.test(ctx, 0) is not None)
+
+
+def call_overrides(call: dict[str, Any]) -> dict[int, dict[str, int | None]]:
+    """Labels the call's gold annotations settle (turn -> label -> 1/0, None = unknown)."""
+    turns, gold, tags = call["turns"], set(call["violations"]), set(call.get("behaviours", []))
+    agent = [i for i, t in enumerate(turns) if t["role"] == "agent"]
+    out: dict[int, dict[str, int | None]] = {i: {} for i in agent}
+    if agent and "greeting.missing" not in gold:
+        out[agent[0]].update(greeting_company=1, own_name=1)
+    for i in agent:
+        if "account_action" not in tags:
+            out[i]["account_action"] = 0
+        if "language.forbidden" not in gold and "deflection" not in tags:
+            out[i]["deflection"] = 0
+    for k, t in enumerate(turns):
+        prev = [i for i in agent if i < k]
+        if t["role"] == "agent" and t.get("pause_before_s", 0) > 20 and prev and \
+                "hold.no_notice" not in gold:
+            out[prev[-1]]["hold_notice"] = 1
+        nxt = [i for i in agent if i > k]
+        if t["role"] == "customer" and t.get("emotion") in ("angry", "negative") and nxt and \
+                "empathy.missing" not in gold:
+            out[nxt[0]]["empathy"] = 1
+    return out
+
+
+def agent_labels(call: dict[str, Any], preds: dict[str, Pred]) -> dict[int, tuple[list, dict]]:
+    """turn -> (per-sentence labels, turn labels) for the agent turns of one written call."""
+    lang, over = call["language"], call_overrides(call)
+    out = {}
+    for i, fixed in over.items():
+        sents = split_sentences(call["turns"][i]["text"]) or [call["turns"][i]["text"]]
+        per = [{lab: _holds(p, s, lang) for lab, p in preds.items()} for s in sents]
+        turn = {lab: max(d[lab] for d in per) for lab in preds}
+        for lab, v in fixed.items():
+            turn[lab] = v
+            if v == 0:
+                for d in per:
+                    d[lab] = 0
+        out[i] = (per, turn)
+    _mask_unfound(call, out, "account_action", "account_action" in call.get("behaviours", []))
+    _mask_unfound(call, out, "deflection", "language.forbidden" in call["violations"])
+    return out
+
+
+def _mask_unfound(call: dict[str, Any], labels: dict[int, tuple[list, dict]], lab: str,
+                  present: bool) -> None:
+    """A behaviour the call is known to have but no labeller found: its turns are unknown."""
+    if present and not any(turn[lab] for _per, turn in labels.values()):
+        for per, turn in labels.values():
+            turn.pop(lab, None)
+            for d in per:
+                d.pop(lab, None)
+
+
+def add_call(data: Data, call: dict[str, Any], heard: list[str] | None, preds: dict[str, Pred]) -> None:
+    """One dev call's written sentences and turns, and what ASR heard of each turn."""
+    labels = agent_labels(call, preds)
+    for i, t in enumerate(call["turns"]):
+        if t["role"] == "customer" and t.get("emotion"):
+            y = {lab: int(t["emotion"] in gold) for lab, gold in CUSTOMER_LABELS.items()}
+            data.add(t["text"], y, call["id"], "written")
+            if heard:
+                data.add(heard[i], y, call["id"], "asr")
+        if i not in labels:
+            continue
+        per, turn = labels[i]
+        sents = split_sentences(t["text"]) or [t["text"]]
+        for s, d in zip(sents, per, strict=True):
+            data.add(s, d, call["id"], "written")
+        if len(sents) > 1:
+            data.add(t["text"], turn, call["id"], "written")
+        if heard:
+            data.add(heard[i], turn, call["id"], "asr")
+
+
+def add_seeds(data: Data) -> None:
+    """Hand-written phrasings: `pos` lines are the label, `neg` lines are not (near misses)."""
+    seeds = yaml.safe_load(SEED.read_text(encoding="utf-8"))
+    for label, sides in seeds.items():
+        for side, value in (("pos", 1), ("neg", 0)):
+            for lang_lines in (sides.get(side) or {}).values():
+                for line in lang_lines:
+                    data.add(line, {label: value}, "seed", "seed")
+
+
+def collect() -> Data:
+    """All training rows from the dev splits that exist, plus the seeds."""
+    data, preds = Data(), labellers()
+    for split in DEV_SPLITS:
+        path = EVAL / split / "calls.jsonl"
+        if not path.exists():
+            continue
+        calls = [json.loads(line) for line in path.open(encoding="utf-8")]
+        cache = EVAL / split / "asr_cache.json"
+        asr = json.loads(cache.read_text(encoding="utf-8"))["calls"] if cache.exists() else {}
+        for call in calls:
+            add_call(data, call, asr.get(call["id"], {}).get("texts"), preds)
+    add_seeds(data)
+    return data
+
+
+def embed(texts: list[str], cache: Path | None) -> np.ndarray:
+    """MiniLM vectors, optionally cached on disk by text (development speed only)."""
+    known: dict[str, np.ndarray] = {}
+    if cache and cache.exists():
+        with np.load(cache) as z:
+            known = dict(zip([str(k) for k in z["keys"]], z["vecs"], strict=True))
+    key = [hashlib.sha1(t.encode()).hexdigest() for t in texts]
+    todo = sorted({k: t for k, t in zip(key, texts, strict=True) if k not in known}.items())
+    if todo:
+        vecs = Embedder(threads=None).encode([t for _k, t in todo])
+        known.update({k: v for (k, _t), v in zip(todo, vecs, strict=True)})
+        if cache:
+            np.savez(cache, keys=np.array(list(known)), vecs=np.stack(list(known.values())))
+    return np.stack([known[k] for k in key])
+
+
+def fit(x: Any, y: np.ndarray) -> Any:
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(C=C_REG, class_weight="balanced", solver="liblinear",
+                              max_iter=2000).fit(x, y)
+
+
+def rows(data: Data, label: str) -> np.ndarray:
+    return np.array([i for i, y in enumerate(data.y) if label in y])
+
+
+def train(data: Data, x: Any) -> tuple[np.ndarray, np.ndarray]:
+    """(coef, intercept) per label, in LABELS order."""
+    coef, intercept = [], []
+    for label in LABELS:
+        idx = rows(data, label)
+        model = fit(x[idx], np.array([data.y[i][label] for i in idx]))
+        coef.append(model.coef_[0])
+        intercept.append(model.intercept_[0])
+    return np.array(coef, dtype=np.float32), np.array(intercept, dtype=np.float32)
+
+
+def cross_validate(data: Data, x: Any, folds: int = 5) -> None:
+    """Out-of-fold precision / recall at 0.5 per label, written and ASR rows apart."""
+    from sklearn.model_selection import GroupKFold
+
+    for label in LABELS:
+        idx = rows(data, label)
+        y = np.array([data.y[i][label] for i in idx])
+        groups = np.array([data.group[i] for i in idx])
+        prob = np.zeros(len(idx))
+        for tr, te in GroupKFold(n_splits=folds).split(idx, y, groups):
+            prob[te] = fit(x[idx[tr]], y[tr]).predict_proba(x[idx[te]])[:, 1]
+        for kind in ("written", "asr"):
+            m = np.array([data.kind[i] == kind for i in idx])
+            t = y[m] == 1
+            pr = [((prob[m] >= thr) & t).sum() / max(1, (prob[m] >= thr).sum()) for thr in CV_AT]
+            rc = [((prob[m] >= thr) & t).sum() / max(1, t.sum()) for thr in CV_AT]
+            print(f"{label:18s} {kind:8s} n={m.sum():5d} pos={t.sum():4d} " + "  ".join(
+                f"@{thr}: P={p:.2f} R={r:.2f}" for thr, p, r in zip(CV_AT, pr, rc, strict=True)))
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--cv", action="store_true", help="print out-of-fold scores per label")
+    ap.add_argument("--emb-cache", type=Path, default=None)
+    ap.add_argument("--out", type=Path, default=MODEL_PATH)
+    args = ap.parse_args()
+    data = collect()
+    texts = prepare(data.texts)
+    x = features(embed(texts, args.emb_cache), texts)
+    if args.cv:
+        cross_validate(data, x)
+    coef, intercept = train(data, x)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(args.out, labels=np.array(LABELS), coef=coef, intercept=intercept)
+    print(f"{len(data.texts)} rows -> {args.out} ({', '.join(LABELS)})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

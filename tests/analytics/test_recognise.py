@@ -1,0 +1,89 @@
+"""Trained behaviour recognisers (analytics/recognise.py): paraphrases nobody listed, ASR-garbled
+forms, actions performed vs offered, calm complaints vs anger, and their use in the rules.
+
+The sentences here are written for these tests: they are in no training set (dev calls, seeds).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from hotline.analytics.recognise import Recognisers, pieces, recogniser_labels
+from hotline.analytics.rulebook import parse_rulebook
+from hotline.analytics.scoring import analyze_labelled
+from hotline.errors import ConfigError
+
+
+@pytest.fixture(scope="module")
+def rec(book) -> Recognisers:
+    assert book.recognisers is not None
+    return book.recognisers
+
+
+def _p(rec: Recognisers, label: str, text: str) -> float:
+    return float(rec.unit_scores([text])[0][rec.index(label)])
+
+
+@pytest.mark.parametrize(("label", "yes", "no"), [
+    ("greeting_company", "Good day, thanks for ringing Polaris Mobile.", "Hey, what's the problem?"),
+    ("greeting_company", "welcome to north wayne pelicom", "Hello, Ella speaking."),
+    ("own_name", "Hi, Meera speaking, what can I do for you?", "Polaris Mobile, good day."),
+    ("anything_else", "Can I give you a hand with anything more today?",
+     "Could you read me the serial number?"),
+    ("thanks", "Many thanks for ringing us, enjoy your evening.", "Right, done, bye."),
+    ("hold_notice", "Would you mind holding on while I speak to my supervisor?",
+     "Thanks for waiting there."),
+    ("empathy", "Oh dear, I really am sorry you've had such a rough time with this.",
+     "Let me pull up the account."),
+    ("deflection", "Honestly, that's not something I handle, phone somebody else.",
+     "I'll transfer you to the team who handles that."),
+    ("verification", "Can you confirm your full date of birth for me first?",
+     "Which town are you calling from?"),
+    ("account_action", "Okay, I've now stopped the handset insurance on your account.",
+     "Would you like me to stop the handset insurance?"),
+    ("greeting_company", "您好，欢迎致电极光通信。", "您好，请讲。"),
+    ("empathy", "真是太抱歉了，给您造成困扰了。", "我帮您看一下。"),
+    ("account_action", "已经为您把套餐改好了。", "您需要改套餐吗？"),
+])
+def test_recogniser_separates_behaviour_from_near_miss(rec: Recognisers, label: str, yes: str,
+                                                       no: str) -> None:
+    assert _p(rec, label, yes) >= 0.5 > _p(rec, label, no)
+
+
+@pytest.mark.parametrize("text", [
+    "I'm fed up, this is the fourth time and I'll be taking this to the regulator.",
+    "three weeks of excuses now and I'm done, cancel the lot and I'll tell everyone",
+    "if this isn't sorted today I'm leaving for another provider",
+])
+def test_anger_without_exclamation_marks_is_angry(analyzer, scorer, text: str) -> None:
+    assert analyzer.emotion.recognisers is not None and scorer.recognisers is None
+    assert analyzer.emotion.score_text(text, "en").label == "angry"
+
+
+@pytest.mark.parametrize("text", [
+    "I would like to register a formal complaint about the roaming charges, please.",
+    "I'm a little disappointed that the engineer didn't turn up.",
+])
+def test_calm_complaint_is_negative_not_angry(analyzer, text: str) -> None:
+    assert analyzer.emotion.score_text(text, "en").label == "negative"
+
+
+def test_garbled_brand_still_greets(analyzer) -> None:
+    call = {"id": "t", "language": "en", "violations": [], "turns": [
+        {"role": "agent", "text": "good evening welcome to north wayne pelicom my name is lucy"},
+        {"role": "customer", "text": "Hi, my router keeps dropping.", "emotion": "negative"}]}
+    assert "greeting.missing" not in {v.rule for v in analyze_labelled(analyzer, call).violations}
+    call["turns"][0]["text"] = "hello what do you need"
+    assert "greeting.missing" in {v.rule for v in analyze_labelled(analyzer, call).violations}
+
+
+def test_pieces_score_each_sentence_and_the_whole() -> None:
+    assert pieces("One. Two?") == ["One.", "Two?", "One. Two?"]
+    assert pieces("no punctuation at all") == ["no punctuation at all"]
+
+
+def test_unknown_recogniser_is_a_config_error() -> None:
+    assert "empathy" in recogniser_labels()
+    text = "rules:\n  - id: x\n    severity: minor\n    message: m\n    forbid:\n      recognise: empaty\n"
+    with pytest.raises(ConfigError, match=r"<rulebook>:6:\d+: unknown recogniser 'empaty'"):
+        parse_rulebook(text)
