@@ -282,7 +282,8 @@ def _blend_recognised(ev: _Evidence, p: float) -> None:
     """The anger recogniser (angry vs calm customer turns, written and as ASR heard them) makes
     anger of threats, sarcasm and exasperation said without "!" or capitals count as anger."""
     lo = defaults.ANGER_RECOGNISED_P
-    if p >= lo and (ev.valence < defaults.ANGER_RECOGNISED_MAX_VALENCE or ev.anger > 0):
+    sure = p >= defaults.ANGER_SURE_P    # sarcasm reads positive: "oh brilliant, again"
+    if p >= lo and (sure or ev.valence < defaults.ANGER_RECOGNISED_MAX_VALENCE or ev.anger > 0):
         # words that read negative at all; from "angry if raised" at lo to "angry even when
         # said calmly" near 0.8
         lift = ANGRY_THRESHOLD + (1.0 - ANGRY_THRESHOLD) * (p - lo) / (1.0 - lo)

@@ -140,9 +140,11 @@ HOLD_SHADE_S = 10.0             # the call page shades silences at least this lo
 # --- analytics: trained recognisers (analytics/recognise.py, docs/analytics.md) -------------
 ANGER_RECOGNISED_P = 0.6        # anger recogniser probability at which a customer turn is angry
 ANGER_RECOGNISED_MAX_VALENCE = -0.1  # ... when its words read at least this negative (or angry)
+ANGER_SURE_P = 0.85             # ... or whatever they read, at this probability (sarcasm)
 ANGER_DOUBT_P = 0.15            # below this, anger the words or "!" suggest is damped ...
 ANGER_DOUBT_FACTOR = 0.6        # ... by this factor ("Ooh look, there they are!" is relief)
 ACTION_RECOGNISED_P = 0.7       # "account action performed" recogniser: an anchor of verification
+COMPLAINT_CONFIRM_P = 0.3       # ... and the least it must give an angry / clearly negative one
 COMPLAINT_RECOGNISED_P = 0.6    # complaint recogniser: a negative customer turn that calls for empathy
 GREETING_RECOGNISED_P = 0.6     # company-greeting and own-name recognisers (short "Hello?" sits near 0.5)
 DEFLECTION_RECOGNISED_P = 0.7   # deflection recogniser: a forbidden phrase (a false hit flags a call)

@@ -57,6 +57,15 @@ SOURCES: dict[str, tuple[str, str, int]] = {
     "hold_notice": ("hold.no_notice", "expect", 0),
 }
 AGENT_LABELS = list(SOURCES)
+# per-turn tags of a set's annotations.jsonl (dev2) -> the labels a tagged turn has
+TAG_LABELS = {"greet_full": ("greeting_company", "own_name"), "ask_else": ("anything_else",),
+              "thanks_close": ("thanks",), "verify_ask": ("verification",),
+              "verified": ("verification",), "action": ("account_action",),
+              "empathy": ("empathy",), "deflect": ("deflection",), "hold_notice": ("hold_notice",)}
+# greeting kind of a partial greeting -> (company said, own name said)
+PARTIAL_GREETINGS = {"name_only": (0, 1), "company_only": (1, 0), "gh_only": (0, 0), "none": (0, 0)}
+# labels an untagged turn of such a set does not have ("thanks" also thanks for holding)
+TAGGED_NEGATIVE = [lab for labs in TAG_LABELS.values() for lab in labs if lab != "thanks"]
 # customer labels: the gold emotions that make a turn one
 CUSTOMER_LABELS = {"anger": {"angry"}, "complaint": {"angry", "negative"}}
 LABELS = [*AGENT_LABELS, *CUSTOMER_LABELS]
@@ -100,10 +109,29 @@ def _holds(pred: Pred, text: str, lang: str) -> int:
     return int(pred.test(ctx, 0) is not None)
 
 
-def call_overrides(call: dict[str, Any]) -> dict[int, dict[str, int | None]]:
+def tag_overrides(note: dict[str, Any], agent: list[int]) -> dict[int, dict[str, int | None]]:
+    """Labels from a set's per-turn tags (dev2's annotations.jsonl): what each agent turn does;
+    a partial greeting has the part the call's greeting kind names."""
+    out: dict[int, dict[str, int | None]] = {}
+    for i in agent:
+        tags = set(note["turn_tags"][i])
+        fixed: dict[str, int | None] = {lab: 0 for lab in TAGGED_NEGATIVE}
+        for tag in tags & set(TAG_LABELS):
+            fixed.update({lab: 1 for lab in TAG_LABELS[tag]})
+        if "greet_partial" in tags:
+            company, name = PARTIAL_GREETINGS.get(note.get("greeting", ""), (None, None))
+            fixed.update(greeting_company=company, own_name=name)
+        out[i] = fixed
+    return out
+
+
+def call_overrides(call: dict[str, Any], note: dict[str, Any] | None = None
+                   ) -> dict[int, dict[str, int | None]]:
     """Labels the call's gold annotations settle (turn -> label -> 1/0, None = unknown)."""
     turns, gold, tags = call["turns"], set(call["violations"]), set(call.get("behaviours", []))
     agent = [i for i, t in enumerate(turns) if t["role"] == "agent"]
+    if note is not None:
+        return tag_overrides(note, agent)
     out: dict[int, dict[str, int | None]] = {i: {} for i in agent}
     if agent and "greeting.missing" not in gold:
         out[agent[0]].update(greeting_company=1, own_name=1)
@@ -124,38 +152,55 @@ def call_overrides(call: dict[str, Any]) -> dict[int, dict[str, int | None]]:
     return out
 
 
-def agent_labels(call: dict[str, Any], preds: dict[str, Pred]) -> dict[int, tuple[list, dict]]:
+def agent_labels(call: dict[str, Any], preds: dict[str, Pred],
+                 note: dict[str, Any] | None = None) -> dict[int, tuple[list, dict]]:
     """turn -> (per-sentence labels, turn labels) for the agent turns of one written call."""
-    lang, over = call["language"], call_overrides(call)
+    lang, over = call["language"], call_overrides(call, note)
     out = {}
     for i, fixed in over.items():
         sents = split_sentences(call["turns"][i]["text"]) or [call["turns"][i]["text"]]
         per = [{lab: _holds(p, s, lang) for lab, p in preds.items()} for s in sents]
         turn = {lab: max(d[lab] for d in per) for lab in preds}
         for lab, v in fixed.items():
-            turn[lab] = v
-            if v == 0:
-                for d in per:
-                    d[lab] = 0
+            _settle(turn, per, lab, v)
         out[i] = (per, turn)
     _mask_unfound(call, out, "account_action", "account_action" in call.get("behaviours", []))
     _mask_unfound(call, out, "deflection", "language.forbidden" in call["violations"])
     return out
 
 
+def _settle(turn: dict[str, int], per: list[dict[str, int]], lab: str, v: int | None) -> None:
+    """Impose a known turn label: 0 = no sentence has it; 1 = the turn has it, sentences the
+    labeller did not see it in are unknown (a one-sentence turn is the turn); None = unknown."""
+    if v is None:
+        turn.pop(lab, None)
+        for d in per:
+            d.pop(lab, None)
+        return
+    turn[lab] = v
+    if v == 0 or len(per) == 1:
+        for d in per:
+            d[lab] = v
+        return
+    for d in per:
+        if not d.get(lab):
+            d.pop(lab, None)
+
+
 def _mask_unfound(call: dict[str, Any], labels: dict[int, tuple[list, dict]], lab: str,
                   present: bool) -> None:
     """A behaviour the call is known to have but no labeller found: its turns are unknown."""
-    if present and not any(turn[lab] for _per, turn in labels.values()):
+    if present and not any(turn.get(lab) for _per, turn in labels.values()):
         for per, turn in labels.values():
             turn.pop(lab, None)
             for d in per:
                 d.pop(lab, None)
 
 
-def add_call(data: Data, call: dict[str, Any], heard: list[str] | None, preds: dict[str, Pred]) -> None:
+def add_call(data: Data, call: dict[str, Any], heard: list[str] | None, preds: dict[str, Pred],
+             note: dict[str, Any] | None = None) -> None:
     """One dev call's written sentences and turns, and what ASR heard of each turn."""
-    labels = agent_labels(call, preds)
+    labels = agent_labels(call, preds, note)
     for i, t in enumerate(call["turns"]):
         if t["role"] == "customer" and t.get("emotion"):
             y = {lab: int(t["emotion"] in gold) for lab, gold in CUSTOMER_LABELS.items()}
@@ -184,18 +229,22 @@ def add_seeds(data: Data) -> None:
                     data.add(line, {label: value}, "seed", "seed")
 
 
-def collect() -> Data:
+def collect(splits: tuple[str, ...] = DEV_SPLITS) -> Data:
     """All training rows from the dev splits that exist, plus the seeds."""
+    assert "frozen" not in splits, "the frozen set is never trained on"
     data, preds = Data(), labellers()
-    for split in DEV_SPLITS:
+    for split in splits:
         path = EVAL / split / "calls.jsonl"
         if not path.exists():
             continue
         calls = [json.loads(line) for line in path.open(encoding="utf-8")]
         cache = EVAL / split / "asr_cache.json"
         asr = json.loads(cache.read_text(encoding="utf-8"))["calls"] if cache.exists() else {}
+        notes = EVAL / split / "annotations.jsonl"
+        tags = {a["id"]: a for a in map(json.loads, notes.open(encoding="utf-8"))
+                } if notes.exists() else {}
         for call in calls:
-            add_call(data, call, asr.get(call["id"], {}).get("texts"), preds)
+            add_call(data, call, asr.get(call["id"], {}).get("texts"), preds, tags.get(call["id"]))
     add_seeds(data)
     return data
 
@@ -220,7 +269,7 @@ def fit(x: Any, y: np.ndarray) -> Any:
     from sklearn.linear_model import LogisticRegression
 
     return LogisticRegression(C=C_REG, class_weight="balanced", solver="liblinear",
-                              max_iter=2000).fit(x, y)
+                              max_iter=2000, random_state=0).fit(x, y)
 
 
 def rows(data: Data, label: str) -> np.ndarray:
@@ -263,8 +312,10 @@ def main() -> int:
     ap.add_argument("--cv", action="store_true", help="print out-of-fold scores per label")
     ap.add_argument("--emb-cache", type=Path, default=None)
     ap.add_argument("--out", type=Path, default=MODEL_PATH)
+    ap.add_argument("--splits", default=",".join(DEV_SPLITS),
+                    help="dev splits to train on (one alone: score the other held out)")
     args = ap.parse_args()
-    data = collect()
+    data = collect(tuple(args.splits.split(",")))
     texts = prepare(data.texts)
     x = features(embed(texts, args.emb_cache), texts)
     if args.cv:

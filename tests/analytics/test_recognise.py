@@ -87,3 +87,46 @@ def test_unknown_recogniser_is_a_config_error() -> None:
     text = "rules:\n  - id: x\n    severity: minor\n    message: m\n    forbid:\n      recognise: empaty\n"
     with pytest.raises(ConfigError, match=r"<rulebook>:6:\d+: unknown recogniser 'empaty'"):
         parse_rulebook(text)
+
+
+def _build_script():
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "scripts" / "build_recognisers.py"
+    spec = importlib.util.spec_from_file_location("build_recognisers", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault(spec.name, module)     # dataclasses look their module up
+    spec.loader.exec_module(sys.modules[spec.name])
+    return sys.modules[spec.name]
+
+
+def test_training_labels_follow_the_call_labels() -> None:
+    """What the build script learns from: a clean call's first agent turn greets, a call without
+    account actions has none, a noticed hold's previous agent turn is a hold notice."""
+    build = _build_script()
+    call = {"id": "x", "language": "en", "violations": [], "behaviours": ["greeting"], "turns": [
+        {"role": "agent", "text": "Morning, Polaris here, Jo on the line."},
+        {"role": "customer", "text": "My bill is wrong.", "emotion": "negative"},
+        {"role": "agent", "text": "Sorry about that. Let me look, one sec."},
+        {"role": "agent", "text": "Back again.", "pause_before_s": 30.0}]}
+    over = build.call_overrides(call)
+    assert over[0]["greeting_company"] == over[0]["own_name"] == 1
+    assert over[2]["hold_notice"] == 1 and over[2]["empathy"] == 1
+    assert all(o["account_action"] == 0 and o["deflection"] == 0 for o in over.values())
+
+
+def test_tagged_turns_settle_labels_and_partial_greetings() -> None:
+    build = _build_script()
+    note = {"greeting": "name_only", "turn_tags": [["greet_partial"], [], ["action", "empathy"],
+                                                   ["offer"]]}
+    over = build.tag_overrides(note, [0, 2, 3])
+    assert (over[0]["greeting_company"], over[0]["own_name"]) == (0, 1)
+    assert over[2]["account_action"] == over[2]["empathy"] == 1
+    assert over[3]["account_action"] == 0          # an offer is no action
+    turn, per = {}, [{"empathy": 1}, {"empathy": 0}]
+    build._settle(turn, per, "empathy", 1)         # the other sentence is unknown, not negative
+    assert turn["empathy"] == 1 and per == [{"empathy": 1}, {}]
+    build._settle(turn, per, "empathy", 0)
+    assert per == [{"empathy": 0}, {"empathy": 0}]
