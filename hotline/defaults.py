@@ -144,9 +144,11 @@ ANGER_SURE_P = 0.85             # ... or whatever they read, at this probability
 ANGER_DOUBT_P = 0.15            # below this, anger the words or "!" suggest is damped ...
 ANGER_DOUBT_FACTOR = 0.6        # ... by this factor ("Ooh look, there they are!" is relief)
 ACTION_RECOGNISED_P = 0.7       # "account action performed" recogniser: an anchor of verification
-COMPLAINT_CONFIRM_P = 0.3       # ... and the least it must give an angry / clearly negative one
+COMPLAINT_CONFIRM_P = 0.5       # ... and the least it must give an angry / clearly negative one
 COMPLAINT_RECOGNISED_P = 0.6    # complaint recogniser: a negative customer turn that calls for empathy
-GREETING_RECOGNISED_P = 0.6     # company-greeting and own-name recognisers (short "Hello?" sits near 0.5)
+COMPLAINT_SURE_P = 0.8          # ... and at which it calls for empathy whatever the emotion label
+GREETING_RECOGNISED_P = 0.6     # company-greeting and own-name recognisers (0.9 kept partial
+                                # greetings out on dev2 but lost garbled whole ones on dev's ASR)
 DEFLECTION_RECOGNISED_P = 0.7   # deflection recogniser: a forbidden phrase (a false hit flags a call)
 
 # --- search --------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from hotline.synth.labelled import to_document
 
 EVAL = Path(__file__).resolve().parents[1] / "data" / "eval"
 GREETING = "Hiya, Aisha from NorthWave Telecom here, how can I help?"
+DEV2_MIN_F1, DEV2_CLEAN = 0.75, 0.1  # dev2 (2026-12-07): min F1 0.80, 6.8 % clean flagged
 CLOSING = ["Anything else on your mind today?", "Many thanks for calling, have a nice weekend."]
 
 
@@ -107,14 +108,17 @@ def test_labelled_call_timing() -> None:
     assert [w.word for w in doc.turns[0].words] == "one two three four five six".split()
 
 
-def test_blind_dev_set(analyzer, book) -> None:
-    """Written text of the dev set (tuned on). The frozen set is only scored by the bench."""
-    calls = [json.loads(line) for line in (EVAL / "dev" / "calls.jsonl").open(encoding="utf-8")]
+@pytest.mark.parametrize(("split", "min_f1", "clean_flagged"), [("dev", 0.75, 0.05),
+                                                               ("dev2", DEV2_MIN_F1, DEV2_CLEAN)])
+def test_blind_dev_sets(analyzer, book, split: str, min_f1: float, clean_flagged: float) -> None:
+    """Written text of the dev sets (tuned and trained on): what they still get wrong is the
+    floor. The frozen set is only scored by the bench."""
+    calls = [json.loads(line) for line in (EVAL / split / "calls.jsonl").open(encoding="utf-8")]
     ids = [r.id for r in book.rules if r.kind != "alert"]
     s = score_calls(analyzer, calls, ids)
     assert s.calls == len(calls) >= 100
-    assert s.min_f1 >= 0.75, s.summary()
-    assert s.clean_flagged_rate <= 0.05, s.summary()
+    assert s.min_f1 >= min_f1, s.summary()
+    assert s.clean_flagged_rate <= clean_flagged, s.summary()
     assert s.angry_recall >= 0.9 and s.calm_not_angry_rate >= 0.95, s.summary()
 
 
