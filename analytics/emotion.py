@@ -189,17 +189,18 @@ class EmotionScorer:
         if self.model is not None and self.model.kind == "text":
             for ev, dist in zip(out, self.model.predict_text(texts), strict=True):
                 _blend_model(ev, dist)
-        self._recognised_anger(out, texts, roles or ["customer"] * len(texts))
+        self._recognised_anger(out, texts, roles or ["customer"] * len(texts), langs)
         return out
 
-    def _recognised_anger(self, out: list[_Evidence], texts: list[str], roles: list[str]) -> None:
+    def _recognised_anger(self, out: list[_Evidence], texts: list[str], roles: list[str],
+                          langs: list[str]) -> None:
         keep = [k for k, (t, r) in enumerate(zip(texts, roles, strict=True)) if r != "agent" and t.strip()]
         if self.recognisers is None or not keep:
             return
         col = self.recognisers.index("anger")
         probs = self.recognisers.scores([texts[k] for k in keep])[:, col]
         for k, p in zip(keep, probs, strict=True):
-            _blend_recognised(out[k], float(p))
+            _blend_recognised(out[k], float(p), langs[k])
 
     def _snow(self, text: str) -> float:
         """snownlp's sentiment Bayes classifier over jieba words (its own segmenter is ~20x slower)."""
@@ -278,11 +279,14 @@ def _blend_vader(ev: _Evidence, compound: float) -> None:
         ev.anger = max(ev.anger, VADER_HOSTILE_ANGER)
 
 
-def _blend_recognised(ev: _Evidence, p: float) -> None:
+def _blend_recognised(ev: _Evidence, p: float, lang: str) -> None:
     """The anger recogniser (angry vs calm customer turns, written and as ASR heard them) makes
-    anger of threats, sarcasm and exasperation said without "!" or capitals count as anger."""
+    anger of threats, sarcasm and exasperation said without "!" or capitals count as anger.
+    Sure of itself it overrides the words' reading only in English (sarcasm reads positive:
+    "oh brilliant, again"); in Mandarin it rests on character n-grams alone and is overconfident
+    ("什么时候能修好？" 0.95)."""
     lo = defaults.ANGER_RECOGNISED_P
-    sure = p >= defaults.ANGER_SURE_P    # sarcasm reads positive: "oh brilliant, again"
+    sure = p >= defaults.ANGER_SURE_P and lang == "en"
     if p >= lo and (sure or ev.valence < defaults.ANGER_RECOGNISED_MAX_VALENCE or ev.anger > 0):
         # words that read negative at all; from "angry if raised" at lo to "angry even when
         # said calmly" near 0.8

@@ -147,8 +147,11 @@ ACTION_RECOGNISED_P = 0.7       # "account action performed" recogniser: an anch
 COMPLAINT_CONFIRM_P = 0.5       # ... and the least it must give an angry / clearly negative one
 COMPLAINT_RECOGNISED_P = 0.6    # complaint recogniser: a negative customer turn that calls for empathy
 COMPLAINT_SURE_P = 0.8          # ... and at which it calls for empathy whatever the emotion label
-GREETING_RECOGNISED_P = 0.6     # company-greeting and own-name recognisers (0.9 kept partial
-                                # greetings out on dev2 but lost garbled whole ones on dev's ASR)
+GREETING_RECOGNISED_P = 0.6     # company-greeting recogniser (0.9 kept partial greetings out on
+                                # dev2 but lost garbled whole ones on dev's ASR)
+OWN_NAME_RECOGNISED_P = 0.75    # own-name recogniser: "Hello, how can I help?" scores 0.68; 0.6 gave
+                                # dev ASR greeting 1.00, 0.9 gave 0.60 (dev2 0.80 / 0.91)
+EMPATHY_RECOGNISED_P = 0.7      # empathy recogniser ("I can see the base station is down" is 0.61)
 DEFLECTION_RECOGNISED_P = 0.7   # deflection recogniser: a forbidden phrase (a false hit flags a call)
 
 # --- search --------------------------------------------------------------------------------
