@@ -45,7 +45,8 @@ def rules_test(args: argparse.Namespace) -> int:
 def backtest(book: Any, docs: Any, examples: int = 3) -> dict[str, Any]:
     """Hits per rule over documents; compares with the violations stored with each call.
 
-    Stored turn emotions are reused (they came from audio); turns without one get a text score.
+    Stored turn emotions are reused (they came from audio); turns without one get a text score,
+    with the rulebook's anger recogniser as in the pipeline.
     """
     from hotline.analytics.emotion import EmotionScorer, fuse
 
@@ -56,7 +57,7 @@ def backtest(book: Any, docs: Any, examples: int = 3) -> dict[str, Any]:
     for doc in docs:
         n += 1
         if any(t.emotion is None for t in doc.turns):
-            scorer = scorer or EmotionScorer()
+            scorer = scorer or EmotionScorer().with_recognisers(book.recognisers)
             for turn, emo in zip(doc.turns, scorer.text_evidence([t.text for t in doc.turns],
                                                                  doc.language), strict=True):
                 if turn.emotion is None:

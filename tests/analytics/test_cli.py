@@ -58,3 +58,24 @@ def test_malformed_rulebook_exits_2_with_location(stored, tmp_path, capsys):
     assert main(["rules", "test", str(book)]) == 2
     err = capsys.readouterr().err
     assert f"{book}:4:" in err and "unknown condition 'keywords'" in err
+
+
+def test_backtest_scores_missing_emotions_like_the_pipeline():
+    """A stored call whose turns carry no emotion is scored with the rulebook's anger
+    recogniser too, as the pipeline scores it (not with the lexicon alone)."""
+    from hotline.analytics.cli import backtest
+    from hotline.analytics.emotion import EmotionScorer, fuse
+    from hotline.analytics.rulebook import load_rulebook
+    from hotline.document import CallDocument, Turn
+    from hotline.embed import Embedder
+
+    book = load_rulebook(None, Embedder())
+    text = "third time i call about this and nobody fixes anything"
+    doc = CallDocument(call_id="c1", source="", duration=10.0, sample_rate=8000, channels=1,
+                       language="en", pipeline_version="t",
+                       turns=[Turn(speaker="S1", role="customer", start=0.0, end=4.0, text=text)])
+    backtest(book, [doc])
+    with_rec = fuse(EmotionScorer().with_recognisers(book.recognisers).text_evidence([text], "en")[0], None)
+    lexicon_only = fuse(EmotionScorer().text_evidence([text], "en")[0], None)
+    assert with_rec.score != lexicon_only.score            # the recogniser matters here
+    assert doc.turns[0].emotion.score == pytest.approx(with_rec.score)
