@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from hotline import defaults
 from hotline.embed import Embedder
 from hotline.errors import ConfigError
 
@@ -88,6 +89,9 @@ class Recognisers:
         self._lock = threading.Lock()
         self._weights: tuple[np.ndarray, np.ndarray] | None = None
         self.labels: list[str] = []
+        # probabilities per prepared text: the emotion scorer and the rule conditions both ask
+        # about a call's customer turns, and short lines ("Thank you.") recur across calls
+        self._seen: dict[str, np.ndarray] = {}
 
     def load(self) -> tuple[np.ndarray, np.ndarray]:
         """(coef (labels, features), intercept (labels,)), read once."""
@@ -112,13 +116,24 @@ class Recognisers:
         return self.labels.index(label)
 
     def scores(self, texts: list[str]) -> np.ndarray:
-        """Probabilities per text and label."""
+        """Probabilities per text and label; each distinct text is embedded once."""
         coef, intercept = self.load()
         if not texts:
             return np.zeros((0, len(self.labels)), dtype=np.float32)
         texts = prepare(texts)
-        logits = features(self.embedder.encode(texts), texts) @ coef.T + intercept
-        return 1.0 / (1.0 + np.exp(-np.asarray(logits, dtype=np.float32)))
+        with self._lock:
+            known = {t: self._seen[t] for t in texts if t in self._seen}
+        todo = [t for t in dict.fromkeys(texts) if t not in known]
+        if todo:
+            logits = features(self.embedder.encode(todo), todo) @ coef.T + intercept
+            fresh = dict(zip(todo, 1.0 / (1.0 + np.exp(-np.asarray(logits, dtype=np.float32))),
+                             strict=True))
+            known.update(fresh)
+            with self._lock:
+                if len(self._seen) + len(fresh) > defaults.RECOGNISER_CACHE:
+                    self._seen.clear()            # bounded: a long batch never grows it
+                self._seen.update(fresh)
+        return np.stack([known[t] for t in texts])
 
     def unit_scores(self, texts: list[str]) -> list[np.ndarray]:
         """Per text, the best probability over its pieces (one embedding batch for all)."""

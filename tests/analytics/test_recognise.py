@@ -140,3 +140,19 @@ def test_tagged_turns_settle_labels_and_partial_greetings() -> None:
     assert turn["empathy"] == 1 and per == [{"empathy": 1}, {}]
     build._settle(turn, per, "empathy", 0)
     assert per == [{"empathy": 0}, {"empathy": 0}]
+
+
+def test_each_distinct_text_is_embedded_once(book, monkeypatch):
+    """The emotion scorer and the rule conditions both ask about a call's customer turns: a
+    text seen before is not embedded again, and its probabilities are the same."""
+    rec = Recognisers(book.embedder)
+    texts = ["This is the third time I call about this!", "Thank you.", "Thank you."]
+    fresh = Recognisers(book.embedder).scores(texts)
+    encoded: list[str] = []
+    real = book.embedder.encode
+    monkeypatch.setattr(book.embedder, "encode", lambda batch: encoded.extend(batch) or real(batch))
+    first = rec.scores(texts)
+    again = rec.scores(texts[:2])
+    assert encoded == ["this is the third time i call about this.", "thank you."]
+    assert (first[1] == first[2]).all() and (again == first[:2]).all()
+    assert (first == fresh).all()
