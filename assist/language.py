@@ -19,7 +19,7 @@ import numpy as np
 from hotline import defaults
 from hotline.asr.language import LANGUAGE_UNSUPPORTED
 
-SAMPLE_RATE = 16000
+SAMPLE_RATE = defaults.SAMPLE_RATE
 UNSUPPORTED_MESSAGE = ("this speech is not in a language the ASR model can transcribe "
                        "(English-only model): no transcript, suggestions or rules from it; "
                        "configure a multilingual model (HOTLINE_ASR_MODEL)")

@@ -106,20 +106,26 @@ class AudioStream:
             if item is None:
                 return
             start, end, audio, eou = item
-            try:
-                text = await self.engine.transcribe(audio, self.priority)
-            except Exception:
-                log.exception("ASR failed on call %s", self.call_id)
-                continue
             turn = Turn(speaker=self.speaker, role=self.role, start=round(start, 2),
-                        end=round(end, 2), text=text)
-            if self.language is not None and self.language.unsupported:
+                        end=round(end, 2), text="")
+            if not self.unsupported:          # a flagged channel's speech is not decoded
+                try:
+                    turn.text = await self.engine.transcribe(audio, self.priority)
+                except Exception:
+                    log.exception("ASR failed on call %s", self.call_id)
+                    continue
+            if self.unsupported:              # flagged before or while this was decoded
                 self.engine.add_unheard(self.call_id, turn, self.language.verdict)
                 continue
-            if text:
+            if turn.text:
                 await self.engine.add_turn(self.call_id, turn, eou_wall=eou)
             if self.language is not None and self.language.add(audio):
                 self._check_language()
+
+    @property
+    def unsupported(self) -> bool:
+        """This channel's speech turned out not transcribable by the model."""
+        return self.language is not None and self.language.unsupported
 
     def _check_language(self) -> None:
         if self._check_task is None:

@@ -22,13 +22,28 @@ EN = ["Hi, my five G signal is terrible at home.", "This is ridiculous, I want t
       "Yes, my date of birth is the third of May."]
 
 
+def _utterances(wav: str) -> list:
+    """The utterances the live endpointer cuts the recording into."""
+    from hotline.assist.live import Endpointer
+    from hotline.audio import decode_audio
+
+    ep = Endpointer()
+    cut = ep.feed(decode_audio(wav).mono)
+    last = ep.flush()
+    return cut + ([last] if last else [])
+
+
 def _ws(url: str) -> str:
     return url.replace("http://", "ws://")
 
 
 def test_mandarin_channel_is_flagged_and_keeps_no_text(live_server, live_tokens, simulate,
-                                                      tmp_path):
+                                                      tmp_path, engine, monkeypatch):
     wav = simulate.espeak_call(ZH, str(tmp_path / "zh.wav"), gap_s=1.0, rate=8000, voice="cmn")
+    decoded: list[int] = []
+    real = engine.transcribe
+    monkeypatch.setattr(engine, "transcribe",
+                        lambda audio, priority: decoded.append(len(audio)) or real(audio, priority))
     out = asyncio.run(simulate.simulate(_ws(live_server), wav, speed=4.0, partials=False,
                                         token=live_tokens["admin"]))
     notices = [e for e in out["events"] if e["type"] == "notice"]
@@ -37,6 +52,7 @@ def test_mandarin_channel_is_flagged_and_keeps_no_text(live_server, live_tokens,
     later = [e for e in out["events"][at:] if e["type"] == "turn"]
     assert later and all(t["text"] == "" and t["flags"] == [LANGUAGE_UNSUPPORTED] for t in later)
     assert not [s for s in out["suggestions"] if s["turn"] is None]   # unheard turns: no cards
+    assert len(decoded) < len(_utterances(wav))   # utterances after the verdict: not decoded
     end = out["events"][-1]
     assert end["type"] == "end" and end["flags"] == [LANGUAGE_UNSUPPORTED]
     assert end["violations"] == []
