@@ -26,6 +26,8 @@ _NON_WORD_RE = re.compile(r"[\W_]+", re.UNICODE)
 def tokens(text: str, for_index: bool = False) -> list[str]:
     """Search tokens of `text`: Chinese by jieba (search mode for the index, so sub-words match
     too), English/digits lower-cased and stemmed."""
+    if not CJK_RE.search(text or ""):       # most turns: no chunk needs the CJK test
+        return [stem(chunk) for chunk in _EN_CHUNK_RE.findall(text or "")]
     out: list[str] = []
     for chunk in _CHUNK_RE.findall(text or ""):
         if CJK_RE.match(chunk):
@@ -54,9 +56,7 @@ def grams(text: str) -> str:
 def index_columns(text: str) -> tuple[str, str, str]:
     """(`seg`, `norm`, `grams`) of one turn's text, cached per distinct text: a call centre's
     lines repeat (greetings, scripts, "thank you"), and these were most of a bulk load's
-    client CPU after the PII re-check. Text without Chinese skips jieba and the bigrams."""
-    if not CJK_RE.search(text):
-        return " ".join(stem(w) for w in _EN_CHUNK_RE.findall(text)), normalise(text), ""
+    client CPU after the PII re-check."""
     return segment(text), normalise(text), grams(text)
 
 
