@@ -70,6 +70,16 @@ def _time(fn, repeats: int) -> list[float]:
     return out
 
 
+def _print_table(args: argparse.Namespace, rows: dict[str, list[float]]) -> None:
+    """p50/p95 of each measurement and its speed-up over the first row (the baseline)."""
+    print(f"store: {args.calls} done calls, ~{args.doc_kb} KB document each (SQLite)")
+    print(f"{'what':44} {'p50 ms':>9} {'p95 ms':>9} {'vs baseline':>12}")
+    b50 = statistics.median(next(iter(rows.values())))
+    for name, xs in rows.items():
+        p50 = statistics.median(xs)
+        print(f"{name:44} {p50:9.1f} {_pct(xs, 95):9.1f} {b50 / p50:11.1f}x")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--calls", type=int, default=20000)
@@ -114,16 +124,11 @@ def main() -> None:
         warm = _time(lambda: client.get("/metrics", headers=auth), args.repeats * 4)
     shutil.rmtree(tmp, ignore_errors=True)
 
-    print(f"store: {args.calls} done calls, ~{args.doc_kb} KB document each (SQLite)")
-    print(f"{'what':44} {'p50 ms':>9} {'p95 ms':>9} {'vs baseline':>12}")
-    b50 = statistics.median(base)
-    for name, xs in (("baseline: SQL aggregate over all rows", base),
-                     ("StageTotals first refresh (all rows)", first),
-                     (f"StageTotals refresh after {args.new} new calls", incr),
-                     ("GET /metrics, first scrape", cold),
-                     ("GET /metrics, later scrapes", warm)):
-        p50 = statistics.median(xs)
-        print(f"{name:44} {p50:9.1f} {_pct(xs, 95):9.1f} {b50 / p50:11.1f}x")
+    _print_table(args, {"baseline: SQL aggregate over all rows": base,
+                        "StageTotals first refresh (all rows)": first,
+                        f"StageTotals refresh after {args.new} new calls": incr,
+                        "GET /metrics, first scrape": cold,
+                        "GET /metrics, later scrapes": warm})
 
 
 if __name__ == "__main__":

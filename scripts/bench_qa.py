@@ -56,6 +56,37 @@ def _fill(db_url: str, n: int, audio: str) -> list[str]:
     return ids
 
 
+def _time_requests(client, name: str, path: str, params: dict, headers: dict,
+                   ids: list[str], n: int) -> list[float]:
+    """Milliseconds of n GETs of one page or endpoint, cycling over the calls."""
+    times = []
+    for i in range(n):
+        extra = {"Range": "bytes=65536-131071"} if "audio" in name else {}
+        t = time.perf_counter()
+        r = client.get(path.format(id=ids[i % len(ids)]), params=params,
+                       headers={**headers, **extra})
+        times.append((time.perf_counter() - t) * 1000)
+        assert r.status_code in (200, 206), (name, r.status_code, r.text[:200])
+    return times
+
+
+def _time_report(db_url: str, calls: int) -> None:
+    from hotline.report.daily import build_report
+    from hotline.report.html import render_html
+    from hotline.store.db import Database
+    from hotline.store.results import ResultsStore
+
+    store = ResultsStore(Database(db_url))
+    times = []
+    for _ in range(3):
+        t = time.perf_counter()
+        rep = build_report(store, "2026-11-20")
+        html = render_html(rep)
+        times.append(time.perf_counter() - t)
+    print(f"report 2026-11-20: {rep.calls} calls ({calls} in the window), "
+          f"{len(html) / 1024:.0f} KiB, p50 {statistics.median(times):.2f} s")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--calls", type=int, default=300)
@@ -64,11 +95,8 @@ def main() -> int:
 
     from fastapi.testclient import TestClient
 
-    from hotline.report.daily import build_report
-    from hotline.report.html import render_html
     from hotline.settings import Settings
     from hotline.store.db import Database
-    from hotline.store.results import ResultsStore
     from hotline.web.app import create_app
     from hotline.web.auth import AuthStore
 
@@ -95,24 +123,9 @@ def main() -> int:
     app = create_app(Settings(db_url=db_url, data_dir=str(tmp), audio_dirs=str(Path(audio).parent)))
     with TestClient(app) as client:     # the context runs the lifespan (opens the services)
         for name, (path, params) in cases.items():
-            times = []
-            for i in range(args.requests):
-                extra = {"Range": "bytes=65536-131071"} if "audio" in name else {}
-                t = time.perf_counter()
-                r = client.get(path.format(id=ids[i % len(ids)]), params=params,
-                               headers={**headers, **extra})
-                times.append((time.perf_counter() - t) * 1000)
-                assert r.status_code in (200, 206), (name, r.status_code, r.text[:200])
+            times = _time_requests(client, name, path, params, headers, ids, args.requests)
             print(f"{name:22s} p50 {statistics.median(times):7.1f} ms   p95 {_pct(times, 95):7.1f} ms")
-    store = ResultsStore(Database(db_url))
-    times = []
-    for _ in range(3):
-        t = time.perf_counter()
-        rep = build_report(store, "2026-11-20")
-        html = render_html(rep)
-        times.append(time.perf_counter() - t)
-    print(f"report 2026-11-20: {rep.calls} calls ({args.calls} in the window), "
-          f"{len(html) / 1024:.0f} KiB, p50 {statistics.median(times):.2f} s")
+    _time_report(db_url, args.calls)
     return 0
 
 

@@ -26,7 +26,7 @@ from hotline.synth.telephony import telephony_metadata  # noqa: E402
 from hotline.synth.truth import save_truth  # noqa: E402
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", required=True, help="output directory")
     ap.add_argument("--n", type=int, default=None, help="number of calls (default 20, or one "
@@ -46,17 +46,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-telephony", action="store_true",
                     help="leave out the telephony/ticket metadata (queue wait, outcome, ticket "
                     "times: docs/metadata.md)")
-    args = ap.parse_args(argv)
+    return ap
+
+
+def _scripted_calls(args: argparse.Namespace) -> list[dict]:
+    """The calls' scripts with the metadata the flags ask for (ValueError on unknown kinds)."""
     langs = tuple(x.strip() for x in args.lang.split(",") if x.strip())
     kinds = None
     if args.kinds:
         kinds = list(scenarios.KINDS) if args.kinds == "all" else [
             k.strip() for k in args.kinds.split(",") if k.strip()]
-    try:
-        calls = scenarios.build_scenarios(seed=args.seed, n=args.n, languages=langs, kinds=kinds)
-    except ValueError as e:
-        print(f"make_calls: {e}", file=sys.stderr)
-        return 2
+    calls = scenarios.build_scenarios(seed=args.seed, n=args.n, languages=langs, kinds=kinds)
     if args.date:
         for call in calls:
             call["metadata"]["date"] = args.date
@@ -64,6 +64,24 @@ def main(argv: list[str] | None = None) -> int:
         rng = random.Random(f"telephony:{args.seed}")
         for call in calls:
             call["metadata"].update(telephony_metadata(call, rng))
+    return calls
+
+
+def _write_index(truths: list[dict], out: str) -> None:
+    index = [{"name": t["name"], "language": t["language"], "violations": t["violations"],
+              "intents": t["intents"], "tags": t["tags"], "duration": t["duration"]}
+             for t in truths]
+    with open(os.path.join(out, "index.jsonl"), "w", encoding="utf-8") as f:
+        f.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in index)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        calls = _scripted_calls(args)
+    except ValueError as e:
+        print(f"make_calls: {e}", file=sys.stderr)
+        return 2
     os.makedirs(args.out, exist_ok=True)
     t0 = time.perf_counter()
     if args.text_only:
@@ -79,12 +97,8 @@ def main(argv: list[str] | None = None) -> int:
         truths = render_calls(calls, args.out, stereo_ratio=args.stereo_ratio,
                               noise=args.noise, seed=args.seed, encoding=args.encoding)
     elapsed = time.perf_counter() - t0
+    _write_index(truths, args.out)
     audio_s = sum(t["duration"] for t in truths)
-    index = [{"name": t["name"], "language": t["language"], "violations": t["violations"],
-              "intents": t["intents"], "tags": t["tags"], "duration": t["duration"]}
-             for t in truths]
-    with open(os.path.join(args.out, "index.jsonl"), "w", encoding="utf-8") as f:
-        f.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in index)
     print(f"{len(truths)} calls, {audio_s:.0f} s of audio, in {elapsed:.1f} s -> {args.out}")
     return 0
 

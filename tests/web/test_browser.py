@@ -115,19 +115,23 @@ def test_search_grouped_by_call_sorted_paged_csv(qa_world, browser, tmp_path, mo
     page.close()
 
 
-def test_call_page_evidence_holds_metrics_words_review(qa_world, browser, tmp_path):
-    doc = qa_world.played
+def _call_page(browser, qa_world):
+    """The played call's page, its transcript drawn and its audio's metadata loaded."""
     page, errors = _page(browser, qa_world)
-    page.goto(f"{qa_world.url}/qa/calls/{doc.call_id}")
+    page.goto(f"{qa_world.url}/qa/calls/{qa_world.played.call_id}")
     page.wait_for_selector("#transcript .turn")
     wait_js(page, "document.getElementById('player').readyState >= 1", timeout=15000)
-    html = page.content()
+    return page, errors
 
+
+def test_call_page_violations_as_sentences_with_clickable_times(qa_world, browser):
+    doc = qa_world.played
+    page, errors = _call_page(browser, qa_world)
+    html = page.content()
     # intents by name, the id on hover
     chip = page.locator(".chip.intent").first
     assert chip.get_attribute("title") == doc.intents[0] and chip.inner_text() != doc.intents[0]
     assert "." not in chip.inner_text()
-
     # each violation once, as a sentence with clickable times, never the engine's string
     assert page.locator("#violations li").count() == len(doc.violations)
     for v in doc.violations:
@@ -144,9 +148,14 @@ def test_call_page_evidence_holds_metrics_words_review(qa_world, browser, tmp_pa
     link = page.locator(f"#violations li[data-rule='{v.rule}'] .sentence a.t").first
     target = float(link.get_attribute("data-t"))
     link.click()
-    wait_js(page, f"window.__seeks.some(t => Math.abs(t - {target}) < 0.05)",
-                           timeout=10000)
+    wait_js(page, f"window.__seeks.some(t => Math.abs(t - {target}) < 0.05)", timeout=10000)
+    assert not errors, errors
+    page.close()
 
+
+def test_call_page_metrics_and_the_word_being_played(qa_world, browser):
+    doc = qa_world.played
+    page, errors = _call_page(browser, qa_world)
     # metrics as % and m:ss
     metrics = dict(r.split("\t") for r in page.locator("#metrics tr").evaluate_all(
         "rs => rs.map(r => r.cells[0].innerText + '\\t' + r.cells[1].innerText)"))
@@ -155,7 +164,6 @@ def test_call_page_evidence_holds_metrics_words_review(qa_world, browser, tmp_pa
     longest = round(doc.metrics["longest_silence"], 1)           # m:ss.s
     assert metrics["longest silence"] == f"{int(longest // 60)}:{longest % 60:04.1f}"
     assert metrics["call duration"] == clock(doc.duration)
-
     # the word being played is highlighted
     word = next(w for t in doc.turns[2:] for w in t.words if w.end - w.start > 0.15)
     page.evaluate(f"window.hotlineSeek({(word.start + word.end) / 2}, false)")
@@ -163,7 +171,13 @@ def test_call_page_evidence_holds_metrics_words_review(qa_world, browser, tmp_pa
     playing = page.locator(".w.playing")
     assert playing.count() == 1
     assert float(playing.get_attribute("data-s")) == pytest.approx(word.start, abs=0.01)
+    assert not errors, errors
+    page.close()
 
+
+def test_call_page_review_is_stored_and_audited(qa_world, browser, tmp_path):
+    doc = qa_world.played
+    page, errors = _call_page(browser, qa_world)
     # the QA review: status, scorecard, a comment at the playing time; stored and audited
     page.select_option("#review-status", "coaching")
     wait_js(page, "document.getElementById('review-meta').textContent.includes('coaching')")
