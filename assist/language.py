@@ -42,6 +42,7 @@ class ChannelLanguage:
     heard: list[np.ndarray] = field(default_factory=list)
     heard_s: float = 0.0
     verdict: str | None = None          # None: not judged yet; "ok" or LANGUAGE_UNSUPPORTED
+    language: str | None = None         # what the check's decode detected
 
     @property
     def unsupported(self) -> bool:
@@ -63,8 +64,10 @@ class ChannelLanguage:
         out = np.concatenate(parts) if parts else np.zeros(0, np.float32)
         return out[: int(defaults.LIVE_LANGUAGE_MAX_S * SAMPLE_RATE)]
 
-    def settle(self, flags: list[str]) -> bool:
-        """The check's flags in; True when the channel turned out not transcribable."""
+    def settle(self, flags: list[str], language: str | None = None) -> bool:
+        """The check's flags and detected language in; True when the channel turned out not
+        transcribable."""
         self.verdict = LANGUAGE_UNSUPPORTED if LANGUAGE_UNSUPPORTED in flags else "ok"
+        self.language = language
         self.heard = []
         return self.unsupported

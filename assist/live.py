@@ -10,6 +10,7 @@ out to every listener (the streaming client, the agent sidebar, supervisors).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import heapq
 import itertools
 import logging
@@ -225,9 +226,11 @@ class LiveEngine:
         self.transcriber, self.asr_options = transcriber, asr_options
         self.rules_factory = rules_factory
         self.asr = PriorityASR(transcriber, asr_options) if transcriber is not None else None
-        # English-only model: each channel's language is checked (assist/language.py)
-        self.check_options = (check_options(asr_options) if transcriber is not None
-                              and not getattr(transcriber, "multilingual", False) else None)
+        # each channel's language is judged once (assist/language.py): can an English-only
+        # model transcribe it, or which language a multilingual model on `auto` hears
+        self.multilingual = bool(getattr(transcriber, "multilingual", False))
+        self.check_options = (check_options(asr_options) if transcriber is not None and (
+            not self.multilingual or asr_options.language == "auto") else None)
         self.text_pool = ThreadPoolExecutor(TEXT_WORKERS, thread_name_prefix="live-text")
         self.sessions: dict[str, CallSession] = {}
         self.supervisors: dict[int, asyncio.Queue] = {}
@@ -385,9 +388,18 @@ class LiveEngine:
         return out
 
     # --- audio -------------------------------------------------------------------------------
-    async def transcribe(self, samples: np.ndarray, priority: int = PRIO_CUSTOMER) -> str:
+    async def transcribe(self, samples: np.ndarray, priority: int = PRIO_CUSTOMER,
+                         options: Any = None) -> str:
         """The text of one utterance (see `transcribe_result`)."""
-        return (await self.transcribe_result(samples, priority)).text.strip()
+        return (await self.transcribe_result(samples, priority, options)).text.strip()
+
+    def channel_options(self, language: str) -> Any:
+        """The live options for a channel whose language a multilingual model on `auto` found:
+        that language forced and the prompt's terms in it; None (keep the engine's) otherwise."""
+        if not self.multilingual or self.asr_options is None or language not in ("en", "zh"):
+            return None
+        return dataclasses.replace(self.asr_options, language=language,
+                                   hotwords=live_hotwords(language, self.assistant.graph))
 
     async def transcribe_result(self, samples: np.ndarray, priority: int = PRIO_CUSTOMER,
                                 options: Any = None) -> Any:
@@ -443,15 +455,34 @@ class LiveEngine:
 
 
 def live_asr_options(options_cls: Any, language: str, graph: Any) -> Any:
-    """Short utterances, our own endpointing: no Whisper VAD, no word times; hotwords include
-    the telecom terms and the graph's area names so "Haidian" is not heard as "Haiti"."""
-    from hotline import defaults
-
-    areas = ", ".join(str(a.data["name"]) for a in graph.of_type("areas"))
+    """Short utterances, our own endpointing: no Whisper VAD, no word times; the prompt's terms
+    in the channel's language (`live_hotwords`)."""
     return options_cls(language=language, vad_filter=False, word_timestamps=False,
                        temperature=(0.0, 0.4), condition_on_previous_text=False,
-                       hotwords=f"{defaults.TELECOM_HOTWORDS}, {areas}",
+                       hotwords=live_hotwords(language, graph),
                        judge_language=False)   # the channel is judged (assist/language.py)
+
+
+def live_hotwords(language: str, graph: Any) -> str | None:
+    """The telecom terms and the graph's area names (so "Haidian" is not heard as "Haiti"), in
+    the language of the speech; none while that is unknown (a multilingual model on `auto`
+    before the channel's check), so Mandarin is never prompted with English terms."""
+    from hotline import defaults
+
+    if language not in ("en", "zh"):
+        return None
+    zh = language == "zh"
+    names = []
+    for area in graph.of_type("areas"):
+        spoken = [str(area.data["name"]), *map(str, area.data.get("aliases", []))]
+        names += [n for n in spoken if _has_cjk(n) == zh][:1]
+    if zh:
+        return "，".join([defaults.ZH_HOTWORDS, *names])
+    return ", ".join([defaults.TELECOM_HOTWORDS, *names])
+
+
+def _has_cjk(text: str) -> bool:
+    return any("\u4e00" <= c <= "\u9fff" for c in text)
 
 
 def _plain(turn: Turn) -> dict[str, Any]:

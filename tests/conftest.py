@@ -98,3 +98,11 @@ def browser():
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield b
         b.close()
+
+
+@pytest.fixture(scope="session")
+def multilingual_dir(tmp_path_factory):
+    """A tiny multilingual Whisper with RANDOM weights (tests.support.tiny_whisper), built once."""
+    from tests.support.tiny_whisper import build_tiny_multilingual
+
+    return build_tiny_multilingual(tmp_path_factory.mktemp("tiny_multilingual") / "ct2")

@@ -63,8 +63,9 @@ class AudioStream:
         self._closed = False
         self._last_partial = 0.0
         self._partial_task: asyncio.Task | None = None
-        # an English-only model: the channel's language is judged once (assist/language.py)
+        # the channel's language is judged once (assist/language.py)
         self.language = ChannelLanguage() if engine.check_options is not None else None
+        self.options: Any = None      # the engine's live options until the check says otherwise
         self._check_task: asyncio.Task | None = None
 
     def feed(self, data: bytes) -> None:
@@ -94,7 +95,7 @@ class AudioStream:
 
     async def _partial(self, audio: np.ndarray) -> None:
         with contextlib.suppress(Exception):
-            text = await self.engine.transcribe(audio, PRIO_PARTIAL)
+            text = await self.engine.transcribe(audio, PRIO_PARTIAL, self.options)
             if text:
                 s = self.engine.session(self.call_id)
                 self.engine.publish(s, {"type": "partial", "role": self.role,
@@ -110,7 +111,7 @@ class AudioStream:
                         end=round(end, 2), text="")
             if not self.unsupported:          # a flagged channel's speech is not decoded
                 try:
-                    turn.text = await self.engine.transcribe(audio, self.priority)
+                    turn.text = await self.engine.transcribe(audio, self.priority, self.options)
                 except Exception:
                     log.exception("ASR failed on call %s", self.call_id)
                     continue
@@ -140,7 +141,9 @@ class AudioStream:
         except Exception:
             log.exception("language check failed on call %s", self.call_id)
             return
-        if self.language.settle(tr.flags):
+        unsupported = self.language.settle(tr.flags, tr.language)
+        self.options = self.engine.channel_options(tr.language) or self.options
+        if unsupported:
             self.engine.flag_channel(self.call_id, self.role, self.language.verdict,
                                      UNSUPPORTED_MESSAGE)
 

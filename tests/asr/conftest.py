@@ -47,14 +47,6 @@ def sox_file(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def multilingual_dir(tmp_path_factory):
-    """A tiny multilingual Whisper with RANDOM weights (tests.support.tiny_whisper), built once."""
-    from tests.support.tiny_whisper import build_tiny_multilingual
-
-    return build_tiny_multilingual(tmp_path_factory.mktemp("tiny_multilingual") / "ct2")
-
-
-@pytest.fixture(scope="session")
 def multilingual(multilingual_dir):
     """hotline's faster-whisper backend on the random multilingual model (wiring, not accuracy)."""
     return load_transcriber(Settings(asr_model=str(multilingual_dir), asr_device="cpu"))

@@ -43,7 +43,8 @@ def test_mandarin_channel_is_flagged_and_keeps_no_text(live_server, live_tokens,
     decoded: list[int] = []
     real = engine.transcribe
     monkeypatch.setattr(engine, "transcribe",
-                        lambda audio, priority: decoded.append(len(audio)) or real(audio, priority))
+                        lambda audio, priority, options=None: decoded.append(len(audio))
+                        or real(audio, priority, options))
     out = asyncio.run(simulate.simulate(_ws(live_server), wav, speed=4.0, partials=False,
                                         token=live_tokens["admin"]))
     notices = [e for e in out["events"] if e["type"] == "notice"]
