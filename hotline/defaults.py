@@ -155,6 +155,10 @@ EMPATHY_RECOGNISED_P = 0.7      # empathy recogniser ("I can see the base statio
 DEFLECTION_RECOGNISED_P = 0.7   # deflection recogniser: a forbidden phrase (a false hit flags a call)
 RECOGNISER_CACHE = 8_192         # distinct sentences whose recogniser probabilities a process keeps
 
+# --- privacy -------------------------------------------------------------------------------
+PII_INERT_CACHE = 65_536        # distinct texts whose "cannot hold PII" facts a process keeps
+                                # (hotline.privacy.inert: the search index's PII re-check)
+
 # --- search --------------------------------------------------------------------------------
 SEARCH_FUZZY_MIN_LEN = 4        # shorter words are never spelling-corrected
 SEARCH_FUZZY_MAX_TERMS = 5      # at most this many close spellings per misspelt word

@@ -101,11 +101,14 @@ _CVV_CTX = re.compile(
     r"|(?:three|3|four|4)[- ]digits?|code on the back|digits on the back|back of (?:the|your) card"
     r"|signature strip|安全码|校验码|验证码|背面|背后|后三位|末三位|后四位|签名栏", re.I)
 _EMAIL_RE = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
+# the endings a spoken e-mail may have (hotline.privacy.inert looks for them too)
+EMAIL_TLDS = ("com", "net", "org", "cn", "edu", "gov", "io", "co", "uk", "de", "fr", "jp", "hk",
+              "tw", "info", "biz", "me", "us")
 _DOT = r"(?:\s+(?:dot|点|point|period)\s+|\.)"
 _SPOKEN_EMAIL_RE = re.compile(
     r"(?<![\w.\-])[A-Za-z0-9][\w.\-]*(?:\s+(?:dot|underscore|dash|hyphen|period)\s+[\w.\-]+)*"
     r"\s+(?:at|艾特)\s+[A-Za-z0-9\-]+(?:" + _DOT + r"[A-Za-z0-9\-]+)*" + _DOT
-    + r"(?:com|net|org|cn|edu|gov|io|co|uk|de|fr|jp|hk|tw|info|biz|me|us)\b", re.I)
+    + r"(?:" + "|".join(EMAIL_TLDS) + r")\b", re.I)
 _ID_RE = re.compile(r"\d{17}[\dXx]")
 _MOBILE_RE = re.compile(r"(?:0086|86)?1[3-9]\d{9}")
 # Dates and clock times are masked before digit runs are built, so "2026-11-21 10:30" is not
@@ -738,15 +741,17 @@ def _redact_free_text(doc: CallDocument) -> None:
     doc.source = redact_text(doc.source or "")
 
 
-def residual_pii(doc: CallDocument, *, words: bool = True, fields: Iterable[str] | None = None
-                 ) -> list[tuple[str, str]]:
+def residual_pii(doc: CallDocument, *, words: bool = True, fields: Iterable[str] | None = None,
+                 inert: Callable[[list[str]], bool] | None = None) -> list[tuple[str, str]]:
     """(type, where) of unconditional PII still in `doc` (cards, IDs, phones, e-mails).
 
     CVVs depend on conversational context, so they are not re-checked here; the answer to an
     agent's "order number?" stays exempt, as it was when the document was redacted. A reader
     that keeps only part of the document (the search index: turn texts and a few ids) checks
     that part: `words=False` skips the word timings, `fields` replaces the document's other
-    strings (source, evidence, metadata, ...) with the ones it keeps.
+    strings (source, evidence, metadata, ...) with the ones it keeps. `inert(segments)`:
+    True for a stream (a speaker's turns, or one field) that cannot hold any of these, which
+    is then not scanned (`hotline.privacy.inert.stream_is_inert`).
     """
     left: list[tuple[str, str]] = []
     answers: list[list[str | None]] = []     # answer_types(doc), worked out on first need
@@ -760,11 +765,14 @@ def residual_pii(doc: CallDocument, *, words: bool = True, fields: Iterable[str]
 
     for stream_words in (False, True) if words else (False,):
         for stream in _streams(doc, stream_words):
+            if inert is not None and inert(stream.texts):
+                continue
             for h in _scan(stream.joined(), None, reference_at(stream), references_only=True):
                 if h.type != "cvv":
                     left.append((h.type, "words" if stream_words else "text"))
     for text in _free_strings(doc) if fields is None else fields:
-        left += [(h.type, "field") for h in _scan(text) if h.type != "cvv"]
+        if inert is None or not inert([text]):
+            left += [(h.type, "field") for h in _scan(text) if h.type != "cvv"]
     return left
 
 

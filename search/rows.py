@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hotline.document import CallDocument
+from hotline.privacy.inert import stream_is_inert
 from hotline.privacy.redact import RedactionFailed, residual_pii
 from hotline.search import text as T
 from hotline.store.results import call_date_of
@@ -61,10 +62,12 @@ def assert_indexable(doc: CallDocument, agent: Any) -> None:
     across turns, as the pipeline's own re-check scans it) and the strings it copies (agent,
     speakers, rules, intents, language). Word timings, evidence, the recording's path and the
     rest of the metadata are not indexed, so they are not scanned again here (they were half
-    of the check on a document with words; `hotline export` still checks whole documents)."""
+    of the check on a document with words; `hotline export` still checks whole documents).
+    A stream that provably holds no number or e-mail worth a look is not scanned
+    (`hotline.privacy.inert`)."""
     kept = [str(agent or ""), doc.language or "", *(v.rule for v in doc.violations),
             *doc.intents, *{t.speaker or "" for t in doc.turns}]
-    left = residual_pii(doc, words=False, fields=kept)
+    left = residual_pii(doc, words=False, fields=kept, inert=stream_is_inert)
     if left:
         raise RedactionFailed(f"document {doc.call_id} holds unredacted PII: "
                               f"{sorted({k for k, _ in left})}")
