@@ -20,7 +20,7 @@ import hashlib
 import hmac
 import logging
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -574,10 +574,14 @@ def _only_reference(kind: str | None) -> str | None:
     return kind if kind == REFERENCE else None
 
 
-def _streams(doc: CallDocument, by_words: bool) -> list[_Stream]:
+def _streams(doc: CallDocument, by_words: bool, skip: Collection[str] = ()) -> list[_Stream]:
+    """One stream per speaker (turn texts, or words), but for the speakers in `skip`."""
     streams: dict[str, _Stream] = {}
     for ti, turn in enumerate(doc.turns):
-        stream = streams.setdefault(_speaker_key(turn), _Stream())
+        key = _speaker_key(turn)
+        if key in skip:
+            continue
+        stream = streams.setdefault(key, _Stream())
         if by_words:
             for wi, w in enumerate(turn.words):
                 prev_turn = stream.segments[-1][0] if stream.segments else ti
@@ -763,9 +767,10 @@ def residual_pii(doc: CallDocument, *, words: bool = True, fields: Iterable[str]
             return _only_reference(answers[0][stream.turn_at(pos)[0]])
         return at
 
+    clean = _inert_speakers(doc, inert) if inert is not None else set()
     for stream_words in (False, True) if words else (False,):
-        for stream in _streams(doc, stream_words):
-            if inert is not None and inert(stream.texts):
+        for stream in _streams(doc, stream_words, () if stream_words else clean):
+            if stream_words and inert is not None and inert(stream.texts):
                 continue
             for h in _scan(stream.joined(), None, reference_at(stream), references_only=True):
                 if h.type != "cvv":
@@ -774,6 +779,14 @@ def residual_pii(doc: CallDocument, *, words: bool = True, fields: Iterable[str]
         if inert is None or not inert([text]):
             left += [(h.type, "field") for h in _scan(text) if h.type != "cvv"]
     return left
+
+
+def _inert_speakers(doc: CallDocument, inert: Callable[[list[str]], bool]) -> set[str]:
+    """The speakers whose turn texts, as one stream, `inert` says hold nothing."""
+    texts: dict[str, list[str]] = {}
+    for turn in doc.turns:
+        texts.setdefault(_speaker_key(turn), []).append(turn.text or "")
+    return {key for key, segments in texts.items() if inert(segments)}
 
 
 def _free_strings(doc: CallDocument) -> list[str]:

@@ -4,7 +4,10 @@
 agents until the index holds `--turns` turns: 1 % a call per transaction (the batch job's
 path, the baseline), 5 % through index_many with worker processes (text preparation included),
 the rest as prepared rows through the bulk writer (COPY on PostgreSQL) — text preparation is
-timed apart, on the unique calls. Then a mix of QA queries (keywords, phrases, both languages,
+timed apart, on the unique calls. The clones of the first two parts get unique customer
+text (`--text varied`, the default: two corpus words appended to each customer turn), so
+per-text caches are not flattered by 400 calls repeated; `--text repeated` clones as they
+are. Then a mix of QA queries (keywords, phrases, both languages,
 filters, the "cancel + angry this week" goal, partial and fuzzy answers, whole calls) is run.
 
     .venv/bin/python scripts/bench_search.py --backend sqlite --turns 100000
@@ -19,6 +22,7 @@ import datetime as dt
 import json
 import os
 import random
+import re
 import resource
 import statistics
 import sys
@@ -106,6 +110,51 @@ def clone_docs(base: list, start: int, target_turns: int, seed: int = 5) -> list
     return docs
 
 
+def vary_docs(docs: list, base: list, seed: int = 5) -> tuple[list, int]:
+    """`docs` (clones) with each customer turn made unique to its call: two words drawn from
+    the corpus's own vocabulary appended (English words, or two Chinese characters twice), so
+    per-text caches see real calls' mix of repeated script lines and unique customer text
+    instead of 400 calls' lines over and over. A clone the PII re-check would refuse after
+    the change (a reference number's context pushed out of reach) keeps its text; returns
+    (documents, how many kept their text)."""
+    from hotline.privacy.redact import RedactionFailed
+    from hotline.search.rows import assert_indexable
+
+    en, zh = _vocabulary(base)
+    out, kept = [], 0
+    for doc in docs:
+        rng = random.Random(f"{seed}:{doc.call_id}")
+        varied = copy.copy(doc)
+        varied.turns = [copy.copy(t) for t in doc.turns]
+        for t in varied.turns:
+            if t.role == "customer":
+                t.text = (t.text or "") + (" " + " ".join(rng.sample(en, 2)) if
+                                           doc.language != "zh" else "".join(rng.sample(zh, 2)))
+        try:
+            assert_indexable(varied, varied.metadata.get("agent_id"))
+        except RedactionFailed:
+            varied, kept = doc, kept + 1
+        out.append(varied)
+    return out, kept
+
+
+def _vocabulary(base: list) -> tuple[list[str], list[str]]:
+    """English words (4+ letters) and Chinese character pairs of `base`, none of them a number
+    word, numeral, filler or e-mail ending (appending them cannot make a number longer)."""
+    from hotline.privacy import redact as R
+
+    numbers = {*R._EN_DIGITS, *R._EN_TEENS, *R._EN_TENS, *R._MULTIPLIERS, *R._FILLERS,
+               "info", "dot", "point", "period"}
+    en, zh = set(), set()
+    for doc in base:
+        for t in doc.turns:
+            en.update(re.findall(r"[a-z]{4,}", (t.text or "").lower()))
+            for run in re.findall(r"[\u4e00-\u9fff]{2,}", t.text or ""):
+                zh.update(run[i:i + 2] for i in range(len(run) - 1))
+    return (sorted(en - numbers),
+            sorted(w for w in zh if not set(w) & (set(R._ZH_DIGITS) | R._FILLERS | {"点"})))
+
+
 def clone_prepared(prepared: list, start: int, target_turns: int, seed: int = 5):
     """Index rows of clones `start`, … (text prepared once per base call): the write path
     alone, at any size, without re-running jieba on identical text."""
@@ -151,7 +200,7 @@ def _bench_similar(idx, embed_calls: int) -> dict:
 
 
 def bench(url: str, base: list, target: int, repeats: int, workers: int,
-          embed_calls: int = 0) -> dict:
+          embed_calls: int = 0, text: str = "varied") -> dict:
     from hotline.search.index import SearchIndex
     from hotline.search.rows import prepare
     from hotline.store.db import Database
@@ -163,11 +212,14 @@ def bench(url: str, base: list, target: int, repeats: int, workers: int,
     prepared = [prepare(d) for d in base]   # unique text: jieba, stems, the PII check
     prep_tps = sum(len(d.turns) for d in base) / (time.perf_counter() - t0)
     one = clone_docs(base, 0, max(1000, target // 100))   # the batch job: a call at a time
+    many = clone_docs(base, len(one), max(5000, target // 20))  # prepare + write, workers
+    kept = 0
+    if text == "varied":
+        (one, _), (many, kept) = vary_docs(one, base), vary_docs(many, base)
     t0 = time.perf_counter()
     for doc in one:
         idx.index_call(doc)
     one_tps = _turns(one) / (time.perf_counter() - t0)
-    many = clone_docs(base, len(one), max(5000, target // 20))  # prepare + write, workers
     with _Cpu(idx) as many_cpu:
         idx.index_many(many, workers=workers)
     rest = target - _turns(one) - _turns(many)
@@ -177,6 +229,7 @@ def bench(url: str, base: list, target: int, repeats: int, workers: int,
         idx._q("ANALYZE")
     per_query, all_ms = _queries(idx, repeats)
     out = {"backend": url.split(":")[0], **idx.stats(), "load": os.getloadavg()[0],
+           "text": text, "index_many_unvaried_calls": kept,
            "prepare_turns_per_s": round(prep_tps), "index_call_turns_per_s": round(one_tps),
            f"index_many_{workers}w_turns_per_s": round(_turns(many) / many_cpu.wall),
            f"index_many_{workers}w_turns_per_cpu_s": round(_turns(many) / many_cpu.cpu),
@@ -306,6 +359,9 @@ def main() -> int:
                     help="processes preparing text for index_many (jieba, stems, PII check)")
     ap.add_argument("--embed-calls", type=int, default=100,
                     help="calls to embed with the real MiniLM for the similar() numbers (0: skip)")
+    ap.add_argument("--text", choices=("varied", "repeated"), default="varied",
+                    help="varied: each clone's customer turns made unique (as real calls'); "
+                         "repeated: the 400 calls' text as it is (flatters per-text caches)")
     ap.add_argument("--json", metavar="OUT", help="also write the numbers as JSON")
     ap.add_argument("--baseline", metavar="JSON",
                     help="an earlier --json run (e.g. of the code before a change): its "
@@ -322,12 +378,12 @@ def main() -> int:
         if backend == "sqlite":
             with tempfile.TemporaryDirectory() as tmp:
                 out.append(bench(f"sqlite:///{tmp}/bench.db", base, args.turns, args.repeats,
-                                 args.workers, args.embed_calls))
+                                 args.workers, args.embed_calls, args.text))
         else:
             url, admin, name = _pg_scratch()
             try:
                 out.append(bench(url, base, args.turns, args.repeats, args.workers,
-                                 args.embed_calls))
+                                 args.embed_calls, args.text))
             finally:
                 admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         _print(out[-1], args.workers, before.get(out[-1]["backend"]))
@@ -341,7 +397,8 @@ def _print(r: dict, workers: int, base: dict | None = None) -> None:
     same backend) its indexing numbers side by side."""
     one, many = r["index_call_turns_per_s"], f"index_many_{workers}w_turns_per_s"
     print(f"\n== {r['backend']}: {r['calls']} calls, {r['turns']} turns "
-          f"(load average {r['load']:.1f} on {os.cpu_count()} cores)")
+          f"(load average {r['load']:.1f} on {os.cpu_count()} cores; text {r['text']}, "
+          f"{r['index_many_unvaried_calls']} index_many calls kept their text)")
     rows = [("prepare text, 1 process, unique calls", "prepare_turns_per_s", None),
             ("index_call (batch job, baseline)", "index_call_turns_per_s", None),
             (f"index_many, {workers} workers, text included", many, "index_many_load"),

@@ -20,7 +20,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from queue import SimpleQueue
-from typing import Any
+from typing import Any, NamedTuple
 
 from hotline import defaults
 from hotline.search.rows import CALL_COLUMNS, TURN_COLUMNS, PreparedCall
@@ -197,14 +197,30 @@ def delete_rows(cur: Any, call_ids: Sequence[str], pg: bool) -> None:
             cur.execute(f"DELETE FROM {table} WHERE call_id IN ({marks})", chunk)
 
 
+class CopyText(NamedTuple):
+    """A prepared call's rows in COPY's text format (one line per row)."""
+
+    call: str       # its search_calls line
+    turns: str      # its search_turns lines
+    tags: str       # its search_tags lines
+
+
+def copy_text(item: PreparedCall) -> CopyText:
+    """`item`'s rows as COPY text: made where the call was prepared (a worker process hands
+    back three strings instead of a tuple per turn), or here when it was not."""
+    if item.copy is not None:
+        return item.copy
+    tags = _pg_array(sorted(f"{k}:{v}" for k, v in item.tags))
+    return CopyText(_copy_line(_distinct_grams(item.call), tags),
+                    "".join([_copy_line(r, tags) for r in item.rows]),
+                    "".join([_copy_line((item.call_id, k, v)) for k, v in item.tags]))
+
+
 def _pg_write(cur: Any, items: Sequence[PreparedCall]) -> None:
-    tags = {it.call_id: _pg_array(sorted(f"{k}:{v}" for k, v in it.tags)) for it in items}
-    _copy(cur, "search_calls", (*CALL_COLUMNS, "tags"),
-          (_copy_line(_distinct_grams(it.call), tags[it.call_id]) for it in items))
-    _copy(cur, "search_turns", (*TURN_COLUMNS, "tags"),
-          (_copy_line(r, tags[it.call_id]) for it in items for r in it.rows))
-    _copy(cur, "search_tags", ("call_id", "kind", "value"),
-          (_copy_line((it.call_id, k, v)) for it in items for k, v in it.tags))
+    lines = [copy_text(it) for it in items]
+    _copy(cur, "search_calls", (*CALL_COLUMNS, "tags"), (c.call for c in lines))
+    _copy(cur, "search_turns", (*TURN_COLUMNS, "tags"), (c.turns for c in lines))
+    _copy(cur, "search_tags", ("call_id", "kind", "value"), (c.tags for c in lines))
     vectors = [(it.call_id, int(it.vector.shape[0]), it.vector.tobytes())
                for it in items if it.vector is not None]
     if vectors:

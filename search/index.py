@@ -132,7 +132,7 @@ class SearchIndex:
 
         def items() -> Iterator[PreparedCall]:
             for chunk in _chunks(docs, defaults.SEARCH_PREPARE_CHUNK):
-                for doc, item in zip(chunk, _prepare_all(chunk, workers, skip_pii),
+                for doc, item in zip(chunk, _prepare_all(chunk, workers, skip_pii, self.pg),
                                      strict=True):
                     if isinstance(item, str):
                         refused.append(item)
@@ -396,12 +396,13 @@ _FORKED: list[Sequence[CallDocument]] = []   # the chunk the pool being started 
 _FORK_LOCK = threading.Lock()
 
 
-def _prepare_all(docs: Sequence[CallDocument], workers: int, skip_pii: bool
+def _prepare_all(docs: Sequence[CallDocument], workers: int, skip_pii: bool, pg: bool = False
                  ) -> Iterator[PreparedCall | str]:
     """Prepared calls in order (a refused call id in place of a document holding PII when
     `skip_pii`, else RedactionFailed), in `workers` processes when more than one. The workers
     are forked with the chunk in memory and are sent positions, not documents: pickling a
-    document to a worker cost more than preparing its text."""
+    document to a worker cost more than preparing its text. For PostgreSQL (`pg`) a worker
+    hands its calls back as COPY text (`PreparedCall.for_copy`)."""
     if workers <= 1 or len(docs) < 2 * workers:
         yield from (_prepare_one(d, skip_pii) for d in docs)
         return
@@ -410,15 +411,17 @@ def _prepare_all(docs: Sequence[CallDocument], workers: int, skip_pii: bool
             _FORKED[:] = [docs]
             try:
                 results = pool.map(_prepare_at, range(len(docs)), [skip_pii] * len(docs),
-                                   chunksize=32)
+                                   [pg] * len(docs), chunksize=32)
             finally:
                 _FORKED.clear()
         yield from results
 
 
-def _prepare_at(position: int, skip_pii: bool) -> PreparedCall | str:
-    """In a forked worker: the document at `position` of the chunk it was forked with."""
-    return _prepare_one(_FORKED[0][position], skip_pii)
+def _prepare_at(position: int, skip_pii: bool, pg: bool) -> PreparedCall | str:
+    """In a forked worker: the document at `position` of the chunk it was forked with (with
+    its rows as COPY text for PostgreSQL)."""
+    item = _prepare_one(_FORKED[0][position], skip_pii)
+    return item.for_copy(bulk.copy_text(item)) if pg and not isinstance(item, str) else item
 
 
 def _prepare_one(doc: CallDocument, skip_pii: bool) -> PreparedCall | str:

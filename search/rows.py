@@ -32,6 +32,15 @@ class PreparedCall:
     tags: list[tuple[str, str]]     # (kind, value): rules violated, intents, language
     vocab: dict[str, str]           # word -> stem, for close spellings
     vector: Any = None              # MiniLM call vector, when an embedder is given
+    copy: Any = None                # bulk.CopyText of the rows, made by a worker process for
+                                    # PostgreSQL (its `rows` are then left out: see `for_copy`)
+
+    def for_copy(self, text: Any) -> PreparedCall:
+        """This call carrying its rows as COPY text `text` instead of tuples (what a worker
+        process hands back for a PostgreSQL load: three strings pickle in a fraction of the
+        time a tuple per turn does)."""
+        self.copy, self.rows = text, []
+        return self
 
 
 def prepare(doc: CallDocument) -> PreparedCall:
@@ -76,9 +85,5 @@ def assert_indexable(doc: CallDocument, agent: Any) -> None:
 def vocab(segs: Iterable[str]) -> dict[str, str]:
     """term -> stem for the fuzzy vocabulary (the seg column already holds stems; words of
     four or more letters only: short words are not worth correcting)."""
-    out: dict[str, str] = {}
-    for seg in segs:
-        for tok in seg.split():
-            if len(tok) >= 4 and tok.isascii() and tok.isalpha():
-                out.setdefault(tok, tok)
-    return out
+    words = {tok for seg in segs for tok in seg.split()}
+    return {tok: tok for tok in words if len(tok) >= 4 and tok.isascii() and tok.isalpha()}

@@ -107,3 +107,55 @@ def test_grams_vectors_hold_the_lexemes_to_tsvector_made(pg_url) -> None:
                               + GRAMS_TSVECTOR.replace("grams", "?") + " AS g) x", (grams, grams))
         assert row == [{"same": True, "n": 2 * len(chars[part:part + 2000]) - 1}]
     db.close()
+
+
+def _contents(idx: SearchIndex) -> dict:
+    """Every index row but the surrogate ids and the time of indexing (tsvectors as text)."""
+    tsv = ", tsv::text AS tsv, gtsv::text AS gtsv, tags" if idx.pg else ""
+    call_text = ("c.seg, c.grams, c.tsv::text AS tsv, c.gtsv::text AS gtsv, c.tags"
+                 if idx.pg else "f.seg, f.grams")
+    join = "" if idx.pg else " JOIN search_call_fts f ON f.rowid = c.rowid"
+    queries = {
+        "turns": f"SELECT call_id, turn, role, speaker, t_start, t_end, text, seg, norm, grams, "
+                 f"emotion, call_date, agent_id, duration{tsv} FROM search_turns",
+        "calls": f"SELECT c.call_id, c.call_date, c.agent_id, c.duration, c.language, "
+                 f"c.n_turns, {call_text} FROM search_calls c{join}",
+        "tags": "SELECT call_id, kind, value FROM search_tags",
+        "vocab": "SELECT term, stem FROM search_vocab",
+    }
+    if not idx.pg:
+        queries["fts"] = ("SELECT t.call_id, t.turn, f.seg, f.grams FROM search_fts f "
+                          "JOIN search_turns t ON t.id = f.rowid")
+    return {name: sorted(tuple(r.values()) for r in idx._q(sql)) for name, sql in queries.items()}
+
+
+def test_workers_index_exactly_what_one_call_at_a_time_indexes(db_url, tmp_path, synth_calls,
+                                                               monkeypatch) -> None:
+    """The same rows, to the byte, whichever way a call goes in: `index_call` in this process
+    (rows formatted by the writer) or `index_many` with 2 workers (PII re-check with the
+    inert-stream shortcut, rows handed back as COPY text on PostgreSQL), a big load with the
+    indexes rebuilt — redacted synthetic calls with cards, phones, e-mails read out, and the
+    hand-made EN + ZH corpus."""
+    from hotline import defaults
+    from hotline.privacy.redact import redact_document
+    from hotline.synth.truth import to_call_document
+
+    docs = [redact_document(to_call_document(t, with_violations=True)) for t in synth_calls]
+    docs += [corpus_doc(c) for c in CORPUS]
+    one = SearchIndex(Database(db_url))
+    for doc in docs:
+        one.index_call(doc)
+    expected = _contents(one)
+    one.db.close()
+    monkeypatch.setattr(defaults, "SEARCH_BULK_REBUILD_MIN", 1)
+    many = SearchIndex(Database(f"sqlite:///{tmp_path / 'many.db'}") if "sqlite" in db_url
+                       else Database(db_url))
+    with many.db.transaction() as cur:
+        from hotline.search.bulk import delete_rows
+
+        delete_rows(cur, [d.call_id for d in docs], many.pg)
+        cur.execute("DELETE FROM search_vocab")
+    assert many.index_many(docs, batch=7, workers=2) == len(docs)
+    assert _contents(many) == expected
+    assert len(expected["turns"]) > 500 and expected["vocab"]
+    many.db.close()
