@@ -17,8 +17,9 @@ SQLite: executemany per table; the FTS rows copied from the turn rows by one INS
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from queue import SimpleQueue
 from typing import Any, NamedTuple
 
@@ -28,8 +29,10 @@ from hotline.store.db import Database
 from hotline.store.schema import (
     SEARCH_ANALYZE,
     SEARCH_BULK_INDEXES,
+    SEARCH_LOAD_LOCK,
     build_search_indexes,
     drop_search_indexes,
+    missing_search_indexes,
 )
 
 log = logging.getLogger(__name__)
@@ -66,23 +69,65 @@ def load(db: Database, items: Iterable[PreparedCall], n_turns: int | None,
          batch: int | None = None) -> int:
     """Write `items`, `batch` calls per transaction; returns how many. A load of `n_turns`
     bigger than the index drops PostgreSQL's secondary indexes first and builds them at the
-    end."""
-    big = big_load(db, n_turns)
-    if big:
-        drop_search_indexes(db)
-    size = batch or defaults.SEARCH_BATCH_CALLS
+    end (holding SEARCH_LOAD_LOCK meanwhile); any other load first rebuilds indexes a
+    crashed big load left dropped."""
     writers = defaults.SEARCH_BULK_CONNECTIONS if db.dialect == "postgresql" else 1
-    try:
-        if writers <= 1:
-            seen: set[str] = set()
-            return sum(write(db, chunk, seen) for chunk in _batches(items, size))
-        with _Writers(db, writers) as out:
-            for chunk in _batches(items, size):
-                out.submit(chunk)
-            return out.done()
-    finally:
-        if big:
+    if not big_load(db, n_turns):
+        restore_indexes(db)
+        return _write_all(db, items, batch, writers)
+    with _load_lock(db, wait=True):
+        drop_search_indexes(db)
+        try:
+            return _write_all(db, items, batch, writers)
+        finally:
             build_gin(db, writers)
+
+
+def restore_indexes(db: Database) -> list[str]:
+    """Build the search indexes a big load dropped and never built (it crashed): the ones
+    the catalog lacks while no big load holds SEARCH_LOAD_LOCK; returns their names. One
+    catalog read when nothing is missing (SearchIndex runs it when it opens a store)."""
+    if not missing_search_indexes(db):
+        return []
+    with _load_lock(db, wait=False) as held:
+        missing = missing_search_indexes(db) if held else []   # read again under the lock
+        if missing:
+            log.warning("search: rebuilding %d indexes a crashed bulk load left dropped: %s",
+                        len(missing), ", ".join(missing))
+            build_gin(db, defaults.SEARCH_BULK_CONNECTIONS, missing)
+    return missing
+
+
+@contextmanager
+def _load_lock(db: Database, wait: bool) -> Iterator[bool]:
+    """SEARCH_LOAD_LOCK on `db`'s session (released if the process dies): taken, waiting for
+    it with `wait`, else only if free; yields whether it is held."""
+    with db.transaction() as cur:
+        if wait:
+            cur.execute("SELECT pg_advisory_lock(?)", (SEARCH_LOAD_LOCK,))
+            held = True
+        else:
+            held = bool(cur.execute("SELECT pg_try_advisory_lock(?) AS held",
+                                    (SEARCH_LOAD_LOCK,))[0]["held"])
+    try:
+        yield held
+    finally:
+        if held:
+            with db.transaction() as cur:
+                cur.execute("SELECT pg_advisory_unlock(?)", (SEARCH_LOAD_LOCK,))
+
+
+def _write_all(db: Database, items: Iterable[PreparedCall], batch: int | None,
+               writers: int) -> int:
+    """`items` in batches of `batch` through `writers` connections; how many were written."""
+    size = batch or defaults.SEARCH_BATCH_CALLS
+    if writers <= 1:
+        seen: set[str] = set()
+        return sum(write(db, chunk, seen) for chunk in _batches(items, size))
+    with _Writers(db, writers) as out:
+        for chunk in _batches(items, size):
+            out.submit(chunk)
+        return out.done()
 
 
 class _Writers:
@@ -159,11 +204,12 @@ def big_load(db: Database, n_turns: int | None) -> bool:
     return n_turns > defaults.SEARCH_BULK_REBUILD_RATIO * int(have["n"] or 0)
 
 
-def build_gin(db: Database, connections: int = 1) -> None:
-    """The secondary indexes and the planner's statistics, `connections` builds at a time (one
-    backend builds one index; each connection also ANALYZEs a table when done)."""
-    n = max(1, connections)
-    names = list(SEARCH_BULK_INDEXES)
+def build_gin(db: Database, connections: int = 1, names: Sequence[str] | None = None) -> None:
+    """The secondary indexes `names` (default: all) and the planner's statistics,
+    `connections` builds at a time (one backend builds one index; each connection also
+    ANALYZEs a table when done)."""
+    names = list(SEARCH_BULK_INDEXES if names is None else names)
+    n = max(1, min(connections, len(names)))
     jobs = [(names[i::n], SEARCH_ANALYZE[i::n]) for i in range(n)]
     if n == 1:
         build_search_indexes(db, defaults.SEARCH_BULK_INDEX_MEMORY, *jobs[0])

@@ -95,6 +95,7 @@ class SearchIndex:
         self._matrix: tuple | None = None      # (key, ids, positions, vectors) for similar()
         ensure_schema(db)                       # tables: hotline.store.schema
         self.trgm = has_trgm(db)                # pg_trgm for substring/fuzzy (PostgreSQL)
+        bulk.restore_indexes(db)                # indexes a crashed bulk load left dropped
         self._vocab_cache: tuple[int, list[str]] | None = None
 
     def _q(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:

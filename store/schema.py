@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 10
 MIGRATION_LOCK = 0x686F746C696E65   # "hotline": the one pg_advisory_xact_lock key for migrations
+SEARCH_LOAD_LOCK = MIGRATION_LOCK + 1   # session lock: a big search load (its indexes dropped)
 LEGACY_SEARCH_VERSION = "2"         # search_meta.schema written by the pre-schema search index
 
 # The only place SQLite and PostgreSQL differ in DDL/SQL used by the store.
@@ -56,6 +57,29 @@ DIALECTS: dict[str, dict[str, str]] = {
 
 SEARCH_TABLES = ("search_fts", "search_call_fts", "search_turns", "search_tags", "search_vocab", "search_vectors",
                  "search_calls")
+
+# The secondary indexes of the search tables (PostgreSQL: full-text GIN, tags, the turns' dates
+# and agents; SQLite has the two B-trees; not the keys). The one spelling of their DDL: the
+# migration steps that create them (1, 3, 7, 9) run `index_ddl(name)`, byte for byte the
+# statements they always ran, and a bulk load bigger than the index drops them and builds
+# each once at the end (hotline.search.bulk), two at a time — in this order every other one
+# (names[0::2], names[1::2]) takes about as long as the rest.
+SEARCH_BULK_INDEXES = {
+    "search_turns_gtsv": "search_turns USING gin (gtsv)",
+    "search_turns_tsv": "search_turns USING gin (tsv)",
+    "search_calls_tsv": "search_calls USING gin (tsv)",
+    "search_calls_gtsv": "search_calls USING gin (gtsv)",
+    "search_turns_date": "search_turns (call_date)",
+    "search_turns_agent": "search_turns (agent_id)",
+    "search_turns_tags": "search_turns USING gin (tags)",
+    "search_calls_tags": "search_calls USING gin (tags)",
+}
+
+
+def index_ddl(name: str) -> str:
+    """The statement that creates the search index `name` (if it is missing)."""
+    return f"CREATE INDEX IF NOT EXISTS {name} ON {SEARCH_BULK_INDEXES[name]}"
+
 
 # --- step 1: the layout each package created for itself before this module ------------------
 _V1_TABLES = (
@@ -83,8 +107,8 @@ _V1_TABLES = (
         call_id TEXT NOT NULL, kind TEXT NOT NULL, value TEXT NOT NULL,
         PRIMARY KEY (call_id, kind, value))""",
     "CREATE TABLE IF NOT EXISTS search_vocab (term TEXT PRIMARY KEY, stem TEXT)",
-    "CREATE INDEX IF NOT EXISTS search_turns_date ON search_turns (call_date)",
-    "CREATE INDEX IF NOT EXISTS search_turns_agent ON search_turns (agent_id)",
+    index_ddl("search_turns_date"),
+    index_ddl("search_turns_agent"),
     "CREATE INDEX IF NOT EXISTS search_tags_kv ON search_tags (kind, value)",
     """CREATE TABLE IF NOT EXISTS qa_tokens (
         id TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL, agent_id TEXT,
@@ -101,10 +125,7 @@ _V1_TABLES = (
 _V1_FULLTEXT = {
     "sqlite": ("CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING "
                "fts5(seg, grams, tokenize='unicode61 remove_diacritics 0')",),
-    "postgresql": (
-        "CREATE INDEX IF NOT EXISTS search_turns_tsv ON search_turns USING gin (tsv)",
-        "CREATE INDEX IF NOT EXISTS search_turns_gtsv ON search_turns USING gin (gtsv)",
-    ),
+    "postgresql": (index_ddl("search_turns_tsv"), index_ddl("search_turns_gtsv")),
 }
 
 
@@ -153,8 +174,8 @@ _V3_CALL_TEXT = {
         "ALTER TABLE search_calls ADD COLUMN tsv tsvector GENERATED ALWAYS AS "
         "(to_tsvector('simple', seg)) STORED, ADD COLUMN gtsv tsvector GENERATED ALWAYS AS "
         "(to_tsvector('simple', grams)) STORED",
-        "CREATE INDEX IF NOT EXISTS search_calls_tsv ON search_calls USING gin (tsv)",
-        "CREATE INDEX IF NOT EXISTS search_calls_gtsv ON search_calls USING gin (gtsv)",
+        index_ddl("search_calls_tsv"),
+        index_ddl("search_calls_gtsv"),
     ),
 }
 # every turn's tokens of a call in one document, from the already indexed turns
@@ -240,7 +261,7 @@ def _step7_search_tags(cur: Any, dialect: str) -> None:
         _add_column(cur, dialect, table, "tags TEXT[]")
         cur.execute(f"""UPDATE {table} r SET tags = ARRAY(SELECT g.kind || ':' || g.value
                         FROM search_tags g WHERE g.call_id = r.call_id ORDER BY 1)""")
-        cur.execute(f"CREATE INDEX IF NOT EXISTS {table}_tags ON {table} USING gin (tags)")
+        cur.execute(index_ddl(f"{table}_tags"))
 
 
 # --- step 8: the report's per-call numbers as columns (range views in SQL) -----------------
@@ -274,7 +295,7 @@ def _step9_grams_vectors(cur: Any, dialect: str) -> None:
         cur.execute(f"ALTER TABLE {table} DROP COLUMN IF EXISTS gtsv")   # drops its GIN too
         cur.execute(f"ALTER TABLE {table} ADD COLUMN gtsv tsvector GENERATED ALWAYS AS "
                     f"({GRAMS_TSVECTOR}) STORED")
-        cur.execute(f"CREATE INDEX IF NOT EXISTS {table}_gtsv ON {table} USING gin (gtsv)")
+        cur.execute(index_ddl(f"{table}_gtsv"))
 
 
 # --- step 10: the report's columns readable without the documents (SQLite) ------------------
@@ -362,20 +383,6 @@ def _migrate(db: Database) -> None:
                     (str(SCHEMA_VERSION),))
 
 
-# The secondary indexes of the search tables on PostgreSQL (full-text GIN, tags, the turns'
-# dates and agents; not the keys): a bulk load bigger than the index drops them and builds
-# each once at the end (hotline.search.bulk), two at a time — in this order every other one
-# (names[0::2], names[1::2]) takes about as long as the rest.
-SEARCH_BULK_INDEXES = {
-    "search_turns_gtsv": "search_turns USING gin (gtsv)",
-    "search_turns_tsv": "search_turns USING gin (tsv)",
-    "search_calls_tsv": "search_calls USING gin (tsv)",
-    "search_calls_gtsv": "search_calls USING gin (gtsv)",
-    "search_turns_date": "search_turns (call_date)",
-    "search_turns_agent": "search_turns (agent_id)",
-    "search_turns_tags": "search_turns USING gin (tags)",
-    "search_calls_tags": "search_calls USING gin (tags)",
-}
 SEARCH_ANALYZE = ("search_turns", "search_calls")   # the tables a build refreshes statistics of
 
 
@@ -394,10 +401,22 @@ def build_search_indexes(db: Database, memory: str, names: Sequence[str] | None 
     for name in SEARCH_BULK_INDEXES if names is None else names:
         with db.transaction() as cur:
             cur.execute(f"SET LOCAL maintenance_work_mem = '{memory}'")
-            cur.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {SEARCH_BULK_INDEXES[name]}")
+            cur.execute(index_ddl(name))
     for table in analyze:
         with db.transaction() as cur:
             cur.execute(f"ANALYZE {table}")
+
+
+def missing_search_indexes(db: Database) -> list[str]:
+    """PostgreSQL: the names of SEARCH_BULK_INDEXES the catalog lacks, in build order (a big
+    load dropped them and has not built them yet — or never will: it crashed)."""
+    if db.dialect != "postgresql":
+        return []
+    with db.transaction() as cur:
+        have = {r["indexname"] for r in cur.execute(
+            "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() "
+            "AND tablename IN ('search_turns', 'search_calls')")}
+    return [name for name in SEARCH_BULK_INDEXES if name not in have]
 
 
 def has_trgm(db: Database) -> bool:

@@ -159,3 +159,68 @@ def test_workers_index_exactly_what_one_call_at_a_time_indexes(db_url, tmp_path,
     assert _contents(many) == expected
     assert len(expected["turns"]) > 500 and expected["vocab"]
     many.db.close()
+
+
+def _indexdefs(db: Database) -> dict[str, str]:
+    with db.transaction() as cur:
+        return {r["indexname"]: r["indexdef"] for r in cur.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename IN "
+            "('search_turns', 'search_calls')")}
+
+
+def _crash_after_the_drop(url: str) -> None:
+    """A child process: a big load that dies (no clean-up, no `finally`) once the search
+    indexes are dropped and a batch is written."""
+    import os
+
+    from hotline import defaults
+    from hotline.search import bulk
+    from hotline.search.rows import prepare
+
+    defaults.SEARCH_BULK_REBUILD_MIN = 1
+    db = Database(url)
+
+    def items():
+        yield prepare(corpus_doc("en3"))
+        yield prepare(corpus_doc("zh2"))
+        os._exit(3)
+
+    bulk.load(db, items(), 10_000, batch=1)
+
+
+def test_indexes_a_crashed_big_load_dropped_are_rebuilt_on_open(pg_url, caplog) -> None:
+    """A big load killed between dropping the search indexes and building them again leaves
+    them missing; the next SearchIndex on the store builds them back, with the definitions
+    the migrations made (one spelling: schema.index_ddl) — but not while a big load holds
+    SEARCH_LOAD_LOCK (it builds them itself at its end)."""
+    import multiprocessing as mp
+
+    from hotline.store.schema import SEARCH_BULK_INDEXES, SEARCH_LOAD_LOCK, index_ddl
+
+    db = Database(pg_url)
+    idx = SearchIndex(db)
+    for doc in (corpus_doc("en1"), corpus_doc("zh1")):
+        idx.index_call(doc)
+    made = _indexdefs(db)
+    assert set(SEARCH_BULK_INDEXES) <= set(made)
+    child = mp.get_context("fork").Process(target=_crash_after_the_drop, args=(pg_url,))
+    child.start()
+    child.join(60)
+    assert child.exitcode == 3
+    assert not set(SEARCH_BULK_INDEXES) & set(_indexdefs(db))      # the crash left them out
+    holder = Database(pg_url)                                        # a big load running
+    holder.execute("SELECT pg_advisory_lock(?)", (SEARCH_LOAD_LOCK,))
+    SearchIndex(Database(pg_url)).db.close()
+    assert not set(SEARCH_BULK_INDEXES) & set(_indexdefs(db))
+    holder.close()                                                   # it ended
+    again = SearchIndex(Database(pg_url))
+    assert _indexdefs(db) == made
+    assert "crashed bulk load" in caplog.text
+    assert [h.call_id for h in again.search("取消").results] == ["zh1"]
+    # the migration steps' DDL, byte for byte as it was before it moved to one place
+    assert index_ddl("search_turns_gtsv") == ("CREATE INDEX IF NOT EXISTS search_turns_gtsv "
+                                              "ON search_turns USING gin (gtsv)")
+    assert index_ddl("search_turns_date") == ("CREATE INDEX IF NOT EXISTS search_turns_date "
+                                              "ON search_turns (call_date)")
+    again.db.close()
+    db.close()
