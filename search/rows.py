@@ -50,12 +50,14 @@ def prepare(doc: CallDocument) -> PreparedCall:
     day, agent = call_date_of(meta, doc.source), meta.get("agent_id")
     assert_indexable(doc, agent)
     duration = float(doc.duration or 0.0)
-    rows = []
+    rows, words = [], {}
     for i, t in enumerate(doc.turns):
         text = t.text or ""
         emotion = t.emotion.label if t.emotion else None
+        seg, norm, grams, turn_words = T.index_columns(text)
         rows.append((doc.call_id, i, t.role, t.speaker, float(t.start), float(t.end), text,
-                     *T.index_columns(text), emotion, day, agent, duration))
+                     seg, norm, grams, emotion, day, agent, duration))
+        words.update(dict.fromkeys(turn_words))
     tags = [("rule", r) for r in sorted({v.rule for v in doc.violations})]
     tags += [("intent", i) for i in sorted(set(doc.intents))]
     if doc.language:
@@ -63,7 +65,7 @@ def prepare(doc: CallDocument) -> PreparedCall:
     call = (doc.call_id, day, agent, duration, doc.language, len(doc.turns),
             dt.datetime.now(dt.timezone.utc).isoformat(),
             " ".join(r[SEG] for r in rows), " ".join(r[GRAMS] for r in rows if r[GRAMS]))
-    return PreparedCall(doc.call_id, call, rows, tags, vocab(r[SEG] for r in rows))
+    return PreparedCall(doc.call_id, call, rows, tags, {w: w for w in words})
 
 
 def assert_indexable(doc: CallDocument, agent: Any) -> None:
@@ -83,7 +85,5 @@ def assert_indexable(doc: CallDocument, agent: Any) -> None:
 
 
 def vocab(segs: Iterable[str]) -> dict[str, str]:
-    """term -> stem for the fuzzy vocabulary (the seg column already holds stems; words of
-    four or more letters only: short words are not worth correcting)."""
-    words = {tok for seg in segs for tok in seg.split()}
-    return {tok: tok for tok in words if len(tok) >= 4 and tok.isascii() and tok.isalpha()}
+    """term -> stem for the fuzzy vocabulary (the seg column already holds stems)."""
+    return {w: w for seg in segs for w in T.vocab_words(seg)}

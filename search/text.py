@@ -53,11 +53,20 @@ def grams(text: str) -> str:
 
 
 @lru_cache(maxsize=defaults.SEARCH_TEXT_CACHE)
-def index_columns(text: str) -> tuple[str, str, str]:
-    """(`seg`, `norm`, `grams`) of one turn's text, cached per distinct text: a call centre's
-    lines repeat (greetings, scripts, "thank you"), and these were most of a bulk load's
-    client CPU after the PII re-check."""
-    return segment(text), normalise(text), grams(text)
+def index_columns(text: str) -> tuple[str, str, str, tuple[str, ...]]:
+    """(`seg`, `norm`, `grams`, vocabulary words) of one turn's text, cached per distinct
+    text: a call centre's lines repeat (greetings, scripts, "thank you"), and these were most
+    of a bulk load's client CPU after the PII re-check. The words are the seg tokens worth
+    correcting a misspelling to (`vocab_words`)."""
+    seg = segment(text)
+    return seg, normalise(text), grams(text), vocab_words(seg)
+
+
+def vocab_words(seg: str) -> tuple[str, ...]:
+    """The tokens of a `seg` column kept for close spellings: English words of four or more
+    letters (the column already holds stems; short words are not worth correcting)."""
+    return tuple(dict.fromkeys(
+        tok for tok in seg.split() if len(tok) >= 4 and tok.isascii() and tok.isalpha()))
 
 
 def query_grams(text: str) -> list[str]:
