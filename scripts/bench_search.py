@@ -200,7 +200,7 @@ def _bench_similar(idx, embed_calls: int) -> dict:
 
 
 def bench(url: str, base: list, target: int, repeats: int, workers: int,
-          embed_calls: int = 0, text: str = "varied") -> dict:
+          embed_calls: int = 0, text: str = "varied", many_turns: int = 0) -> dict:
     from hotline.search.index import SearchIndex
     from hotline.search.rows import prepare
     from hotline.store.db import Database
@@ -212,7 +212,8 @@ def bench(url: str, base: list, target: int, repeats: int, workers: int,
     prepared = [prepare(d) for d in base]   # unique text: jieba, stems, the PII check
     prep_tps = sum(len(d.turns) for d in base) / (time.perf_counter() - t0)
     one = clone_docs(base, 0, max(1000, target // 100))   # the batch job: a call at a time
-    many = clone_docs(base, len(one), max(5000, target // 20))  # prepare + write, workers
+    many = clone_docs(base, len(one),                     # prepare + write, workers
+                      many_turns or max(5000, target // 20))
     kept = 0
     if text == "varied":
         (one, _), (many, kept) = vary_docs(one, base), vary_docs(many, base)
@@ -222,7 +223,7 @@ def bench(url: str, base: list, target: int, repeats: int, workers: int,
     one_tps = _turns(one) / (time.perf_counter() - t0)
     with _Cpu(idx) as many_cpu:
         idx.index_many(many, workers=workers)
-    rest = target - _turns(one) - _turns(many)
+    rest = max(1, target - _turns(one) - _turns(many))
     with _Cpu(idx) as write_cpu:
         idx.write_prepared(clone_prepared(prepared, len(one) + len(many), rest), rest)
     if db.dialect == "postgresql":
@@ -362,6 +363,9 @@ def main() -> int:
     ap.add_argument("--text", choices=("varied", "repeated"), default="varied",
                     help="varied: each clone's customer turns made unique (as real calls'); "
                          "repeated: the 400 calls' text as it is (flatters per-text caches)")
+    ap.add_argument("--many-turns", type=int, default=0,
+                    help="turns indexed through index_many (default 5 %% of --turns); "
+                         "--many-turns N --turns N: a whole reindex through it")
     ap.add_argument("--json", metavar="OUT", help="also write the numbers as JSON")
     ap.add_argument("--baseline", metavar="JSON",
                     help="an earlier --json run (e.g. of the code before a change): its "
@@ -378,12 +382,12 @@ def main() -> int:
         if backend == "sqlite":
             with tempfile.TemporaryDirectory() as tmp:
                 out.append(bench(f"sqlite:///{tmp}/bench.db", base, args.turns, args.repeats,
-                                 args.workers, args.embed_calls, args.text))
+                                 args.workers, args.embed_calls, args.text, args.many_turns))
         else:
             url, admin, name = _pg_scratch()
             try:
                 out.append(bench(url, base, args.turns, args.repeats, args.workers,
-                                 args.embed_calls, args.text))
+                                 args.embed_calls, args.text, args.many_turns))
             finally:
                 admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         _print(out[-1], args.workers, before.get(out[-1]["backend"]))
