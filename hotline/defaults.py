@@ -174,7 +174,9 @@ SEARCH_BULK_CONNECTIONS = 2     # PostgreSQL: connections a bulk load writes (an
 SEARCH_COUNT_MAX = 1_000        # hits counted past the page; more: total is a lower bound
                                 # (keep SEARCH_RANK_MAX_MATCHES <= it: one order on every page)
 SEARCH_TEXT_CACHE = 32_768      # distinct turn texts whose index columns a process keeps
-SEARCH_PREPARE_CHUNK = 2_000    # documents read and prepared at a time by a rebuild (memory bound)
+SEARCH_PREPARE_TURNS = 200_000  # turns of documents read and prepared at a time by a bulk load
+                                # (memory bound; held without word timings): one pair of worker
+                                # processes each, whose per-text caches warm up over the chunk
 
 # --- web: access, sessions, live limits (docs/security.md) ---------------------------------
 TOKEN_TTL_DAYS = 90.0           # an API token expires this long after creation (--expires-days)

@@ -19,6 +19,7 @@ agent, speakers, rule and intent ids) still holds card numbers, IDs, phones or e
 
 from __future__ import annotations
 
+import copy
 import logging
 import multiprocessing as mp
 import threading
@@ -127,12 +128,12 @@ class SearchIndex:
     def _load(self, docs: Iterable[CallDocument], batch: int | None, workers: int,
               skip_pii: bool) -> tuple[int, list[str]]:
         """Prepare and write `docs` streamed in chunks (a store's worth of documents is never
-        held in memory at once)."""
+        held in memory at once; word timings are dropped from the held chunk)."""
         n_turns = sum(len(d.turns) for d in docs) if isinstance(docs, Sequence) else None
         refused: list[str] = []
 
         def items() -> Iterator[PreparedCall]:
-            for chunk in _chunks(docs, defaults.SEARCH_PREPARE_CHUNK):
+            for chunk in _chunks(docs, defaults.SEARCH_PREPARE_TURNS, workers > 1):
                 for doc, item in zip(chunk, _prepare_all(chunk, workers, skip_pii, self.pg),
                                      strict=True):
                     if isinstance(item, str):
@@ -434,12 +435,29 @@ def _prepare_one(doc: CallDocument, skip_pii: bool) -> PreparedCall | str:
         return doc.call_id
 
 
-def _chunks(docs: Iterable[CallDocument], size: int) -> Iterator[list[CallDocument]]:
+def _chunks(docs: Iterable[CallDocument], max_turns: int, slim: bool
+            ) -> Iterator[list[CallDocument]]:
+    """`docs` in chunks of about `max_turns` turns; with `slim`, each held without its word
+    timings (never indexed), so a chunk big enough to keep worker processes — and their
+    per-text caches — busy for long stays small in memory."""
     chunk: list[CallDocument] = []
+    turns = 0
     for doc in docs:
-        chunk.append(doc)
-        if len(chunk) >= size:
+        chunk.append(_without_words(doc) if slim else doc)
+        turns += len(doc.turns)
+        if turns >= max_turns:
             yield chunk
-            chunk = []
+            chunk, turns = [], 0
     if chunk:
         yield chunk
+
+
+def _without_words(doc: CallDocument) -> CallDocument:
+    """A shallow copy of `doc` whose turns have no word timings (`doc` itself when none has)."""
+    if not any(t.words for t in doc.turns):
+        return doc
+    out = copy.copy(doc)
+    out.turns = [copy.copy(t) for t in doc.turns]
+    for t in out.turns:
+        t.words = []
+    return out

@@ -49,7 +49,7 @@ def test_rebuild_streams_and_skips_documents_with_pii(db_url, monkeypatch) -> No
     refused and named."""
     from hotline import defaults
 
-    monkeypatch.setattr(defaults, "SEARCH_PREPARE_CHUNK", 2)
+    monkeypatch.setattr(defaults, "SEARCH_PREPARE_TURNS", 5)
     db = Database(db_url)
     idx = SearchIndex(db)
     leaky = corpus_doc("en2")
