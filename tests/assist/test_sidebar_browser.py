@@ -104,8 +104,11 @@ def test_sidebar_marks_speech_the_model_cannot_transcribe(live_server, live_toke
     try:
         page.goto(f"{live_server}/live?call=browser-zh")
         page.fill("#token", live_tokens["A1"])
-        page.click("button[type=submit]")
-        wait_js(page, "document.getElementById('status').textContent.includes('connected')",
+        with page.expect_navigation(url="**/live?call=browser-zh"):
+            page.click("button[type=submit]")          # the login's redirect back to the sidebar
+        page.wait_for_load_state("load")
+        wait_js(page, "typeof window.hotlineHandle === 'function' && "
+                "document.getElementById('status').textContent.includes('connected')",
                 timeout=20000)
         for event in (
             {"type": "turn", "turn": 0, "role": "customer", "start": 1.0, "end": 2.5,
