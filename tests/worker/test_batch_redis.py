@@ -28,7 +28,6 @@ def test_two_workers_survive_a_sigkill_and_rerun_adds_nothing(
         synth_day, tmp_path, redis_url, pg_url, batch_env, workers, kit):
     import redis
     from rq import Queue
-    from rq.job import Job
     from rq.serializers import JSONSerializer
 
     day = tmp_path / "day"
@@ -56,6 +55,26 @@ def test_two_workers_survive_a_sigkill_and_rerun_adds_nothing(
     summary = json.loads(out.strip().splitlines()[-1])
     assert (summary["total"], summary["done"], summary["failed"]) == (5, 4, 1), err
 
+    rows, corrupt, killed = _check_rows(store, bad, victim)
+    _check_models_loaded_once(redis_url, rows, killed, workers, kit)
+
+    # Re-running the day: nothing enqueued, no rows added, same verdicts.
+    again = kit.run("batch", str(day), "--redis", redis_url, "--json", env=env, timeout=120)
+    summary = json.loads(again.stdout.strip().splitlines()[-1])
+    assert (summary["skipped"], summary["done"], summary["failed"]) == (5, 4, 1), again.stderr
+    assert len(store.rows()) == 5
+    conn = redis.Redis.from_url(redis_url)
+    assert Queue("hotline", connection=conn, serializer=JSONSerializer).count == 0
+
+    status = kit.run("status", "--redis", redis_url, "--json", env=env, timeout=60)
+    report = json.loads(status.stdout)
+    assert report["counts"] == {"queued": 0, "running": 0, "done": 4, "failed": 1}
+    assert report["failures"] == [{"call_id": corrupt.call_id, "source": str(bad),
+                                   "error": corrupt.error}]
+
+
+def _check_rows(store, bad, victim):
+    """One row per recording; the corrupt one failed for good, the killed one redone by w2."""
     rows = {r.source: r for r in _rows(store)}
     assert len(rows) == 5 == len(store.rows())           # one row per recording, no duplicates
     corrupt = rows.pop(str(bad))
@@ -71,8 +90,15 @@ def test_two_workers_survive_a_sigkill_and_rerun_adds_nothing(
         assert doc.call_id == row.call_id and doc.turns, row.source
         assert doc.metadata["date"] == "2026-11-21" and row.call_date == "2026-11-21"
         assert any(t.role == "agent" for t in doc.turns)
+    return rows, corrupt, killed
 
-    # Models were loaded once per worker process and reused by every job it ran.
+
+def _check_models_loaded_once(redis_url, rows, killed, workers, kit):
+    """Models were loaded once per worker process and reused by every job it ran."""
+    import redis
+    from rq.job import Job
+    from rq.serializers import JSONSerializer
+
     conn = redis.Redis.from_url(redis_url)
     jobs = [Job.fetch(r.job_id, connection=conn, serializer=JSONSerializer) for r in rows.values()]
     # The store flips to done just before RQ records the job's result: wait for RQ to catch up.
@@ -85,16 +111,3 @@ def test_two_workers_survive_a_sigkill_and_rerun_adds_nothing(
     # Payloads are JSON (RQ zlib-compresses them) with the content hash and path only.
     payload = json.loads(zlib.decompress(conn.hget(f"rq:job:{killed.job_id}", "data")))
     assert payload == ["hotline.worker.jobs.process_recording", None, [killed.call_id, killed.source], {}]
-
-    # Re-running the day: nothing enqueued, no rows added, same verdicts.
-    again = kit.run("batch", str(day), "--redis", redis_url, "--json", env=env, timeout=120)
-    summary = json.loads(again.stdout.strip().splitlines()[-1])
-    assert (summary["skipped"], summary["done"], summary["failed"]) == (5, 4, 1), again.stderr
-    assert len(store.rows()) == 5
-    assert Queue("hotline", connection=conn, serializer=JSONSerializer).count == 0
-
-    status = kit.run("status", "--redis", redis_url, "--json", env=env, timeout=60)
-    report = json.loads(status.stdout)
-    assert report["counts"] == {"queued": 0, "running": 0, "done": 4, "failed": 1}
-    assert report["failures"] == [{"call_id": corrupt.call_id, "source": str(bad),
-                                   "error": corrupt.error}]
