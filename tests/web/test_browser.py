@@ -62,6 +62,25 @@ def test_search_grouped_by_call_sorted_paged_csv(qa_world, browser, tmp_path, mo
         assert 1 <= hits.count() <= 3 and hits.first.locator(".role-agent").count() == 1
     page.screenshot(path=str(_shots(tmp_path) / "search.png"), full_page=True)
 
+    _check_sorting(page, qa_world)
+    _check_csv(page, qa_world)
+    _check_paging(page, qa_world, monkeypatch)
+
+    # a word search: the call that said it, its matching turn marked, linked at that time
+    doc = qa_world.played
+    text = next(t.text for t in doc.turns if t.role == "customer")
+    word = max(re.findall(r"[A-Za-z]{5,}", text), key=len)
+    page.goto(f"{qa_world.url}/qa?q={word}")
+    row = page.locator(f"tr.call-row[data-call='{doc.call_id}']")
+    assert word.lower() in row.locator("mark").first.inner_text().lower()
+    at = row.locator(".hit a.time").first.get_attribute("href")
+    assert re.search(r"\?t=[0-9.]+#turn-\d+$", at)
+    assert not errors, errors
+    page.close()
+
+
+def _check_sorting(page, qa_world) -> None:
+    """Duration sorts descending, then ascending on a second click; violations descending."""
     def column(name: str) -> list:
         cells = page.locator(f"tr.call-row td.{name}").all_inner_texts()
         return [int(c) if name == "violations" else c for c in cells]
@@ -80,7 +99,9 @@ def test_search_grouped_by_call_sorted_paged_csv(qa_world, browser, tmp_path, mo
     page.wait_for_selector("a.sort.active[data-sort=violations]")
     assert column("violations") == sorted(column("violations"), reverse=True)
 
-    # CSV: every call, in the page's order, the same numbers
+
+def _check_csv(page, qa_world) -> None:
+    """CSV: every call, in the page's order, the same numbers."""
     href = page.get_attribute("#export-csv", "href")
     cookie = {c["name"]: c["value"] for c in page.context.cookies()}
     body = httpx.get(qa_world.url + href, cookies=cookie).text
@@ -92,7 +113,9 @@ def test_search_grouped_by_call_sorted_paged_csv(qa_world, browser, tmp_path, mo
         assert int(r["violations"]) == len(doc.violations) and r["worst_emotion"] == _worst(doc)
         assert "<mark>" not in r["first_match_text"]
 
-    # pages: 4 calls a page -> 2 pages, every call on exactly one of them
+
+def _check_paging(page, qa_world, monkeypatch) -> None:
+    """4 calls a page -> 2 pages, every call on exactly one of them."""
     monkeypatch.setattr("hotline.web.callsearch.PAGE_SIZE", 4)
     page.reload()
     first = set(page.locator("tr.call-row").evaluate_all("rs => rs.map(r => r.dataset.call)"))
@@ -101,18 +124,6 @@ def test_search_grouped_by_call_sorted_paged_csv(qa_world, browser, tmp_path, mo
     page.wait_for_selector("#pager a[rel=prev]")
     second = set(page.locator("tr.call-row").evaluate_all("rs => rs.map(r => r.dataset.call)"))
     assert first | second == set(qa_world.docs) and not first & second
-
-    # a word search: the call that said it, its matching turn marked, linked at that time
-    doc = qa_world.played
-    text = next(t.text for t in doc.turns if t.role == "customer")
-    word = max(re.findall(r"[A-Za-z]{5,}", text), key=len)
-    page.goto(f"{qa_world.url}/qa?q={word}")
-    row = page.locator(f"tr.call-row[data-call='{doc.call_id}']")
-    assert word.lower() in row.locator("mark").first.inner_text().lower()
-    at = row.locator(".hit a.time").first.get_attribute("href")
-    assert re.search(r"\?t=[0-9.]+#turn-\d+$", at)
-    assert not errors, errors
-    page.close()
 
 
 def _call_page(browser, qa_world):
@@ -286,6 +297,21 @@ def test_sidebar_at_420px(qa_world, browser, tmp_path):
     assert fact.get_attribute("data-stale") == "yes" and "ETA passed" in text
     assert "updated 2 h ago" in text and re.search(r"back \d{2}:\d{2} \(20 min ago\)", text)
 
+    _check_suggestion_cards(page, stamps)
+    page.screenshot(path=str(_shots(tmp_path) / "sidebar.png"), full_page=True)
+
+    alert.locator("button.ack").click()
+    assert "acknowledged" in alert.get_attribute("class")
+    page.evaluate("ev => window.hotlineHandle(ev)",
+                  {"type": "emotion", "turn": 3, "label": "neutral", "score": 0.6, "meter": 0.1})
+    assert page.locator("#alerts .alert").count() == 0
+    assert "1:00 customer calmed down" in page.locator("#reminders li.cleared").inner_text()
+    assert not errors, errors
+    page.close()
+
+
+def _check_suggestion_cards(page, stamps) -> None:
+    """A weaker suggestion goes to recent, a stronger one replaces it; pinning keeps a card."""
     for ev in _events(*stamps)[5:7]:                  # a weaker suggestion soon after
         page.evaluate("ev => window.hotlineHandle(ev)", ev)
     assert page.locator("#suggestions .suggestion-card").get_attribute("data-intent") == \
@@ -301,16 +327,6 @@ def test_sidebar_at_420px(qa_world, browser, tmp_path):
     assert page.locator("#pinned-cards .suggestion-card[data-intent='network.weak_signal']") \
         .count() == 1
     assert kept.locator("button.pin").inner_text() == "Unpin"
-    page.screenshot(path=str(_shots(tmp_path) / "sidebar.png"), full_page=True)
-
-    alert.locator("button.ack").click()
-    assert "acknowledged" in alert.get_attribute("class")
-    page.evaluate("ev => window.hotlineHandle(ev)",
-                  {"type": "emotion", "turn": 3, "label": "neutral", "score": 0.6, "meter": 0.1})
-    assert page.locator("#alerts .alert").count() == 0
-    assert "1:00 customer calmed down" in page.locator("#reminders li.cleared").inner_text()
-    assert not errors, errors
-    page.close()
 
 
 def test_review_api_rejects_bad_values(qa_world):
