@@ -272,7 +272,16 @@ def test_cli_json_html_and_csv_agree(db_url, tmp_path, monkeypatch, capsys):
     todays = [d for d in docs if d.metadata["date"] == DAY]
     assert data["calls"] == len(todays) == 6 and set(data["call_ids"]) == {
         d.call_id for d in todays}
-    # generated metadata fills every KPI
+    _check_kpis(data, todays)
+    html = out.read_text(encoding="utf-8")
+    page = _parse(html)
+    _check_html_tables(page, data)
+    _check_html_links(page, data, html)
+    _check_embedded_csv(page, data, csv_out)
+
+
+def _check_kpis(data, todays) -> None:
+    """Generated metadata fills every KPI; per-agent numbers; intent names, not ids."""
     for key in ("answered_within_15s", "first_contact_resolution", "mean_answer_s"):
         assert data[key] is not None, key
     assert set(data["complaints"]) == {"responded_within_1h", "solved_within_24h",
@@ -286,8 +295,9 @@ def test_cli_json_html_and_csv_agree(db_url, tmp_path, monkeypatch, capsys):
     # intent names, not ids
     assert all(i["name"] != i["intent"] for i in data["intents"])
 
-    html = out.read_text(encoding="utf-8")
-    page = _parse(html)
+
+def _check_html_tables(page, data) -> None:
+    """The HTML's SLA, agent and intent tables show the JSON's numbers."""
     sla = page.rows("t-sla")
     assert sla["calls"][0] == str(data["calls"])
     assert sla["answered within 15 s"][0] == f"{100 * data['answered_within_15s']:.1f} %"
@@ -299,7 +309,10 @@ def test_cli_json_html_and_csv_agree(db_url, tmp_path, monkeypatch, capsys):
         assert agents[agent["agent_id"]][2] == str(agent["violations_per_100_calls"])
     intents = page.rows("t-intents")
     assert set(intents) == {i["name"] for i in data["intents"]}
-    # every number links to a list of its calls, and each call to its QA page
+
+
+def _check_html_links(page, data, html) -> None:
+    """Every number links to a list of its calls, and each call to its QA page."""
     anchors = {h[1:] for h, _ in page.links if h.startswith("#")}
     details = {k for k in page.ids if k.startswith("calls-")}
     assert anchors and anchors <= details
@@ -310,7 +323,10 @@ def test_cli_json_html_and_csv_agree(db_url, tmp_path, monkeypatch, capsys):
     assert f"http://qa.example:8080/qa?date_from={_day(-1)}&date_to={_day(-1)}" in day_links
     assert {h.rsplit("/", 1)[1] for h in call_links} == set(data["call_ids"])
     assert "13800" not in html                      # caller numbers never shown
-    # plots inline with labelled axes; the CSV embedded equals the CSV written
+
+
+def _check_embedded_csv(page, data, csv_out) -> None:
+    """Plots inline; the CSV embedded equals the CSV written."""
     assert len(page.srcs) >= 5 and all(s.startswith("data:image/png;base64,") for s in page.srcs)
     embedded = next(h for h, _ in page.links if h.startswith("data:text/csv"))
     csv_text = base64.b64decode(embedded.split(",", 1)[1]).decode("utf-8")
