@@ -1,8 +1,10 @@
 """Writing prepared calls into the index, many per transaction (the batch job and rebuilds).
 
 PostgreSQL: the calls being replaced go in one `DELETE ... = ANY(...)` per table, then COPY for
-turns, calls and tags (the generated tsvector columns fill themselves), the rows formatted as
-COPY text here (psycopg's per-value dumping cost more than the server's insert). A load
+turns and tags (the turns' generated tsvector columns fill themselves), the rows formatted as
+COPY text here (psycopg's per-value dumping cost more than the server's insert); the call rows
+follow in one INSERT ... SELECT that makes each call's tsvectors from its turns' just written
+(`CALL_INSERT`: concatenated in turn order, not parsed again). A load
 streams its batches through `SEARCH_BULK_CONNECTIONS` connections at once: the server's
 tsvector work is most of a load's CPU and one backend uses one core. A load larger than what
 the index already holds (a first load, a rebuild) drops the GIN indexes and the turns' date and
@@ -17,6 +19,7 @@ SQLite: executemany per table; the FTS rows copied from the turn rows by one INS
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
@@ -27,6 +30,7 @@ from hotline import defaults
 from hotline.search.rows import CALL_COLUMNS, TURN_COLUMNS, PreparedCall
 from hotline.store.db import Database
 from hotline.store.schema import (
+    CALL_TSV_AGG,
     SEARCH_ANALYZE,
     SEARCH_BULK_INDEXES,
     SEARCH_LOAD_LOCK,
@@ -37,9 +41,29 @@ from hotline.store.schema import (
 
 log = logging.getLogger(__name__)
 
-CALL_GRAMS = CALL_COLUMNS.index("grams")
+CALL_SEG = CALL_COLUMNS.index("seg")
 INDEX_TABLES = ("search_turns", "search_tags", "search_vectors", "search_calls")
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+# PostgreSQL's tsvector limits (not tunables): a lexeme keeps its first 256 positions, and
+# positions stop at 16,383
+TSV_MAX_POSITIONS, TSV_LAST_POSITION = 256, 16383
+
+# A batch's call rows, their tsvectors made from the turn rows the batch just wrote: the
+# turns' `tsv` concatenated in turn order (tsvector_concat shifts each by the positions
+# before it: the vector to_tsvector makes of the call's whole `seg`), their `gtsv` merged.
+# A call whose positions reach tsvector's limits ships its `seg` and is parsed as before
+# (`concat_is_exact`). Values travel as text arrays, cast as COPY would read them.
+_CALL_FIELDS = (*CALL_COLUMNS[:CALL_SEG], "tags", "seg")
+CALL_INSERT = (
+    f"INSERT INTO search_calls ({', '.join(CALL_COLUMNS[:CALL_SEG])}, tags, tsv, gtsv) "
+    "SELECT m.call_id, m.call_date, m.agent_id, m.duration::real, m.language, "
+    "m.n_turns::integer, m.indexed_at, m.tags::text[], "
+    "COALESCE(to_tsvector('simple', m.seg), t.tsv, ''), COALESCE(t.gtsv, '') "
+    f"FROM unnest({', '.join(['?::text[]'] * len(_CALL_FIELDS))}) "
+    f"AS m ({', '.join(_CALL_FIELDS)}) "
+    f"LEFT JOIN (SELECT call_id, {CALL_TSV_AGG}(tsv ORDER BY turn) AS tsv, "
+    f"{CALL_TSV_AGG}(gtsv) AS gtsv FROM search_turns WHERE call_id = ANY(?::text[]) "
+    "GROUP BY call_id) t USING (call_id)")
 
 
 def write(db: Database, items: Sequence[PreparedCall], vocab_seen: set[str] | None = None
@@ -244,42 +268,53 @@ def delete_rows(cur: Any, call_ids: Sequence[str], pg: bool) -> None:
 
 
 class CopyText(NamedTuple):
-    """A prepared call's rows in COPY's text format (one line per row)."""
+    """A prepared call's rows as the PostgreSQL writer sends them."""
 
-    call: str       # its search_calls line
-    turns: str      # its search_turns lines
-    tags: str       # its search_tags lines
+    call: tuple     # its search_calls values for CALL_INSERT (text or None, _CALL_FIELDS)
+    turns: str      # its search_turns lines, COPY text
+    tags: str       # its search_tags lines, COPY text
 
 
 def copy_text(item: PreparedCall) -> CopyText:
-    """`item`'s rows as COPY text: made where the call was prepared (a worker process hands
-    back three strings instead of a tuple per turn), or here when it was not."""
+    """`item`'s rows as the writer sends them: made where the call was prepared (a worker
+    process hands back three strings and a small tuple instead of a tuple per turn), or
+    here when it was not."""
     if item.copy is not None:
         return item.copy
-    tags = _pg_array(sorted(f"{k}:{v}" for k, v in item.tags))
-    return CopyText(_copy_line(_distinct_grams(item.call), tags),
-                    "".join([_copy_line(r, tags) for r in item.rows]),
+    tags = _array_literal(sorted(f"{k}:{v}" for k, v in item.tags))
+    turn_tags = tags.translate(_COPY_ESCAPES)
+    seg = item.call[CALL_SEG]
+    call = (*[_text_value(v) for v in item.call[:CALL_SEG]], tags,
+            None if concat_is_exact(seg) else seg)
+    return CopyText(call, "".join([_copy_line(r, turn_tags) for r in item.rows]),
                     "".join([_copy_line((item.call_id, k, v)) for k, v in item.tags]))
 
 
+def concat_is_exact(seg: str) -> bool:
+    """Whether the call's turn vectors concatenated (CALL_INSERT) equal to_tsvector of its
+    whole `seg`, as the generated column made it: tsvector_concat shifts each turn by the
+    last position before it, which is the words so far — unless a lexeme passed
+    TSV_MAX_POSITIONS (its later positions are dropped) or the call passed
+    TSV_LAST_POSITION (positions are capped). Every `seg` token is one lexeme ('simple')."""
+    words = seg.split()
+    if len(words) < TSV_MAX_POSITIONS:
+        return True
+    return len(words) < TSV_LAST_POSITION and \
+        max(Counter(words).values()) < TSV_MAX_POSITIONS
+
+
 def _pg_write(cur: Any, items: Sequence[PreparedCall]) -> None:
+    """COPY the turns, then the calls made from them (CALL_INSERT), then the tags."""
     lines = [copy_text(it) for it in items]
-    _copy(cur, "search_calls", (*CALL_COLUMNS, "tags"), (c.call for c in lines))
     _copy(cur, "search_turns", (*TURN_COLUMNS, "tags"), (c.turns for c in lines))
+    columns = [list(col) for col in zip(*(c.call for c in lines), strict=True)]
+    cur.execute(CALL_INSERT, (*columns, columns[0]))
     _copy(cur, "search_tags", ("call_id", "kind", "value"), (c.tags for c in lines))
     vectors = [(it.call_id, int(it.vector.shape[0]), it.vector.tobytes())
                for it in items if it.vector is not None]
     if vectors:
         cur.executemany("INSERT INTO search_vectors (call_id, dim, embedding) VALUES (?,?,?)",
                         vectors)
-
-
-def _distinct_grams(call: tuple) -> tuple:
-    """A call row with each of its Chinese grams once: on PostgreSQL they only feed `gtsv`
-    (array_to_tsvector: a set of lexemes, no positions), so repeats were parsed, sorted and
-    dropped by the server for nothing — a call repeats most of its bigrams."""
-    grams = call[CALL_GRAMS]
-    return (*call[:CALL_GRAMS], " ".join(dict.fromkeys(grams.split())) if grams else grams)
 
 
 def _copy(cur: Any, table: str, columns: Sequence[str], lines: Iterable[str]) -> None:
@@ -300,15 +335,20 @@ def _copy_value(v: Any) -> str:
         if "\\" in v or "\t" in v or "\n" in v or "\r" in v:
             return v.translate(_COPY_ESCAPES)
         return v
-    if v is None:
-        return "\\N"
+    return "\\N" if v is None else _text_value(v)
+
+
+def _text_value(v: Any) -> str | None:
+    """A value as the text the server parses (as COPY would read it: a float by repr)."""
+    if v is None or isinstance(v, str):
+        return v
     return repr(v) if isinstance(v, float) else str(int(v))
 
 
-def _pg_array(values: Sequence[str]) -> str:
-    """A text[] literal, escaped for COPY's text format."""
+def _array_literal(values: Sequence[str]) -> str:
+    """A text[] literal (escape it for COPY's text format where it goes into COPY)."""
     quoted = ('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values)
-    return ("{" + ",".join(quoted) + "}").translate(_COPY_ESCAPES)
+    return "{" + ",".join(quoted) + "}"
 
 
 def _sqlite_write(cur: Any, items: Sequence[PreparedCall]) -> None:

@@ -33,7 +33,7 @@ from hotline.store.db import Database
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 MIGRATION_LOCK = 0x686F746C696E65   # "hotline": the one pg_advisory_xact_lock key for migrations
 SEARCH_LOAD_LOCK = MIGRATION_LOCK + 1   # session lock: a big search load (its indexes dropped)
 LEGACY_SEARCH_VERSION = "2"         # search_meta.schema written by the pre-schema search index
@@ -314,6 +314,27 @@ def _step10_report_index(cur: Any, dialect: str) -> None:
                 "call_id, finished_at, " + ", ".join(callnumbers.COLUMNS) + ", duration)")
 
 
+# --- step 11: a call's tsvectors made from its turns' (PostgreSQL) -----------------------
+CALL_TSV_AGG = "search_tsv_agg"    # tsvector_concat as an aggregate (search.bulk uses it)
+
+
+def _step11_call_vectors(cur: Any, dialect: str) -> None:
+    """PostgreSQL: `search_calls.tsv`/`gtsv` become plain columns that a write fills from
+    the call's turn rows (`CALL_TSV_AGG` over their tsvectors, in turn order), instead of
+    being generated from the call's `seg`/`grams` — parsing every call's text a second time
+    was a quarter of a bulk load's server CPU, and `to_tsvector` of one long document costs
+    more per word than of its turns. The stored vectors are kept as they are (DROP
+    EXPRESSION rewrites nothing); `seg`/`grams` had no other use and go. SQLite: nothing."""
+    if dialect != "postgresql":
+        return
+    cur.execute(f"CREATE OR REPLACE AGGREGATE {CALL_TSV_AGG}(tsvector) "
+                "(SFUNC = tsvector_concat, STYPE = tsvector, INITCOND = '')")
+    cur.execute("ALTER TABLE search_calls ALTER COLUMN tsv DROP EXPRESSION IF EXISTS, "
+                "ALTER COLUMN gtsv DROP EXPRESSION IF EXISTS")
+    cur.execute("ALTER TABLE search_calls DROP COLUMN IF EXISTS seg, "
+                "DROP COLUMN IF EXISTS grams")
+
+
 # version reached -> the step that reaches it, applied in order
 MIGRATIONS: dict[int, Callable[[Any, str], None]] = {
     1: _step1_adopt,
@@ -326,6 +347,7 @@ MIGRATIONS: dict[int, Callable[[Any, str], None]] = {
     8: _step8_call_numbers,
     9: _step9_grams_vectors,
     10: _step10_report_index,
+    11: _step11_call_vectors,
 }
 
 

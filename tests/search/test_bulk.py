@@ -112,8 +112,8 @@ def test_grams_vectors_hold_the_lexemes_to_tsvector_made(pg_url) -> None:
 def _contents(idx: SearchIndex) -> dict:
     """Every index row but the surrogate ids and the time of indexing (tsvectors as text)."""
     tsv = ", tsv::text AS tsv, gtsv::text AS gtsv, tags" if idx.pg else ""
-    call_text = ("c.seg, c.grams, c.tsv::text AS tsv, c.gtsv::text AS gtsv, c.tags"
-                 if idx.pg else "f.seg, f.grams")
+    call_text = ("c.tsv::text AS tsv, c.gtsv::text AS gtsv, c.tags" if idx.pg
+                 else "f.seg, f.grams")
     join = "" if idx.pg else " JOIN search_call_fts f ON f.rowid = c.rowid"
     queries = {
         "turns": f"SELECT call_id, turn, role, speaker, t_start, t_end, text, seg, norm, grams, "

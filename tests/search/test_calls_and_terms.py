@@ -128,7 +128,7 @@ def test_an_index_from_before_call_search_is_upgraded_in_place(index) -> None:
     with index.db.transaction() as cur:             # back to the version-2 layout
         if index.pg:
             cur.execute("ALTER TABLE search_calls DROP COLUMN tsv, DROP COLUMN gtsv, "
-                        "DROP COLUMN seg, DROP COLUMN grams")
+                        "DROP COLUMN IF EXISTS seg, DROP COLUMN IF EXISTS grams")
         else:
             cur.execute("DROP TABLE search_call_fts")
         cur.execute("UPDATE hotline_meta SET value = '2' WHERE key = 'schema_version'")
