@@ -42,6 +42,7 @@ from hotline.store.schema import (
 log = logging.getLogger(__name__)
 
 CALL_SEG = CALL_COLUMNS.index("seg")
+_TURN_SHARED = TURN_COLUMNS.index("call_date")   # this and later turn columns are the call's
 INDEX_TABLES = ("search_turns", "search_tags", "search_vectors", "search_calls")
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 # PostgreSQL's tsvector limits (not tunables): a lexeme keeps its first 256 positions, and
@@ -286,8 +287,31 @@ def copy_text(item: PreparedCall) -> CopyText:
     seg = item.call[CALL_SEG]
     call = (*[_text_value(v) for v in item.call[:CALL_SEG]], tags,
             None if concat_is_exact(seg) else seg)
-    return CopyText(call, "".join([_copy_line(r, turn_tags) for r in item.rows]),
+    return CopyText(call, _turn_lines(item.rows, turn_tags),
                     "".join([_copy_line((item.call_id, k, v)) for k, v in item.tags]))
+
+
+def _turn_lines(rows: Sequence[tuple], tags: str) -> str:
+    """A call's turn rows as COPY text. The call's own fields (id first; date, agent,
+    duration and `tags` last) are the same on every row, so they are formatted once — the
+    writing workers spent more on formatting values than on pickling them."""
+    if not rows:
+        return ""
+    head = _copy_value(rows[0][0]) + "\t"
+    tail = "\t".join([""] + [_copy_value(v) for v in rows[0][_TURN_SHARED:]] + [tags]) + "\n"
+    shared = rows[0][_TURN_SHARED:]
+    return "".join([head + _copy_fields(r[1:_TURN_SHARED]) + tail
+                    if r[_TURN_SHARED:] == shared and r[0] == rows[0][0] else _copy_line(r, tags)
+                    for r in rows])
+
+
+def _copy_fields(values: Sequence[Any]) -> str:
+    """`values` as tab-separated COPY text: the strings joined as they are and checked once
+    for what COPY escapes (rare), instead of value by value."""
+    line = "\t".join([v if type(v) is str else _copy_value(v) for v in values])
+    if "\\" in line or "\n" in line or "\r" in line or line.count("\t") != len(values) - 1:
+        return "\t".join([_copy_value(v) for v in values])
+    return line
 
 
 def concat_is_exact(seg: str) -> bool:
