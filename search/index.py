@@ -2,14 +2,16 @@
 
 Tables (created and migrated by `hotline.store.schema`, same database as the results store):
 - `search_calls`: one row per call (date, agent, duration, language; all its turns' tokens for
-  --by-call: PostgreSQL in the row, SQLite in the FTS5 table `search_call_fts`);
+  --by-call: PostgreSQL as the row's tsvectors, made from its turns', SQLite in the FTS5 table
+  `search_call_fts`);
 - `search_vectors`: MiniLM call vectors for "similar calls";
 - `search_turns`: one row per turn with the call's filter fields copied in (role, emotion, date,
   agent, duration), the original `text`, the jieba/stemmed `seg` and the folded `norm`;
 - `search_tags`: (call, kind, value) for rules violated, intents and language;
 - `search_vocab`: every indexed word, for "did you mean" fuzzy expansion;
 - SQLite: FTS5 table `search_fts(seg, grams)` keyed by the turn id. PostgreSQL: generated
-  `to_tsvector('simple', seg|grams)` columns with GIN indexes, pg_trgm on the vocabulary.
+  tsvector columns of `seg`/`grams` on the turns (the calls' concatenated from them, schema
+  v11) with GIN indexes, pg_trgm on the vocabulary.
 Rows are made by `rows.prepare` and written by `bulk.write`; queries by `cascade`/`query`.
 
 Only redacted documents get in: `index_call` refuses a document whose indexed text (turns,
