@@ -140,3 +140,12 @@ def test_rendered_eval_call_is_louder_when_angry(scorer) -> None:
     assert audio.samples.shape[0] == 1 and audio.duration >= doc.turns[-1].end
     calm1, loud, calm2 = scorer.turn_arousal(doc, audio)
     assert loud > max(calm1, calm2)
+
+
+def test_verification_asks_and_passcode_texts_flag_nothing(analyzer) -> None:
+    """Clean dev2 calls were flagged for these: an ask is no disclosure, a text is no blame."""
+    ask = _call([GREETING, "Can you confirm the e-mail address registered to the account?", *CLOSING])
+    assert "verification.missing" not in _rules(analyzer, ask)
+    text = _call([GREETING, "You should have a text with a one-time passcode now; what does it say?",
+                  *CLOSING])
+    assert "language.forbidden" not in _rules(analyzer, text)
