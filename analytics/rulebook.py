@@ -226,7 +226,9 @@ class Rule:
             head = ctx.piece(i, sep.join(parts[:k]))
             if self.conds[0].test(head, 0) is not None:
                 return False          # the anchor already holds in parts[:k]
-            if self.expect.test(head, 0) is not None:
+            # a lone "Okay," / "好的，" is no check (the Mandarin recogniser calls it one)
+            if head.units[0].n_words >= defaults.SAME_TURN_MIN_WORDS and \
+                    self.expect.test(head, 0) is not None:
                 return True
         return False
 
