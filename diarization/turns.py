@@ -5,41 +5,81 @@ from __future__ import annotations
 import bisect
 import unicodedata
 
-from hotline.diarization.types import TURN_SPLIT_GAP_S, Diarization, SpeakerSegment
+from hotline.diarization.types import (
+    OVERLAP_JOIN_S,
+    TURN_PAUSE_S,
+    TURN_SPLIT_GAP_S,
+    Diarization,
+    SpeakerSegment,
+)
 from hotline.document import Turn, Word
 
 
 def words_to_turns(
-    words: list[Word], diarization: Diarization, split_gap: float = TURN_SPLIT_GAP_S
+    words: list[Word], diarization: Diarization, split_gap: float = TURN_PAUSE_S
 ) -> list[Turn]:
-    """Give each word the speaker it overlaps most, then merge runs of one speaker into turns.
+    """Turns from the speech segments, each holding the words said in it.
 
-    Turns are exclusive (each word in exactly one turn), their times come from the words (so a
-    turn never spans a long silence), and a same-speaker run is split at pauses > `split_gap`.
+    A speaker's continuous speech (segments closer than `split_gap`, no other speaker between:
+    a pause of `TURN_PAUSE_S` or more ends a turn) is one turn covering all of it, also where the ASR heard no word (Whisper cuts soft onsets
+    and tails and misses backchannels): turn times are the voice's, so talk time and overtalk
+    follow the speech. Each word goes to the speaker it overlaps most and, within that speaker,
+    to the turn it overlaps most (nearest if none): every word is in exactly one turn. Second
+    speakers on overlapped speech (`diarization.overlaps`) extend or add turns of their own, so
+    mono turns may overlap in time like stereo ones.
     """
     ordered = sorted(words, key=lambda w: (w.start, w.end))
     segments = sorted(diarization.segments, key=lambda s: s.start)
     fallback = diarization.speakers[0] if diarization.speakers else "S0"
     labels = [_speaker_of(w, segments, fallback) for w in ordered]
     clipped = [_clip_to_speech(w, spk, segments) for spk, w in zip(labels, ordered, strict=True)]
-    turns = group_turns(list(zip(labels, clipped, strict=True)), split_gap)
-    for i, turn in enumerate(turns):
-        _extend_to_speech(turn, segments, turns[i - 1].end if i else 0.0,
-                          turns[i + 1].start if i + 1 < len(turns) else float("inf"))
-    return turns
+    if not segments:
+        return group_turns(list(zip(labels, clipped, strict=True)), split_gap)
+    turns = speech_turns(segments, split_gap)
+    for speaker, word in zip(labels, clipped, strict=True):
+        _home(turns, speaker, word).words.append(word)
+    turns += _overlap_turns(turns, diarization.overlaps, split_gap)
+    for turn in turns:
+        _cover_words(turn)
+    return sorted(turns, key=lambda t: (t.start, t.end))
 
 
-def _extend_to_speech(turn: Turn, segments: list[SpeakerSegment], floor: float,
-                      ceiling: float) -> None:
-    """Widen a turn to the speech segment its first/last word sits in (Whisper cuts soft
-    onsets and tails), never into the neighbouring turns."""
-    for seg in segments:
-        if seg.speaker != turn.speaker:
-            continue
-        if seg.start <= turn.start <= seg.end:
-            turn.start = round(max(seg.start, floor, turn.start - 0.5), 3)
-        if seg.start <= turn.end <= seg.end:
-            turn.end = round(min(seg.end, ceiling, turn.end + 0.5), 3)
+def _home(turns: list[Turn], speaker: str, word: Word) -> Turn:
+    """The speaker's turn the word overlaps most, else the nearest one (a new turn if none)."""
+    own = [t for t in turns if t.speaker == speaker]
+    if not own:
+        turns.append(Turn(speaker=speaker, role="unknown", start=word.start, end=word.end, text=""))
+        return turns[-1]
+
+    def fit(t: Turn) -> tuple[float, float]:
+        ov = min(t.end, word.end) - max(t.start, word.start)
+        return (ov, -max(t.start - word.end, word.start - t.end)) if ov <= 0 else (ov, 0.0)
+
+    return max(own, key=fit)
+
+
+def _overlap_turns(turns: list[Turn], overlaps: list[SpeakerSegment],
+                   split_gap: float) -> list[Turn]:
+    """Second-speaker speech: widens that speaker's turn it touches, else a text-less turn."""
+    added: list[Turn] = []
+    for seg in sorted(overlaps, key=lambda s: s.start):
+        near = [t for t in turns + added if t.speaker == seg.speaker
+                and t.start - seg.end <= OVERLAP_JOIN_S and seg.start - t.end <= OVERLAP_JOIN_S]
+        if near:
+            near[0].start = round(min(near[0].start, seg.start), 3)
+            near[0].end = round(max(near[0].end, seg.end), 3)
+        else:
+            added += speech_turns([seg], split_gap)
+    return added
+
+
+def _cover_words(turn: Turn) -> None:
+    """Words in time order, text joined, and the turn's span covering every word."""
+    turn.words.sort(key=lambda w: (w.start, w.end))
+    turn.text = join_words(turn.words)
+    if turn.words:
+        turn.start = round(min(turn.start, turn.words[0].start), 3)
+        turn.end = round(max(turn.end, max(w.end for w in turn.words)), 3)
 
 
 def _clip_to_speech(word: Word, speaker: str, segments: list[SpeakerSegment]) -> Word:

@@ -16,6 +16,8 @@ from hotline.document import Word
 
 TURN_SPLIT_GAP_S = defaults.TURN_SPLIT_GAP_S
 DUAL_MONO_CORRELATION = defaults.DUAL_MONO_CORRELATION
+OVERLAP_JOIN_S = defaults.DIAR_OVERLAP_JOIN_S
+TURN_PAUSE_S = defaults.DIAR_TURN_PAUSE_S
 
 
 @dataclass
@@ -34,13 +36,21 @@ class Diarization:
     segments: list[SpeakerSegment] = field(default_factory=list)
     speakers: list[str] = field(default_factory=list)
     backend: str = "embedded"
+    # A second speaker on overlapped speech (segments stays exclusive: one speaker per frame,
+    # what words are assigned by); empty where no overlap was detected or the backend has none.
+    overlaps: list[SpeakerSegment] = field(default_factory=list)
 
     def speaker_durations(self) -> dict[str, float]:
         """Seconds of speech per speaker (for talk ratios and sanity checks)."""
         out = {s: 0.0 for s in self.speakers}
-        for seg in self.segments:
+        for seg in self.segments + self.overlaps:
             out[seg.speaker] = out.get(seg.speaker, 0.0) + seg.duration
         return out
+
+
+    def all_segments(self) -> list[SpeakerSegment]:
+        """Exclusive segments plus the overlapped second speakers, by start (for scoring)."""
+        return sorted(self.segments + self.overlaps, key=lambda s: (s.start, s.end))
 
 
 class Diarizer(Protocol):

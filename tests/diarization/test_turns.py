@@ -10,6 +10,7 @@ from hotline.diarization import (
     words_to_turns,
 )
 from hotline.diarization.stereo import channel_turns
+from hotline.diarization.types import TURN_PAUSE_S
 from hotline.document import Word
 
 
@@ -31,35 +32,62 @@ def test_words_assigned_by_overlap_and_merged():
     assert [(t.speaker, t.text) for t in turns] == [
         ("S0", "Hello there."), ("S1", "Hi yes."), ("S0", "Okay")]
     # " Hi" straddles the change: 0.2 s in S0, 0.4 s in S1 -> S1, and its stretched-back
-    # start is trimmed to where S1's voice begins (3.0); the end follows S1's speech by <= 0.5 s.
-    assert turns[1].start == 3.0 and turns[1].words[0].start == 3.0
-    assert turns[1].end == 4.4
+    # start is trimmed to where S1's voice begins (3.0). Each turn spans its speech segment.
+    assert turns[1].words[0].start == 3.0
+    assert [(t.start, t.end) for t in turns] == [(0.0, 3.0), (3.0, 6.0), (6.2, 20.0)]
     # Exclusive: every word in exactly one turn, in order.
     assert [w.word for t in turns for w in t.words] == [w.word for w in words]
     assert all(a.end <= b.start for a, b in zip(turns, turns[1:], strict=False))
 
 
-def test_turn_times_come_from_words_and_split_at_long_silence():
-    words = [_w(" One", 7.0, 7.4), _w(" two.", 7.5, 8.0),
-             _w(" Three", 8.0 + TURN_SPLIT_GAP_S + 0.5, 11.0)]
-    turns = words_to_turns(words, DIAR)
-    assert len(turns) == 2 and {t.speaker for t in turns} == {"S0"}
-    # Widened at most 0.5 s into the surrounding speech, never to the segment's 6.2..20.0.
-    assert (turns[0].start, turns[0].end) == (6.5, 8.5)
-    assert turns[1].start == 10.0
-    # A short pause keeps one turn.
-    assert len(words_to_turns(words[:2], DIAR)) == 1
+def test_continuous_speech_is_one_turn_split_at_long_pauses():
+    """A speaker's pause-free speech stays one turn even where the ASR heard nothing in it;
+    segments further apart than the split gap are two turns."""
+    diar = Diarization([SpeakerSegment(6.2, 9.0, "S0"), SpeakerSegment(9.3, 10.0, "S0"),
+                        SpeakerSegment(10.1 + TURN_PAUSE_S, 14.0, "S0")], ["S0"])
+    words = [_w(" One", 7.0, 7.4), _w(" two.", 7.5, 8.0), _w(" Three", 13.0, 13.5)]
+    turns = words_to_turns(words, diar)
+    assert [(t.start, t.end, t.text) for t in turns] == [(6.2, 10.0, "One two."),
+                                                          (10.6, 14.0, "Three")]
+    # The stereo/text-less gap (2 s) keeps them one turn when asked for.
+    assert len(words_to_turns(words, diar, split_gap=TURN_SPLIT_GAP_S)) == 1
+
+
+def test_wordless_speech_keeps_a_turn_and_words_stay_in_their_segment():
+    """Speech the ASR missed (a backchannel) is a text-less turn of its speaker; a word is
+    put in the turn of its speaker it overlaps, not in another turn of that speaker."""
+    diar = Diarization([SpeakerSegment(0.0, 2.0, "S0"), SpeakerSegment(2.0, 2.5, "S1"),
+                        SpeakerSegment(2.5, 5.0, "S0")], ["S0", "S1"])
+    words = [_w(" first", 0.5, 1.0), _w(" second", 3.0, 3.5)]
+    turns = words_to_turns(words, diar)
+    assert [(t.speaker, t.start, t.end, t.text) for t in turns] == [
+        ("S0", 0.0, 2.0, "first"), ("S1", 2.0, 2.5, ""), ("S0", 2.5, 5.0, "second")]
+
+
+def test_overlapped_second_speaker_turns_overlap_in_time():
+    """Overlaps widen the second speaker's adjacent turn (an early start) or add a text-less
+    turn (a backchannel inside the other's speech); turns then overlap in time."""
+    diar = Diarization([SpeakerSegment(0.0, 4.0, "S0"), SpeakerSegment(4.0, 7.0, "S1"),
+                        SpeakerSegment(7.0, 12.0, "S0")], ["S0", "S1"],
+                       overlaps=[SpeakerSegment(3.4, 4.0, "S1"), SpeakerSegment(9.0, 9.5, "S1")])
+    words = [_w(" a", 1.0, 1.5), _w(" b", 5.0, 5.5), _w(" c", 8.0, 8.5)]
+    turns = words_to_turns(words, diar)
+    assert [(t.speaker, t.start, t.end, t.text) for t in turns] == [
+        ("S0", 0.0, 4.0, "a"), ("S1", 3.4, 7.0, "b"), ("S0", 7.0, 12.0, "c"),
+        ("S1", 9.0, 9.5, "")]
+    assert [w.word for t in turns for w in t.words] == [" a", " b", " c"]
 
 
 def test_word_outside_all_segments_goes_to_nearest():
     diar = Diarization([SpeakerSegment(0.0, 1.0, "S0"), SpeakerSegment(5.0, 6.0, "S1")],
                        ["S0", "S1"])
     turns = words_to_turns([_w(" late", 4.5, 4.8)], diar)
-    assert turns[0].speaker == "S1"
+    assert [(t.speaker, t.start, t.end, t.text) for t in turns] == [
+        ("S0", 0.0, 1.0, ""), ("S1", 4.5, 6.0, "late")]
 
 
 def test_empty_inputs():
-    assert words_to_turns([], DIAR) == []
+    assert words_to_turns([], Diarization([], [], "embedded")) == []
     assert words_to_turns([_w(" hi", 0, 1)], Diarization([], [], "embedded"))[0].speaker == "S0"
 
 
