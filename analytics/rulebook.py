@@ -30,7 +30,7 @@ import yaml
 
 from hotline import defaults
 from hotline.analytics.conditions import All, Compiler, Phrases, Pred, Where, Window
-from hotline.analytics.context import CallContext, Unit, clauses
+from hotline.analytics.context import CallContext, Unit
 from hotline.analytics.recognise import Recognisers
 from hotline.document import Violation
 from hotline.embed import Embedder
@@ -209,28 +209,8 @@ class Rule:
             looked, _ = self._window(ctx, i, -1)
             if any(self.expect.test(ctx, j) is not None for j in looked):  # type: ignore[union-attr]
                 continue
-            if self.expected_in_anchor(ctx, i):
-                continue
             out.append(self.before_violation(ctx, i, ev, looked[0] if looked else None))
         return out
-
-    def expected_in_anchor(self, ctx: CallContext, i: int) -> bool:
-        """The expectation was said earlier in the anchor's own unit ("That's verified. I've
-        blocked the card"): the clauses before the one where the anchor first holds satisfy
-        it. A check said after the action in the same turn does not count."""
-        if self.expect is None or not self.in_role(ctx.units[i]):
-            return False
-        parts = clauses(ctx.units[i].text)
-        sep = "" if ctx.units[i].lang == "zh" else " "
-        for k in range(1, len(parts)):
-            head = ctx.piece(i, sep.join(parts[:k]))
-            if self.conds[0].test(head, 0) is not None:
-                return False          # the anchor already holds in parts[:k]
-            # a lone "Okay," / "好的，" is no check (the Mandarin recogniser calls it one)
-            if head.units[0].n_words >= defaults.SAME_TURN_MIN_WORDS and \
-                    self.expect.test(head, 0) is not None:
-                return True
-        return False
 
     def before_violation(self, ctx: CallContext, i: int, ev: str, nearest: int | None) -> Event:
         """Anchor i without the expectation before it; `nearest` = the closest unit looked at."""

@@ -168,7 +168,6 @@ OWN_NAME_RECOGNISED_P = 0.75    # own-name recogniser: "Hello, how can I help?" 
                                 # dev ASR greeting 1.00, 0.9 gave 0.60 (dev2 0.80 / 0.91)
 EMPATHY_RECOGNISED_P = 0.7      # empathy recogniser ("I can see the base station is down" is 0.61)
 DEFLECTION_RECOGNISED_P = 0.7   # deflection recogniser: a forbidden phrase (a false hit flags a call)
-SAME_TURN_MIN_WORDS = 2         # words before an action in its turn that can be its identity check
 RECOGNISER_CACHE = 8_192         # distinct sentences whose recogniser probabilities a process keeps
 
 # --- privacy -------------------------------------------------------------------------------

@@ -200,24 +200,6 @@ def test_verification_before_account_change(book, call):
     assert "upgraded" in v[0].evidence
 
 
-
-def test_before_counts_the_expectation_earlier_in_the_anchor_turn(tmp_path, call):
-    """'Verified, I've blocked it' is a check before the action; 'blocked, verify?' is not."""
-    book = book_from(tmp_path, """
-        rules:
-          - id: check.first
-            before: {role: agent, keyword: [blocked]}
-            expect: {role: agent, keyword: [verified]}
-            within: {turns: all, role: agent}
-        """)
-    def hits(line: str) -> list[str]:
-        return rules_of(book, call([("agent", 0.0, 3.0, "Hello."), ("agent", 4.0, 8.0, line)]))
-    assert hits("Thanks, you're verified. I've blocked the card.") == []
-    assert hits("You're verified, and I've blocked the card.") == []
-    assert hits("I've blocked the card. You're verified.") == ["check.first"]
-    assert hits("I've blocked the card, you're verified.") == ["check.first"]
-    assert hits("Thanks. I've blocked the card.") == ["check.first"]
-
 def test_hold_needs_a_notice_before_long_silence(book, call):
     silent = call([("agent", 0.4, 4.0, GOOD_GREETING),
                    ("customer", 4.5, 7.0, "Why is my bill so high?"),
