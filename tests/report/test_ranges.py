@@ -95,8 +95,9 @@ def test_upgrade_backfills_the_columns_from_the_stored_calls(db_url):
     since = (LAST - dt.timedelta(days=29)).isoformat()
     before = range_numbers(store, since, LAST.isoformat())
     store.db.execute("UPDATE call_results SET report_date = NULL, report_answer_s = NULL")
-    store.db.execute("UPDATE hotline_meta SET value = '7' WHERE key = 'schema_version'")
     assert range_numbers(store, since, LAST.isoformat())[0].calls == 0     # columns emptied
+    with store.db.transaction() as cur:     # step 8 alone: later steps assume the older shape
+        schema.MIGRATIONS[8](cur, store.db.dialect)
     upgraded = ResultsStore(Database(db_url))
     assert schema.schema_version(upgraded.db) == schema.SCHEMA_VERSION
     assert range_numbers(upgraded, since, LAST.isoformat()) == before
