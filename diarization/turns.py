@@ -21,8 +21,8 @@ def words_to_turns(
     """Turns from the speech segments, each holding the words said in it.
 
     A speaker's continuous speech (segments closer than `split_gap`, no other speaker between:
-    a pause of `TURN_PAUSE_S` or more ends a turn) is one turn covering all of it, also where the ASR heard no word (Whisper cuts soft onsets
-    and tails and misses backchannels): turn times are the voice's, so talk time and overtalk
+    a pause of `TURN_PAUSE_S` or more ends a turn) is one turn covering all of it, also where
+    the ASR heard no word (Whisper cuts soft onsets and tails and misses backchannels): turn times are the voice's, so talk time and overtalk
     follow the speech. Each word goes to the speaker it overlaps most and, within that speaker,
     to the turn it overlaps most (nearest if none): every word is in exactly one turn. Second
     speakers on overlapped speech (`diarization.overlaps`) extend or add turns of their own, so

@@ -48,11 +48,6 @@ class Diarization:
         return out
 
 
-    def all_segments(self) -> list[SpeakerSegment]:
-        """Exclusive segments plus the overlapped second speakers, by start (for scoring)."""
-        return sorted(self.segments + self.overlaps, key=lambda s: (s.start, s.end))
-
-
 class Diarizer(Protocol):
     def diarize(self, samples: np.ndarray, words: list[Word] | None = None) -> Diarization:
         """Who spoke when in `samples` ((n,) float32 at 16 kHz)."""
