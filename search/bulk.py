@@ -294,15 +294,15 @@ def copy_text(item: PreparedCall) -> CopyText:
 def _turn_lines(rows: Sequence[tuple], tags: str) -> str:
     """A call's turn rows as COPY text. The call's own fields (id first; date, agent,
     duration and `tags` last) are the same on every row, so they are formatted once — the
-    writing workers spent more on formatting values than on pickling them."""
+    writing workers spent more on formatting values than on pickling them. (Every row of a
+    call holds its id; a row whose date, agent or duration differ is formatted in full.)"""
     if not rows:
         return ""
     head = _copy_value(rows[0][0]) + "\t"
     tail = "\t".join([""] + [_copy_value(v) for v in rows[0][_TURN_SHARED:]] + [tags]) + "\n"
     shared = rows[0][_TURN_SHARED:]
     return "".join([head + _copy_fields(r[1:_TURN_SHARED]) + tail
-                    if r[_TURN_SHARED:] == shared and r[0] == rows[0][0] else _copy_line(r, tags)
-                    for r in rows])
+                    if r[_TURN_SHARED:] == shared else _copy_line(r, tags) for r in rows])
 
 
 def _copy_fields(values: Sequence[Any]) -> str:

@@ -38,19 +38,24 @@ MIGRATION_LOCK = 0x686F746C696E65   # "hotline": the one pg_advisory_xact_lock k
 SEARCH_LOAD_LOCK = MIGRATION_LOCK + 1   # session lock: a big search load (its indexes dropped)
 LEGACY_SEARCH_VERSION = "2"         # search_meta.schema written by the pre-schema search index
 
+# a row's Chinese characters and bigrams (`grams`, split by spaces) as a tsvector (step 9)
+GRAMS_TSVECTOR = "array_to_tsvector(array_remove(string_to_array(grams, ' '), ''))"
+
 # The only place SQLite and PostgreSQL differ in DDL/SQL used by the store.
 DIALECTS: dict[str, dict[str, str]] = {
     "sqlite": {
         "ident": "INTEGER PRIMARY KEY AUTOINCREMENT",
         "blob": "BLOB",
         "tsv": "",
+        "call_tsv": "",
         "caller_hash_of_document": "json_extract(document, '$.metadata.caller_hash')",
     },
     "postgresql": {
         "ident": "BIGSERIAL PRIMARY KEY",
         "blob": "BYTEA",
         "tsv": (", tsv tsvector GENERATED ALWAYS AS (to_tsvector('simple', seg)) STORED, "
-                "gtsv tsvector GENERATED ALWAYS AS (to_tsvector('simple', grams)) STORED"),
+                f"gtsv tsvector GENERATED ALWAYS AS ({GRAMS_TSVECTOR}) STORED"),
+        "call_tsv": ", tsv tsvector, gtsv tsvector",
         "caller_hash_of_document": "(document::json -> 'metadata' ->> 'caller_hash')",
     },
 }
@@ -95,7 +100,7 @@ _V1_TABLES = (
     "CREATE INDEX IF NOT EXISTS call_results_date ON call_results (call_date)",
     """CREATE TABLE IF NOT EXISTS search_calls (
         call_id TEXT PRIMARY KEY, call_date TEXT, agent_id TEXT, duration REAL,
-        language TEXT, n_turns INTEGER, indexed_at TEXT)""",
+        language TEXT, n_turns INTEGER, indexed_at TEXT{call_tsv})""",
     """CREATE TABLE IF NOT EXISTS search_vectors (
         seq {ident}, call_id TEXT NOT NULL UNIQUE, dim INTEGER, embedding {blob})""",
     """CREATE TABLE IF NOT EXISTS search_turns (
@@ -131,7 +136,11 @@ _V1_FULLTEXT = {
 
 def _step1_adopt(cur: Any, dialect: str) -> None:
     """Create (or adopt) the original layout; a search index of an unknown older layout is
-    dropped (derived data: `hotline search --reindex` rebuilds it from the results)."""
+    dropped (derived data: `hotline search --reindex` rebuilds it from the results). Tables
+    created here (a fresh store) get today's tsvector columns (PostgreSQL: the turns' grams
+    by array_to_tsvector, the calls' plain vectors of v11), which steps 3, 9 and 11 then
+    find in place instead of creating the old ones and converting them; an adopted table
+    keeps its layout and is converted."""
     if _search_outdated(cur, dialect):
         log.warning("search index schema changed: dropping it; rebuild it with "
                     "`hotline search --reindex`")
@@ -200,9 +209,23 @@ def _step3_call_text(cur: Any, dialect: str) -> None:
     document per call (SQLite: `search_call_fts` keyed by the `search_calls` rowid;
     PostgreSQL: `seg`/`grams` columns with generated tsvectors and GIN indexes), filled from
     the indexed turns so an existing index needs no rebuild."""
+    if dialect == "postgresql" and _column_kind(cur, "search_calls", "tsv") is not None:
+        for name in ("search_calls_tsv", "search_calls_gtsv"):   # a fresh store: v11 shape
+            cur.execute(index_ddl(name))
+        return
     for sql in _V3_CALL_TEXT[dialect]:
         cur.execute(sql)
     cur.execute(_V3_BACKFILL[dialect])
+
+
+def _column_kind(cur: Any, table: str, column: str) -> str | None:
+    """PostgreSQL: a column's generation expression ('' for a plain column), None when the
+    table lacks it. A fresh store's step 1 creates the search tables in today's shape; the
+    steps that converted older ones leave those alone."""
+    rows = cur.execute("SELECT COALESCE(generation_expression, '') AS expr FROM "
+                       "information_schema.columns WHERE table_schema = current_schema() "
+                       "AND table_name = ? AND column_name = ?", (table, column))
+    return rows[0]["expr"] if rows else None
 
 
 # --- step 4: the QA reviewer's scorecard and comments per call (web/review.py) --------------
@@ -281,7 +304,6 @@ def _step8_call_numbers(cur: Any, dialect: str) -> None:
 
 
 # --- step 9: Chinese grams vectors without positions (PostgreSQL) --------------------------
-GRAMS_TSVECTOR = "array_to_tsvector(array_remove(string_to_array(grams, ' '), ''))"
 
 
 def _step9_grams_vectors(cur: Any, dialect: str) -> None:
@@ -292,6 +314,9 @@ def _step9_grams_vectors(cur: Any, dialect: str) -> None:
     if dialect != "postgresql":
         return
     for table in ("search_turns", "search_calls"):
+        kind = _column_kind(cur, table, "gtsv")
+        if kind == "" or (kind and "array_to_tsvector" in kind):
+            continue        # created so by step 1 (a fresh store): plain (calls), or grams
         cur.execute(f"ALTER TABLE {table} DROP COLUMN IF EXISTS gtsv")   # drops its GIN too
         cur.execute(f"ALTER TABLE {table} ADD COLUMN gtsv tsvector GENERATED ALWAYS AS "
                     f"({GRAMS_TSVECTOR}) STORED")

@@ -15,6 +15,8 @@ from hotline.store import schema
 from hotline.store.db import Database
 from hotline.store.results import ResultsStore
 from hotline.web.auth import AuthStore, hash_token
+from tests.conftest import PG_ADMIN_URL
+from tests.support.localnet import scratch_postgres
 from tests.support.old_store import build_old_store
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -149,3 +151,38 @@ def test_only_the_schema_module_creates_or_alters_tables():
         if ddl.search(path.read_text(encoding="utf-8")):
             offenders.append(rel)
     assert offenders == []
+
+
+def _columns(db: Database) -> set[tuple]:
+    """Every column of the store's tables: type, nullability, default, generation."""
+    with db.transaction() as cur:
+        return {tuple(r.values()) for r in cur.execute(
+            "SELECT table_name, column_name, data_type, is_nullable, column_default, "
+            "is_generated, generation_expression FROM information_schema.columns "
+            "WHERE table_schema = current_schema()")}
+
+
+def test_a_fresh_postgresql_store_has_the_columns_an_upgraded_one_has(pg_url, call_factory):
+    """A fresh store is created in today's shape (the calls' tsvectors plain columns, the
+    turns' grams vector by array_to_tsvector) rather than in the first layout converted step
+    by step (no dropped column left behind) — and that shape is exactly what an upgraded
+    store of the packages' own DDL ends with."""
+    with scratch_postgres(PG_ADMIN_URL) as old_url:
+        old = Database(old_url)
+        build_old_store(old, call_factory("old", "2026-11-20", "13800138000"),
+                        hash_token("hl_oldtoken"))
+        ResultsStore(old)                           # upgraded from the packages' layout
+        upgraded = _columns(old)
+        old.close()
+    fresh = Database(pg_url)
+    schema.ensure_schema(fresh)
+    columns = _columns(fresh)
+    assert columns == upgraded
+    calls = {r[1]: r[5] for r in columns if r[0] == "search_calls"}
+    assert calls["tsv"] == calls["gtsv"] == "NEVER" and "seg" not in calls
+    with fresh.transaction() as cur:                # nothing created only to be dropped
+        dropped = cur.execute("SELECT attrelid::regclass::text AS t FROM pg_attribute "
+                              "WHERE attisdropped AND attrelid IN "
+                              "('search_turns'::regclass, 'search_calls'::regclass)")
+    assert dropped == []
+    fresh.close()
