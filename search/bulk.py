@@ -23,6 +23,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from queue import SimpleQueue
 from typing import Any, NamedTuple
 
@@ -41,7 +42,7 @@ from hotline.store.schema import (
 
 log = logging.getLogger(__name__)
 
-CALL_SEG = CALL_COLUMNS.index("seg")
+CALL_SEG, CALL_GRAMS = CALL_COLUMNS.index("seg"), CALL_COLUMNS.index("grams")
 _TURN_SHARED = TURN_COLUMNS.index("call_date")   # this and later turn columns are the call's
 INDEX_TABLES = ("search_turns", "search_tags", "search_vectors", "search_calls")
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
@@ -49,45 +50,73 @@ _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\
 # positions stop at 16,383
 TSV_MAX_POSITIONS, TSV_LAST_POSITION = 256, 16383
 
-# A batch's call rows, their tsvectors made from the turn rows the batch just wrote: the
-# turns' `tsv` concatenated in turn order (tsvector_concat shifts each by the positions
-# before it: the vector to_tsvector makes of the call's whole `seg`), their `gtsv` merged.
-# A call whose positions reach tsvector's limits ships its `seg` and is parsed as before
-# (`concat_is_exact`). Values travel as text arrays, cast as COPY would read them.
-_CALL_FIELDS = (*CALL_COLUMNS[:CALL_SEG], "tags", "seg")
+# A batch's call rows, their `tsv` made from the turn rows the batch just wrote: the turns'
+# `tsv` concatenated in turn order (tsvector_concat shifts each by the positions before it:
+# the vector to_tsvector makes of the call's whole `seg`). A call whose positions reach
+# tsvector's limits ships its `seg` and is parsed as before (`concat_is_exact`). `gtsv` has
+# no positions: it is the set of the call's grams, which the writer sends once each
+# (`glex`) — a quarter of the CPU of merging the turns' grams vectors. Values travel as
+# text arrays, cast as COPY would read them.
+_CALL_FIELDS = (*CALL_COLUMNS[:CALL_SEG], "tags", "seg", "glex")
 CALL_INSERT = (
     f"INSERT INTO search_calls ({', '.join(CALL_COLUMNS[:CALL_SEG])}, tags, tsv, gtsv) "
     "SELECT m.call_id, m.call_date, m.agent_id, m.duration::real, m.language, "
     "m.n_turns::integer, m.indexed_at, m.tags::text[], "
-    "COALESCE(to_tsvector('simple', m.seg), t.tsv, ''), COALESCE(t.gtsv, '') "
+    "COALESCE(to_tsvector('simple', m.seg), t.tsv, ''), "
+    "array_to_tsvector(string_to_array(m.glex, ' ')) "
     f"FROM unnest({', '.join(['?::text[]'] * len(_CALL_FIELDS))}) "
     f"AS m ({', '.join(_CALL_FIELDS)}) "
-    f"LEFT JOIN (SELECT call_id, {CALL_TSV_AGG}(tsv ORDER BY turn) AS tsv, "
-    f"{CALL_TSV_AGG}(gtsv) AS gtsv FROM search_turns WHERE call_id = ANY(?::text[]) "
-    "GROUP BY call_id) t USING (call_id)")
+    f"LEFT JOIN (SELECT call_id, {CALL_TSV_AGG}(tsv ORDER BY turn) AS tsv "
+    "FROM search_turns WHERE call_id = ANY(?::text[]) GROUP BY call_id) t USING (call_id)")
 
 
-def write(db: Database, items: Sequence[PreparedCall], vocab_seen: set[str] | None = None
+@dataclass
+class LoadState:
+    """What one load has written so far, shared by its batches."""
+
+    vocab: set[str] = field(default_factory=set)   # vocabulary words (not written again)
+    calls: set[str] | None = None   # into an index that was empty: the call ids written
+    # (only these can have rows to replace); None: any call may, every batch deletes first
+
+
+def write(db: Database, items: Sequence[PreparedCall], state: LoadState | None = None
           ) -> int:
     """Insert or replace `items` (the last one wins when a call repeats) in one transaction;
-    returns how many were given. `vocab_seen`: vocabulary words this load already wrote
-    (skipped, then added)."""
+    returns how many were given."""
     given = len(items)
     latest = {it.call_id: it for it in items}
     items = list(latest.values())
     if not items:
         return 0
+    ids = list(latest)
+    if state is None or state.calls is None:
+        _write_batch(db, items, ids, state)
+        return given
+    from psycopg import IntegrityError  # only PostgreSQL's big loads track `calls`
+
+    again = [i for i in ids if i in state.calls]
+    state.calls.update(ids)
+    try:
+        _write_batch(db, items, again, state)
+    except IntegrityError:  # a call someone else indexed meanwhile (the batch job)
+        _write_batch(db, items, ids, state)
+    return given
+
+
+def _write_batch(db: Database, items: Sequence[PreparedCall], replace: Sequence[str],
+                 state: LoadState | None) -> None:
+    """One transaction: the rows of the calls `replace` deleted, `items` written."""
+    pg = db.dialect == "postgresql"
     with db.transaction() as cur:
-        ids = list(latest)
-        if db.dialect == "postgresql":
+        if pg:
             cur.execute("SET LOCAL synchronous_commit TO OFF")
-            delete_rows(cur, ids, True)
+        if replace:
+            delete_rows(cur, replace, pg)
+        if pg:
             _pg_write(cur, items)
         else:
-            delete_rows(cur, ids, False)
             _sqlite_write(cur, items)
-        _write_vocab(cur, items, db.dialect == "postgresql", vocab_seen)
-    return given
+        _write_vocab(cur, items, pg, None if state is None else state.vocab)
 
 
 def load(db: Database, items: Iterable[PreparedCall], n_turns: int | None,
@@ -99,13 +128,21 @@ def load(db: Database, items: Iterable[PreparedCall], n_turns: int | None,
     writers = defaults.SEARCH_BULK_CONNECTIONS if db.dialect == "postgresql" else 1
     if not big_load(db, n_turns):
         restore_indexes(db)
-        return _write_all(db, items, batch, writers)
+        return _write_all(db, items, batch, writers, LoadState())
     with _load_lock(db, wait=True):
         drop_search_indexes(db)
         try:
-            return _write_all(db, items, batch, writers)
+            return _write_all(db, items, batch, writers,
+                              LoadState(calls=set() if _index_empty(db) else None))
         finally:
             build_gin(db, writers)
+
+
+def _index_empty(db: Database) -> bool:
+    """No call in the index (read under SEARCH_LOAD_LOCK: a big load is the only writer
+    then — the batch job's `index_call` waits for nothing, so it is not counted on)."""
+    with db.transaction() as cur:
+        return not cur.execute("SELECT EXISTS (SELECT 1 FROM search_calls) AS any")[0]["any"]
 
 
 def restore_indexes(db: Database) -> list[str]:
@@ -143,13 +180,12 @@ def _load_lock(db: Database, wait: bool) -> Iterator[bool]:
 
 
 def _write_all(db: Database, items: Iterable[PreparedCall], batch: int | None,
-               writers: int) -> int:
+               writers: int, state: LoadState) -> int:
     """`items` in batches of `batch` through `writers` connections; how many were written."""
     size = batch or defaults.SEARCH_BATCH_CALLS
     if writers <= 1:
-        seen: set[str] = set()
-        return sum(write(db, chunk, seen) for chunk in _batches(items, size))
-    with _Writers(db, writers) as out:
+        return sum(write(db, chunk, state) for chunk in _batches(items, size))
+    with _Writers(db, writers, state) as out:
         for chunk in _batches(items, size):
             out.submit(chunk)
         return out.done()
@@ -159,14 +195,14 @@ class _Writers:
     """Batches written by `n` connections at once (the caller's and `n - 1` more). A batch
     holding a call still being written by another waits for it: the last one still wins."""
 
-    def __init__(self, db: Database, n: int):
+    def __init__(self, db: Database, n: int, state: LoadState):
         self.conns: SimpleQueue[Database] = SimpleQueue()
         self.extra = [Database(db.url) for _ in range(n - 1)]
         for conn in (db, *self.extra):
             self.conns.put(conn)
         self.pool = ThreadPoolExecutor(n, thread_name_prefix="search-bulk")
         self.pending: dict[Future[int], set[str]] = {}
-        self.seen: set[str] = set()
+        self.state = state
         self.n, self.total = n, 0
 
     def __enter__(self) -> _Writers:
@@ -182,7 +218,7 @@ class _Writers:
     def _write(self, chunk: list[PreparedCall]) -> int:
         conn = self.conns.get()
         try:
-            return write(conn, chunk, self.seen)
+            return write(conn, chunk, self.state)
         finally:
             self.conns.put(conn)
 
@@ -284,9 +320,9 @@ def copy_text(item: PreparedCall) -> CopyText:
         return item.copy
     tags = _array_literal(sorted(f"{k}:{v}" for k, v in item.tags))
     turn_tags = tags.translate(_COPY_ESCAPES)
-    seg = item.call[CALL_SEG]
+    seg, grams = item.call[CALL_SEG], item.call[CALL_GRAMS]
     call = (*[_text_value(v) for v in item.call[:CALL_SEG]], tags,
-            None if concat_is_exact(seg) else seg)
+            None if concat_is_exact(seg) else seg, " ".join(dict.fromkeys(grams.split())))
     return CopyText(call, _turn_lines(item.rows, turn_tags),
                     "".join([_copy_line((item.call_id, k, v)) for k, v in item.tags]))
 

@@ -224,3 +224,31 @@ def test_indexes_a_crashed_big_load_dropped_are_rebuilt_on_open(pg_url, caplog) 
                                               "ON search_turns (call_date)")
     again.db.close()
     db.close()
+
+
+def test_a_load_into_an_empty_index_replaces_a_call_indexed_meanwhile(pg_url, monkeypatch
+                                                                      ) -> None:
+    """A big load into an empty index deletes nothing before writing a call it has not
+    written — unless the batch job indexed that call meanwhile: then the batch is written
+    again with the delete, and the load's version wins."""
+    from hotline import defaults
+    from hotline.search import bulk
+    from hotline.search.rows import prepare
+
+    monkeypatch.setattr(defaults, "SEARCH_BULK_REBUILD_MIN", 1)
+    db = Database(pg_url)
+    idx = SearchIndex(db)
+    newer = corpus_doc("en2")
+    newer.turns[1].text = "The router in the attic lost its signal."
+
+    def items():
+        yield prepare(corpus_doc("en1"))
+        SearchIndex(Database(pg_url)).index_call(corpus_doc("en2"))    # the batch job
+        yield prepare(newer)
+        yield prepare(corpus_doc("zh1"))
+
+    assert bulk.load(db, items(), 10_000, batch=1) == 3
+    assert idx.stats() == {"calls": 3, "turns": 12}
+    assert [h.call_id for h in idx.search("attic").results] == ["en2"]
+    assert idx.search("dropping").total == 0
+    db.close()

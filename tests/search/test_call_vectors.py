@@ -113,8 +113,9 @@ def test_a_v10_store_keeps_its_call_vectors_and_answers_through_step_11(pg_url, 
     stay byte for byte (the generated columns lose their expression, not their values),
     `seg`/`grams` go, searches answer the same, and new calls index and are found."""
     docs = [corpus_doc(c) for c in CORPUS] + _edge_calls()
-    monkeypatch.setattr(schema, "SCHEMA_VERSION", 10)
-    old = Database(pg_url)
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", 10)    # and step 1 as v10 ran it: a fresh
+    monkeypatch.setitem(schema.DIALECTS["postgresql"], "call_tsv", "")   # store's calls had
+    old = Database(pg_url)                               # no vectors until step 3 added them
     assert schema.ensure_schema(old) == 10
     _write_v10(old, docs[1:])
     idx = SearchIndex(old)
