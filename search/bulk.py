@@ -42,7 +42,7 @@ from hotline.store.schema import (
 
 log = logging.getLogger(__name__)
 
-CALL_SEG, CALL_GRAMS = CALL_COLUMNS.index("seg"), CALL_COLUMNS.index("grams")
+CALL_SEG = CALL_COLUMNS.index("seg")
 _TURN_SHARED = TURN_COLUMNS.index("call_date")   # this and later turn columns are the call's
 INDEX_TABLES = ("search_turns", "search_tags", "search_vectors", "search_calls")
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
@@ -50,24 +50,22 @@ _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\
 # positions stop at 16,383
 TSV_MAX_POSITIONS, TSV_LAST_POSITION = 256, 16383
 
-# A batch's call rows, their `tsv` made from the turn rows the batch just wrote: the turns'
-# `tsv` concatenated in turn order (tsvector_concat shifts each by the positions before it:
-# the vector to_tsvector makes of the call's whole `seg`). A call whose positions reach
-# tsvector's limits ships its `seg` and is parsed as before (`concat_is_exact`). `gtsv` has
-# no positions: it is the set of the call's grams, which the writer sends once each
-# (`glex`) — a quarter of the CPU of merging the turns' grams vectors. Values travel as
-# text arrays, cast as COPY would read them.
-_CALL_FIELDS = (*CALL_COLUMNS[:CALL_SEG], "tags", "seg", "glex")
+# A batch's call rows, their tsvectors made from the turn rows the batch just wrote: the
+# turns' `tsv` concatenated in turn order (tsvector_concat shifts each by the positions
+# before it: the vector to_tsvector makes of the call's whole `seg`), their `gtsv` merged.
+# A call whose positions reach tsvector's limits ships its `seg` and is parsed as before
+# (`concat_is_exact`). Values travel as text arrays, cast as COPY would read them.
+_CALL_FIELDS = (*CALL_COLUMNS[:CALL_SEG], "tags", "seg")
 CALL_INSERT = (
     f"INSERT INTO search_calls ({', '.join(CALL_COLUMNS[:CALL_SEG])}, tags, tsv, gtsv) "
     "SELECT m.call_id, m.call_date, m.agent_id, m.duration::real, m.language, "
     "m.n_turns::integer, m.indexed_at, m.tags::text[], "
-    "COALESCE(to_tsvector('simple', m.seg), t.tsv, ''), "
-    "array_to_tsvector(string_to_array(m.glex, ' ')) "
+    "COALESCE(to_tsvector('simple', m.seg), t.tsv, ''), COALESCE(t.gtsv, '') "
     f"FROM unnest({', '.join(['?::text[]'] * len(_CALL_FIELDS))}) "
     f"AS m ({', '.join(_CALL_FIELDS)}) "
-    f"LEFT JOIN (SELECT call_id, {CALL_TSV_AGG}(tsv ORDER BY turn) AS tsv "
-    "FROM search_turns WHERE call_id = ANY(?::text[]) GROUP BY call_id) t USING (call_id)")
+    f"LEFT JOIN (SELECT call_id, {CALL_TSV_AGG}(tsv ORDER BY turn) AS tsv, "
+    f"{CALL_TSV_AGG}(gtsv) AS gtsv FROM search_turns WHERE call_id = ANY(?::text[]) "
+    "GROUP BY call_id) t USING (call_id)")
 
 
 @dataclass
@@ -320,34 +318,39 @@ def copy_text(item: PreparedCall) -> CopyText:
         return item.copy
     tags = _array_literal(sorted(f"{k}:{v}" for k, v in item.tags))
     turn_tags = tags.translate(_COPY_ESCAPES)
-    seg, grams = item.call[CALL_SEG], item.call[CALL_GRAMS]
+    seg = item.call[CALL_SEG]
     call = (*[_text_value(v) for v in item.call[:CALL_SEG]], tags,
-            None if concat_is_exact(seg) else seg, " ".join(dict.fromkeys(grams.split())))
+            None if concat_is_exact(seg) else seg)
     return CopyText(call, _turn_lines(item.rows, turn_tags),
                     "".join([_copy_line((item.call_id, k, v)) for k, v in item.tags]))
 
 
 def _turn_lines(rows: Sequence[tuple], tags: str) -> str:
     """A call's turn rows as COPY text. The call's own fields (id first; date, agent,
-    duration and `tags` last) are the same on every row, so they are formatted once — the
-    writing workers spent more on formatting values than on pickling them. (Every row of a
-    call holds its id; a row whose date, agent or duration differ is formatted in full.)"""
+    duration and `tags` last) are the same on every row, so they are formatted once, and a
+    row's own fields go into one f-string as they are: the workers spent more on formatting
+    values one by one than on pickling them. Whether a field needed escaping is told by
+    counting what COPY escapes in the result (beyond the separators only a missing value's
+    \\N may add to it); a call where one did, or whose rows differ in the call's fields, is
+    formatted value by value."""
     if not rows:
         return ""
-    head = _copy_value(rows[0][0]) + "\t"
-    tail = "\t".join([""] + [_copy_value(v) for v in rows[0][_TURN_SHARED:]] + [tags]) + "\n"
     shared = rows[0][_TURN_SHARED:]
-    return "".join([head + _copy_fields(r[1:_TURN_SHARED]) + tail
-                    if r[_TURN_SHARED:] == shared else _copy_line(r, tags) for r in rows])
-
-
-def _copy_fields(values: Sequence[Any]) -> str:
-    """`values` as tab-separated COPY text: the strings joined as they are and checked once
-    for what COPY escapes (rare), instead of value by value."""
-    line = "\t".join([v if type(v) is str else _copy_value(v) for v in values])
-    if "\\" in line or "\n" in line or "\r" in line or line.count("\t") != len(values) - 1:
-        return "\t".join([_copy_value(v) for v in values])
-    return line
+    head = _copy_value(rows[0][0]) + "\t"
+    tail = "\t".join([""] + [_copy_value(v) for v in shared] + [tags]) + "\n"
+    n = "\\N"
+    out = "".join([f"{head}{turn}\t{n if role is None else role}\t"
+                   f"{n if speaker is None else speaker}\t{start!r}\t{end!r}\t{text}\t{seg}\t"
+                   f"{norm}\t{grams}\t{n if emotion is None else emotion}{tail}"
+                   for _, turn, role, speaker, start, end, text, seg, norm, grams, emotion, *_
+                   in rows])
+    missing = sum([(r[2] is None) + (r[3] is None) + (r[10] is None) for r in rows])
+    if (out.count("\t") == len(rows) * len(TURN_COLUMNS) and out.count("\n") == len(rows)
+            and "\r" not in out
+            and out.count("\\") == len(rows) * (head + tail).count("\\") + missing
+            and all(r[_TURN_SHARED:] == shared for r in rows)):
+        return out
+    return "".join([_copy_line(r, tags) for r in rows])
 
 
 def concat_is_exact(seg: str) -> bool:

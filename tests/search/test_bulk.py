@@ -85,6 +85,26 @@ def test_copy_text_keeps_tabs_newlines_backslashes_and_missing_values(db_url) ->
     db.close()
 
 
+def test_turn_lines_formatted_at_once_equal_the_value_by_value_format() -> None:
+    """A call's turn lines made in one f-string (the fast path) are the very lines the
+    value-by-value formatter makes, missing values included; any field holding what COPY
+    escapes sends the call through that formatter."""
+    from hotline.search import bulk
+    from hotline.search.rows import prepare
+
+    tags = bulk._array_literal(["intent:x", "rule:y"])
+    plain = prepare(corpus_doc("zh1")).rows
+    missing = [(*r[:3], None, *r[4:10], None, *r[11:]) for r in prepare(corpus_doc("en1")).rows]
+    for text in ("plain", "back\\slash", "a\\N b", "tab\there", "new\nline", "cr\r"):
+        escaped = [(*r[:6], text, *r[7:]) for r in missing]
+        for rows in (plain, missing, escaped, missing[:1] + escaped[1:]):
+            value_by_value = "".join(bulk._copy_line(r, tags) for r in rows)
+            assert bulk._turn_lines(rows, tags) == value_by_value
+    slash = [(*r[:6], "back\\slash", *r[7:]) for r in missing]
+    assert "\\N" in bulk._turn_lines(missing, tags)
+    assert "back\\\\slash" in bulk._turn_lines(slash, tags)
+
+
 def test_grams_vectors_hold_the_lexemes_to_tsvector_made(pg_url) -> None:
     """Schema v9 builds `gtsv` with array_to_tsvector: for every assigned Chinese character
     the index knows and the bigrams of a long run, the same lexemes as to_tsvector('simple')
