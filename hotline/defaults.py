@@ -179,6 +179,9 @@ SEARCH_BULK_REBUILD_MIN = 50_000  # PostgreSQL: loads of at least this many turn
 SEARCH_BULK_REBUILD_RATIO = 1.0   # ... and more than this share of the indexed turns rebuild GIN
 SEARCH_BULK_INDEX_MEMORY = "512MB"  # maintenance_work_mem for those GIN builds
 SEARCH_BULK_CONNECTIONS = 2     # PostgreSQL: connections a bulk load writes (and builds GIN) with
+SEARCH_BULK_TRACK_CALLS = 500_000  # call ids a load into an empty index remembers so as to skip
+                                # deleting calls it never wrote (~50 MB); past it a repeated call
+                                # costs its batch written twice (a key conflict, then the delete)
 SEARCH_COUNT_MAX = 1_000        # hits counted past the page; more: total is a lower bound
                                 # (keep SEARCH_RANK_MAX_MATCHES <= it: one order on every page)
 SEARCH_TEXT_CACHE = 32_768      # distinct turn texts whose index columns a process keeps

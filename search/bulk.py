@@ -74,7 +74,9 @@ class LoadState:
 
     vocab: set[str] = field(default_factory=set)   # vocabulary words (not written again)
     calls: set[str] | None = None   # into an index that was empty: the call ids written
-    # (only these can have rows to replace); None: any call may, every batch deletes first
+    # (only these can have rows to replace, up to SEARCH_BULK_TRACK_CALLS of them; a batch
+    # that meets another's rows is written again with the delete); None: every batch
+    # deletes its calls first
 
 
 def write(db: Database, items: Sequence[PreparedCall], state: LoadState | None = None
@@ -93,11 +95,12 @@ def write(db: Database, items: Sequence[PreparedCall], state: LoadState | None =
     from psycopg import IntegrityError  # only PostgreSQL's big loads track `calls`
 
     again = [i for i in ids if i in state.calls]
-    state.calls.update(ids)
+    if len(state.calls) < defaults.SEARCH_BULK_TRACK_CALLS:
+        state.calls.update(ids)
     try:
         _write_batch(db, items, again, state)
-    except IntegrityError:  # a call someone else indexed meanwhile (the batch job)
-        _write_batch(db, items, ids, state)
+    except IntegrityError:  # a call indexed meanwhile (the batch job), or one written
+        _write_batch(db, items, ids, state)    # before past the tracking bound
     return given
 
 

@@ -6,6 +6,8 @@ import copy
 import re
 import unicodedata
 
+import pytest
+
 from hotline.search.index import SearchIndex
 from hotline.store.db import Database
 
@@ -17,10 +19,16 @@ def _answers(idx: SearchIndex) -> dict:
             for q in ("cancel", "not my department", '"cancel my plan"', "取消", "号差", "cancle")}
 
 
-def test_bulk_load_with_workers_matches_one_by_one(db_url, tmp_path, monkeypatch) -> None:
+@pytest.mark.parametrize("track", [500_000, 1])
+def test_bulk_load_with_workers_matches_one_by_one(db_url, tmp_path, monkeypatch, track
+                                                  ) -> None:
     """A big load (GIN dropped and rebuilt on PostgreSQL) in 2 processes, with a call that
-    repeats in the batch, finds what calls indexed one at a time find."""
+    repeats in the batch, finds what calls indexed one at a time find — also when the load
+    into the empty index remembers only one call it wrote (`track`: the others repeated
+    meet their rows and are written again with the delete)."""
     from hotline import defaults
+
+    monkeypatch.setattr(defaults, "SEARCH_BULK_TRACK_CALLS", track)
 
     docs = [corpus_doc(c) for c in CORPUS]
     one = SearchIndex(Database(f"sqlite:///{tmp_path / 'one.db'}"))
