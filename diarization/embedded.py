@@ -27,6 +27,13 @@ import numpy as np
 
 from hotline import defaults
 from hotline.audio import as_mono
+from hotline.diarization.overlap import (
+    FrameAnalysis,
+    OverlapModel,
+    OverlapParams,
+    detect_overlaps,
+    load_model,
+)
 from hotline.diarization.reseg import ResegParams, resegment_scores
 from hotline.diarization.types import Diarization, SpeakerSegment
 from hotline.diarization.vad import VAD_FRAME, load_vad_model, speech_mask, speech_probabilities
@@ -69,6 +76,8 @@ class EmbeddedParams:
     pause_snap_early_frames: int = 60
     # Second pass on MFCC Gaussians (None: d-vector labels only); see diarization/reseg.py.
     reseg: ResegParams | None = ResegParams()
+    # Second speaker on overlapped frames (None: none); see diarization/overlap.py.
+    overlap: OverlapParams | None = OverlapParams()
     threads: int = 0                  # torch threads for the encoder; 0 = all cores, like the ASR
     batch: int = 64                   # windows per encoder call
 
@@ -79,17 +88,35 @@ class EmbeddedDiarizer:
     backend = "embedded"
 
     def __init__(self, encoder=None, num_speakers: int = 2, vad_model=None,
-                 params: EmbeddedParams | None = None):
+                 params: EmbeddedParams | None = None,
+                 overlap_model: OverlapModel | None = None):
         if encoder is None:
             encoder = load_encoder()
         self.encoder = encoder
         self.vad_model = vad_model if vad_model is not None else load_vad_model()
         self.num_speakers = num_speakers
         self.params = params or EmbeddedParams()
+        self.overlap_model = overlap_model if overlap_model is not None else load_model()
 
     def diarize(self, samples: np.ndarray, words: list[Word] | None = None,
                 num_speakers: int | None = None) -> Diarization:
         """Who spoke when; `samples` (n,) float32 at 16 kHz (a (c, n) array is averaged)."""
+        a = self.analyse(samples, num_speakers)
+        if a is None:
+            return Diarization(segments=[], speakers=[], backend=self.backend)
+        segments = _frames_to_segments(a.idx, a.labels)
+        overlaps = []
+        if self.params.overlap is not None and self.overlap_model is not None:
+            overlaps = detect_overlaps(self.overlap_model, a, self.params.overlap)
+        if words:
+            segments = snap_to_words(segments, words, self.params.snap_window_s)
+        speakers = _rename_by_first_appearance(segments, overlaps)
+        return Diarization(segments=segments, speakers=speakers, backend=self.backend,
+                           overlaps=overlaps)
+
+    def analyse(self, samples: np.ndarray, num_speakers: int | None = None
+                ) -> FrameAnalysis | None:
+        """VAD, speech frames and their speaker labels and scores (None: no speech)."""
         x = as_mono(samples)
         k = self.num_speakers if num_speakers is None else num_speakers
         p = self.params
@@ -102,28 +129,26 @@ class EmbeddedDiarizer:
             frame_speech = trim_quiet(frame_speech, mel, p.trim_db)
         idx = np.flatnonzero(frame_speech)
         if len(idx) == 0:
-            return Diarization(segments=[], speakers=[], backend=self.backend)
-        labels = self._label_frames(mel[idx], k, _region_starts(idx))
-        segments = _frames_to_segments(idx, labels)
-        if words:
-            segments = snap_to_words(segments, words, p.snap_window_s)
-        speakers = _rename_by_first_appearance(segments)
-        return Diarization(segments=segments, speakers=speakers, backend=self.backend)
+            return None
+        labels, scores = self._label_frames(mel[idx], k, _region_starts(idx))
+        return FrameAnalysis(x, probs, mel, idx, labels, scores)
 
     # -- internals -------------------------------------------------------------------------
-    def _label_frames(self, speech_mel: np.ndarray, k: int, regions: np.ndarray) -> np.ndarray:
-        """Speaker index for each speech mel frame (`regions`: first frame of each speech run)."""
+    def _label_frames(self, speech_mel: np.ndarray, k: int, regions: np.ndarray
+                      ) -> tuple[np.ndarray, np.ndarray | None]:
+        """Speaker index for each speech mel frame (`regions`: first frame of each speech run)
+        and the scores of the last Viterbi pass (None when there is one speaker)."""
         p = self.params
         n = len(speech_mel)
         win = p.window_frames
         spans = region_windows(np.array([0]) if p.cross_gaps else regions, n, win, p.hop_frames)
         if len(spans) < 2 or k == 1:
-            return np.zeros(n, dtype=int)
+            return np.zeros(n, dtype=int), None
         emb = self._embed(speech_mel, spans, win)
         assign = cluster(emb, k, p.max_speakers, p.same_speaker_cos, p.prune, p.split_max_cos)
         n_clusters = int(assign.max()) + 1
         if n_clusters == 1:
-            return np.zeros(n, dtype=int)
+            return np.zeros(n, dtype=int), None
         centroids = _centroids(emb, assign, n_clusters)
         sims = emb @ centroids.T                                   # (windows, K)
         scores = frame_scores(sims, spans, n, p.focus) / p.temperature   # (frames, K)
@@ -134,9 +159,10 @@ class EmbeddedDiarizer:
             second = resegment_scores(scores, speech_mel, labels, p.reseg)
             if second is not None:
                 labels = viterbi(second, penalty)
+                scores = second
         labels = snap_to_pauses(labels, regions, p.pause_snap_frames, p.pause_snap_early_frames)
         return merge_short_same(labels, centroids, p.short_speaker_s * SAMPLE_RATE / MEL_HOP,
-                                p.short_same_cos)
+                                p.short_same_cos), scores
 
     def _embed(self, speech_mel: np.ndarray, spans: np.ndarray, win: int) -> np.ndarray:
         """d-vectors of all windows in batches; a window shorter than `win` is tiled to it."""
@@ -472,11 +498,17 @@ def snap_to_words(segments: list[SpeakerSegment], words: list[Word],
     return [s for s in out if s.end - s.start > 1e-6]
 
 
-def _rename_by_first_appearance(segments: list[SpeakerSegment]) -> list[str]:
-    """Relabel speakers S0, S1, ... in order of first speech; returns the speaker list."""
+def _rename_by_first_appearance(segments: list[SpeakerSegment],
+                                overlaps: list[SpeakerSegment] | None = None) -> list[str]:
+    """Relabel speakers S0, S1, ... in order of first speech (second speakers on overlaps
+    follow the same map); returns the speaker list."""
     mapping: dict[str, str] = {}
     for seg in segments:
         if seg.speaker not in mapping:
             mapping[seg.speaker] = f"S{len(mapping)}"
         seg.speaker = mapping[seg.speaker]
+    if overlaps:
+        overlaps[:] = [o for o in overlaps if o.speaker in mapping]
+        for seg in overlaps:
+            seg.speaker = mapping[seg.speaker]
     return list(mapping.values())

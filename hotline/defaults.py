@@ -94,6 +94,13 @@ DIAR_TURN_PAUSE_S = 0.5
 # Mono turns: an overlapped second-speaker stretch this close to a turn of that speaker widens
 # the turn (the incoming speaker starting early); further away it is a turn of its own.
 DIAR_OVERLAP_JOIN_S = 0.3
+# Overlap detector (diarization/overlap.py, weights diarization/overlap_model.json, trained by
+# scripts/train_overlap.py on synthetic two-voice mixes only): speech frames whose probability,
+# from features averaged over DIAR_OVERLAP_SMOOTH_FRAMES (10 ms frames), reaches the threshold
+# get the runner-up speaker too; marked runs shorter than DIAR_OVERLAP_MIN_FRAMES are dropped.
+DIAR_OVERLAP_THRESHOLD = 0.5
+DIAR_OVERLAP_SMOOTH_FRAMES = 10
+DIAR_OVERLAP_MIN_FRAMES = 10
 # Two channels count as one signal (treated as mono) when their normalised correlation (best lag
 # within a few samples) is at least this.
 DUAL_MONO_CORRELATION = 0.98
