@@ -37,6 +37,7 @@ class OverlapParams:
     threshold: float = defaults.DIAR_OVERLAP_THRESHOLD
     smooth_frames: int = defaults.DIAR_OVERLAP_SMOOTH_FRAMES
     min_frames: int = defaults.DIAR_OVERLAP_MIN_FRAMES
+    reach_s: float = defaults.DIAR_OVERLAP_REACH_S
 
 
 @dataclass
@@ -113,15 +114,28 @@ def frame_features(a: FrameAnalysis) -> np.ndarray:
     else:
         margin = np.full(n, 1.0)
     hop_s = MEL_HOP / SAMPLE_RATE
-    runs = np.concatenate([[0], np.flatnonzero(np.diff(a.idx) > 1) + 1])
+    runs = _run_starts(a.idx)
     edges = np.unique(np.concatenate([runs, runs[1:] - 1, [n - 1]]))
-    inner = np.flatnonzero(np.diff(a.labels) != 0) + 1
-    inner = inner[~np.isin(inner, runs)]       # a change at a pause has no overlap
+    inner = inner_changes(a)
+    harm = harmonicity(a.samples, a.idx)
+    # Acoustic features relative to the call's own speech (a phone line and a wideband
+    # microphone differ in level, flatness and periodicity; overlap differs from the call).
     return np.stack([
-        vad, energy - np.median(energy), flatness, harmonicity(a.samples, a.idx),
+        vad, energy - np.median(energy), flatness - np.median(flatness), harm - np.median(harm),
         margin / (np.median(margin) + 1e-6), rankdata(margin) / n,
         np.exp(-_distance(n, inner) * hop_s / NEAR_S), np.exp(-_distance(n, edges) * hop_s / NEAR_S),
     ], axis=1).astype(np.float64)
+
+
+def _run_starts(idx: np.ndarray) -> np.ndarray:
+    """Positions where a speech run (after a pause) starts."""
+    return np.concatenate([[0], np.flatnonzero(np.diff(idx) > 1) + 1])
+
+
+def inner_changes(a: FrameAnalysis) -> np.ndarray:
+    """Positions of speaker changes inside speech runs (a change at a pause has no overlap)."""
+    inner = np.flatnonzero(np.diff(a.labels) != 0) + 1
+    return inner[~np.isin(inner, _run_starts(a.idx))]
 
 
 def _distance(n: int, points: np.ndarray) -> np.ndarray:
@@ -173,6 +187,8 @@ def detect_overlaps(model: OverlapModel, a: FrameAnalysis,
     if a.scores is None or len(present) < 2 or len(a.idx) == 0:
         return []
     marked = overlap_probability(model, a, p.smooth_frames) >= p.threshold
+    if p.reach_s > 0:
+        marked &= _distance(len(a.idx), inner_changes(a)) * MEL_HOP / SAMPLE_RATE <= p.reach_s
     scores = np.full(a.scores.shape, -np.inf)
     scores[:, present] = a.scores[:, present]
     scores[np.arange(len(a.labels)), a.labels] = -np.inf

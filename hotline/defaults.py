@@ -99,8 +99,9 @@ DIAR_OVERLAP_JOIN_S = 0.3
 # from features averaged over DIAR_OVERLAP_SMOOTH_FRAMES (10 ms frames), reaches the threshold
 # get the runner-up speaker too; marked runs shorter than DIAR_OVERLAP_MIN_FRAMES are dropped.
 DIAR_OVERLAP_THRESHOLD = 0.5
-DIAR_OVERLAP_SMOOTH_FRAMES = 10
+DIAR_OVERLAP_SMOOTH_FRAMES = 20
 DIAR_OVERLAP_MIN_FRAMES = 10
+DIAR_OVERLAP_REACH_S = 0.5
 # Two channels count as one signal (treated as mono) when their normalised correlation (best lag
 # within a few samples) is at least this.
 DUAL_MONO_CORRELATION = 0.98

@@ -38,7 +38,8 @@ def der(reference: list[tuple[float, float, str]], diarization) -> dict:
     ref, hyp = Annotation(), Annotation()
     for i, (a, b, label) in enumerate(reference):
         ref[Segment(a, b), i] = label
-    for i, seg in enumerate(diarization.segments):
+    # Second speakers on overlapped speech count too (wrongly placed ones are false alarms).
+    for i, seg in enumerate(diarization.segments + diarization.overlaps):
         hyp[Segment(seg.start, seg.end), i] = seg.speaker
     return DiarizationErrorRate(collar=0.0, skip_overlap=False)(ref, hyp, detailed=True)
 
