@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import unicodedata
+from itertools import accumulate
 
 from hotline.diarization.types import (
     OVERLAP_JOIN_S,
@@ -31,24 +32,71 @@ def words_to_turns(
     ordered = sorted(words, key=lambda w: (w.start, w.end))
     segments = sorted(diarization.segments, key=lambda s: s.start)
     fallback = diarization.speakers[0] if diarization.speakers else "S0"
-    labels = [_speaker_of(w, segments, fallback) for w in ordered]
-    clipped = [_clip_to_speech(w, spk, segments) for spk, w in zip(labels, ordered, strict=True)]
+    starts = [s.start for s in segments]
+    labels = [_speaker_of(w, segments, starts, fallback) for w in ordered]
+    by_speaker = _SpanIndex(segments)
+    clipped = [_clip_to_speech(w, spk, by_speaker) for spk, w in zip(labels, ordered, strict=True)]
     if not segments:
         return group_turns(list(zip(labels, clipped, strict=True)), split_gap)
     turns = speech_turns(segments, split_gap)
+    homes = _SpanIndex(turns)
     for speaker, word in zip(labels, clipped, strict=True):
-        _home(turns, speaker, word).words.append(word)
+        _home(turns, homes, speaker, word).words.append(word)
     turns += _overlap_turns(turns, diarization.overlaps, split_gap)
     for turn in turns:
         _cover_words(turn)
     return sorted(turns, key=lambda t: (t.start, t.end))
 
 
-def _home(turns: list[Turn], speaker: str, word: Word) -> Turn:
+class _SpanIndex:
+    """Each speaker's spans (turns or segments) sorted by start, with running maximum ends,
+    so the spans that can overlap or be nearest to a word are found by bisection: building
+    turns is O(words x log turns), not a scan of every turn for every word."""
+
+    def __init__(self, spans: list) -> None:
+        self._own: dict[str, list] = {}
+        for span in sorted(spans, key=lambda x: x.start):
+            self._own.setdefault(span.speaker, []).append(span)
+        self._cache: dict[str, tuple[list[float], list[float], list[int]]] = {}
+
+    def add(self, span) -> None:
+        self._own.setdefault(span.speaker, []).append(span)
+        self._own[span.speaker].sort(key=lambda x: x.start)
+        self._cache.pop(span.speaker, None)
+
+    def _arrays(self, speaker: str) -> tuple[list[float], list[float], list[int]]:
+        """Starts, running max of ends, and the first index holding each running max."""
+        if speaker not in self._cache:
+            own = self._own[speaker]
+            ends = list(accumulate((x.end for x in own), max))
+            first = [0] * len(own)
+            for i in range(1, len(own)):
+                first[i] = first[i - 1] if ends[i] == ends[i - 1] else i
+            self._cache[speaker] = ([x.start for x in own], ends, first)
+        return self._cache[speaker]
+
+    def near(self, speaker: str, start: float, end: float) -> list:
+        """In start order: every span of the speaker overlapping [start, end], plus the
+        nearest one ending before it and the first one starting after it."""
+        own = self._own.get(speaker)
+        if not own:
+            return []
+        starts, ends, first = self._arrays(speaker)
+        hi = bisect.bisect_left(starts, end)
+        picked = set(range(bisect.bisect_right(ends, start), hi))
+        if hi > 0:
+            picked.add(first[hi - 1])
+        if hi < len(own):
+            picked.add(hi)
+        return [own[i] for i in sorted(picked)]
+
+
+def _home(turns: list[Turn], index: _SpanIndex, speaker: str, word: Word) -> Turn:
     """The speaker's turn the word overlaps most, else the nearest one (a new turn if none)."""
-    own = [t for t in turns if t.speaker == speaker]
+    own = index.near(speaker, word.start, word.end)
     if not own:
         turns.append(Turn(speaker=speaker, role="unknown", start=word.start, end=word.end, text=""))
+        index.add(turns[-1])
         return turns[-1]
 
     def fit(t: Turn) -> tuple[float, float]:
@@ -82,13 +130,14 @@ def _cover_words(turn: Turn) -> None:
         turn.end = round(max(turn.end, max(w.end for w in turn.words)), 3)
 
 
-def _clip_to_speech(word: Word, speaker: str, segments: list[SpeakerSegment]) -> Word:
+def _clip_to_speech(word: Word, speaker: str, segments: _SpanIndex) -> Word:
     """Trim a word's edges to its speaker's speech.
 
     Whisper stretches the first word after a pause back into the silence (and the last one
     forward); the diarizer's VAD-trimmed segments know where the voice really starts and ends.
     """
-    own = [s for s in segments if s.speaker == speaker and s.end > word.start and s.start < word.end]
+    own = [s for s in segments.near(speaker, word.start, word.end)
+           if s.end > word.start and s.start < word.end]
     if not own:
         return word
     start = max(word.start, min(s.start for s in own))
@@ -134,11 +183,12 @@ def speech_turns(segments: list[SpeakerSegment], split_gap: float = TURN_SPLIT_G
     return turns
 
 
-def _speaker_of(word: Word, segments: list[SpeakerSegment], fallback: str) -> str:
-    """The speaker with the most overlap with the word; the nearest segment if none overlaps."""
+def _speaker_of(word: Word, segments: list[SpeakerSegment], starts: list[float],
+                fallback: str) -> str:
+    """The speaker with the most overlap with the word; the nearest segment if none overlaps
+    (`segments` sorted by start, `starts` their starts: both found by bisection)."""
     if not segments:
         return fallback
-    starts = [s.start for s in segments]
     hi = bisect.bisect_right(starts, word.end)
     overlap: dict[str, float] = {}
     # Segments are sorted by start; look back far enough to catch long segments.
@@ -149,7 +199,8 @@ def _speaker_of(word: Word, segments: list[SpeakerSegment], fallback: str) -> st
     if overlap:
         return max(overlap, key=overlap.get)
     mid = 0.5 * (word.start + word.end)
-    nearest = min(segments, key=lambda s: 0.0 if s.start <= mid <= s.end
+    j = bisect.bisect_right(starts, mid)
+    nearest = min(segments[max(0, j - 64):j + 1], key=lambda s: 0.0 if s.start <= mid <= s.end
                   else min(abs(s.start - mid), abs(s.end - mid)))
     return nearest.speaker
 

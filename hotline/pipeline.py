@@ -26,6 +26,7 @@ from hotline.asr.options import ASROptions
 from hotline.assist.assistant import Assistant
 from hotline.audio import content_id, decode_audio
 from hotline.diarization import (
+    TURN_SPLIT_GAP_S,
     channel_speakers,
     channel_turns,
     diarize_stereo,
@@ -148,8 +149,9 @@ class Pipeline:
         with _timed(timings, "asr"), self._stage("asr"):
             transcript = self.models.transcriber.transcribe(mono, options)
         with _timed(timings, "diarize"), self._stage("diarize"):
-            if _unsupported(transcript):
-                turns = speech_turns(self.models.diarizer.diarize(mono, None).segments)
+            if _unsupported(transcript):   # text-less turns, second speakers on overlaps kept
+                turns = words_to_turns([], self.models.diarizer.diarize(mono, None),
+                                       TURN_SPLIT_GAP_S)
             else:
                 diarization = self.models.diarizer.diarize(mono, transcript.words)
                 turns = words_to_turns(transcript.words, diarization)

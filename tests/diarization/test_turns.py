@@ -106,3 +106,89 @@ def test_channel_turns_interleaves_without_cross_talk():
     for t in turns:
         source = left if t.speaker == "S0" else right
         assert all(w in source for w in t.words)
+
+
+def _scan_home(turns, speaker: str, word: Word):
+    """The scan `turns._home` replaced (O(turns) per word): the reference it must equal."""
+    own = [t for t in turns if t.speaker == speaker]
+
+    def fit(t):
+        ov = min(t.end, word.end) - max(t.start, word.start)
+        return (ov, -max(t.start - word.end, word.start - t.end)) if ov <= 0 else (ov, 0.0)
+
+    return max(own, key=fit) if own else None
+
+
+def test_home_by_bisection_equals_the_scan():
+    """On random segmentations (pauses, one speaker's turns on both sides of another's, words
+    straddling, touching and outside turns) every word finds the same turn as the old scan."""
+    import random
+
+    from hotline.diarization.turns import _home, _SpanIndex, speech_turns
+
+    rng = random.Random(5)
+    checked = 0
+    for _ in range(200):
+        t, segments = 0.0, []
+        for _ in range(rng.randint(1, 12)):
+            t += rng.choice([0.0, 0.2, 0.7, 1.5])
+            end = t + rng.uniform(0.1, 3.0)
+            segments.append(SpeakerSegment(round(t, 2), round(end, 2), rng.choice(["S0", "S1"])))
+            t = end
+        turns = speech_turns(segments, TURN_PAUSE_S)
+        index = _SpanIndex(turns)
+        for _ in range(20):
+            a = round(rng.uniform(-1.0, t + 1.0), 2)
+            word = _w(" w", a, round(a + rng.choice([0.0, 0.1, 0.4, 1.2]), 2))
+            speaker = rng.choice(["S0", "S1"])
+            expected = _scan_home(turns, speaker, word)
+            if expected is not None:
+                assert _home(turns, index, speaker, word) is expected
+                checked += 1
+    assert checked > 2000
+
+
+def test_long_word_list_every_word_in_its_speakers_turn():
+    """A 3-hour call of 20,000 words over 6,000 alternating segments: each word lands in the
+    turn of the segment it was said in (the bisection path at scale)."""
+    segments, words = [], []
+    for i in range(6000):
+        start = i * 1.8
+        segments.append(SpeakerSegment(round(start, 3), round(start + 1.6, 3), f"S{i % 2}"))
+    for j in range(20000):
+        seg = segments[j * 6000 // 20000]
+        a = seg.start + 0.05 + 0.4 * (j % 3)
+        words.append(_w(f" w{j}", round(a, 3), round(a + 0.3, 3)))
+    turns = words_to_turns(words, Diarization(segments, ["S0", "S1"]))
+    assert len(turns) == 6000
+    placed = {w.word: t for t in turns for w in t.words}
+    assert len(placed) == len(words)
+    for j, w in enumerate(words):
+        seg = segments[j * 6000 // 20000]
+        turn = placed[w.word]
+        assert (turn.speaker, turn.start, turn.end) == (seg.speaker, seg.start, seg.end)
+
+
+def test_overlapping_mono_turns_count_as_overtalk():
+    """A second speaker on overlapped mono speech makes turns that overlap in time, and the
+    call metrics count them as overtalk, as they do for stereo channels."""
+    from hotline.analytics.context import CallContext
+    from hotline.analytics.metrics import compute_metrics
+    from hotline.diarization import assign_roles
+    from hotline.document import CallDocument
+
+    words = [_w(" Hello", 0.2, 0.6), _w(" there", 0.7, 1.1), _w(" my", 5.0, 5.3),
+             _w(" bill", 7.0, 7.4), _w(" sure", 9.0, 9.4)]
+    segments = [SpeakerSegment(0.0, 6.0, "S0"), SpeakerSegment(6.0, 8.0, "S1"),
+                SpeakerSegment(8.5, 10.0, "S0")]
+
+    def overtalk(overlaps: list[SpeakerSegment]) -> int:
+        turns = words_to_turns(words, Diarization(segments, ["S0", "S1"], overlaps=overlaps))
+        speakers = assign_roles(turns)
+        doc = CallDocument(call_id="t", source="t", duration=10.0, sample_rate=16000, channels=1,
+                           language="en", pipeline_version="t", speakers=speakers, turns=turns)
+        return compute_metrics(CallContext.from_document(doc), doc.duration)["overtalk_count"]
+
+    assert overtalk([]) == 0
+    # S1 starts 0.6 s before S0 stops (an early hand-over) and S1 talks over S0 once more.
+    assert overtalk([SpeakerSegment(5.4, 6.0, "S1"), SpeakerSegment(9.0, 9.6, "S1")]) == 2
