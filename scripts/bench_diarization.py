@@ -1,13 +1,16 @@
 """Benchmark the embedded diarizer: DER and speed (s per audio minute, per stage, p50/p95).
 
-    .venv/bin/python scripts/bench_diarization.py [--calls N] [--asr] [--counts DIR] [--no-reseg] [--threads N]
+    .venv/bin/python scripts/bench_diarization.py [--calls N] [--asr] [--counts DIR] [--no-reseg]
+                                                  [--no-overlap] [--threads N]
 
 Scores ami_sample (vs its RTTM) and N synthetic English calls (synth/, rendered to a temp dir)
 with pyannote.metrics DER (no collar, overlap counted). With --asr it also times faster-whisper
 tiny.en on the same audio and prints diarization time / ASR time. With --counts it prints the
 speakers found in every mono clip of DIR (e.g. ../shared/data/real) with the count estimated
 (num_speakers=0) and under the call default of 2, and the DER where an RTTM lies beside the clip.
---no-reseg runs the first pass only (EmbeddedParams(reseg=None)), for before/after numbers.
+--no-reseg runs the first pass only (EmbeddedParams(reseg=None)), --no-overlap leaves out the
+second speakers on overlapped speech (EmbeddedParams(overlap=None)), for before/after numbers;
+DER counts the overlap output (Diarization.overlaps) with the segments.
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ def _stage_timer(diarizer):
     wrap(E, "cluster", "cluster")
     wrap(E, "viterbi", "viterbi")
     wrap(E, "resegment_scores", "reseg")
+    wrap(E, "detect_overlaps", "overlap")
     return times
 
 
@@ -56,10 +60,11 @@ def main() -> None:
     ap.add_argument("--asr", action="store_true", help="also time tiny.en ASR on the same audio")
     ap.add_argument("--counts", default="", help="a folder of real clips: speaker counts")
     ap.add_argument("--no-reseg", action="store_true", help="first pass only (no MFCC second pass)")
+    ap.add_argument("--no-overlap", action="store_true", help="no second speaker on overlaps")
     ap.add_argument("--threads", type=int, default=0,
                     help="torch threads (0 = all cores; 1 on a shared box, see _torch_threads)")
     args = ap.parse_args()
-    params = _params(args.no_reseg, args.threads)
+    params = _params(args.no_reseg, args.threads, args.no_overlap)
     if args.counts:
         return speaker_counts(Path(args.counts), params)
     sys.path.insert(0, str(ROOT / "tests" / "diarization"))
@@ -138,12 +143,15 @@ def _summary(stages: dict, per_min: list, ders: list, ratios: list) -> None:
         print(f"diarization / ASR time: p50 {np.percentile(ratios, 50):.2f}  p95 {np.percentile(ratios, 95):.2f}")
 
 
-def _params(no_reseg: bool, threads: int = 0):
+def _params(no_reseg: bool, threads: int = 0, no_overlap: bool = False):
+    from dataclasses import replace
+
     from hotline.diarization.embedded import EmbeddedParams
 
+    params = EmbeddedParams(threads=threads)
     if no_reseg:
-        return EmbeddedParams(reseg=None, threads=threads)
-    return EmbeddedParams(threads=threads)
+        params = replace(params, reseg=None)
+    return replace(params, overlap=None) if no_overlap else params
 
 
 def speaker_counts(folder: Path, params) -> None:
