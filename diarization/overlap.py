@@ -53,7 +53,7 @@ class OverlapModel:
 
     def probability(self, feats: np.ndarray) -> np.ndarray:
         z = expand((feats - self.mean) / self.scale, self.degree)
-        return 1.0 / (1.0 + np.exp(-(z @ self.coef + self.intercept)))
+        return 1.0 / (1.0 + np.exp(-np.clip(z @ self.coef + self.intercept, -50.0, 50.0)))
 
     def to_json(self) -> dict:
         return {"features": list(self.features), "degree": self.degree,

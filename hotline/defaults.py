@@ -96,8 +96,14 @@ DIAR_TURN_PAUSE_S = 0.5
 DIAR_OVERLAP_JOIN_S = 0.3
 # Overlap detector (diarization/overlap.py, weights diarization/overlap_model.json, trained by
 # scripts/train_overlap.py on synthetic two-voice mixes only): speech frames whose probability,
-# from features averaged over DIAR_OVERLAP_SMOOTH_FRAMES (10 ms frames), reaches the threshold
-# get the runner-up speaker too; marked runs shorter than DIAR_OVERLAP_MIN_FRAMES are dropped.
+# from features averaged over DIAR_OVERLAP_SMOOTH_FRAMES (10 ms frames), reaches the threshold and
+# that lie within DIAR_OVERLAP_REACH_S of a speaker change inside a speech run get the runner-up
+# speaker too; marked runs shorter than DIAR_OVERLAP_MIN_FRAMES are dropped. Measured without the
+# reach limit (held-out mixes TP - FP seconds; ami_sample DER diarizer alone, 12.8 % without):
+# smoothing 5/10/20 frames 6.9/8.8/9.5 s, ami 10.3/9.8/9.9 %; threshold 0.4 put falcon_test
+# (count estimated) 2.4 -> 5.4 %, 0.5 leaves it; two synthetic test calls got worse (2.50 -> 2.91,
+# 2.37 -> 2.50 %) and leopard got 0.24 s of overlap. With the 0.5 s reach: none of that, ami
+# unchanged, held-out 6.2 s (backchannels far from a change are no longer found).
 DIAR_OVERLAP_THRESHOLD = 0.5
 DIAR_OVERLAP_SMOOTH_FRAMES = 20
 DIAR_OVERLAP_MIN_FRAMES = 10

@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--real", default=str(REAL))
-    ap.add_argument("--mixes", type=int, default=60)
+    ap.add_argument("--mixes", type=int, default=100)
     ap.add_argument("--val", type=int, default=20)
     ap.add_argument("--seed", type=int, default=11)
     ap.add_argument("--degree", type=int, default=2)
