@@ -199,6 +199,10 @@ SEARCH_BULK_TRACK_CALLS = 500_000  # call ids a load into an empty index remembe
 SEARCH_COUNT_MAX = 1_000        # hits counted past the page; more: total is a lower bound
                                 # (keep SEARCH_RANK_MAX_MATCHES <= it: one order on every page)
 SEARCH_TEXT_CACHE = 32_768      # distinct turn texts whose index columns a process keeps
+ZH_HMM_CACHE = 65_536           # runs of unknown characters whose jieba HMM words a process keeps
+                                # (the Viterbi was most of jieba's time; short runs, they repeat)
+ZH_LOG_PROB_CACHE = 262_144     # dictionary words whose log-probability a process keeps (jieba
+                                # routes look the same words up for every sentence)
 SEARCH_PREPARE_TURNS = 200_000  # turns of documents read and prepared at a time by a bulk load
                                 # (memory bound; held without word timings): one pair of worker
                                 # processes each, whose per-text caches warm up over the chunk
