@@ -15,7 +15,11 @@ scanner in `hotline.privacy.redact`:
    uncover a number word ("10:30one"), so a segment with a date or time is not inert.
    Without e-mails and dates nothing is masked.
 3. A non-CVV digit hit needs a run of at least `MIN_PII_DIGITS` digits (`_classify`: IDs 18,
-   cards 6 with context, phones 7 with context; 3-4 digits are a CVV at most). A run lies in
+   cards 6 with context, phones 7 with context; 3-4 digits are a CVV at most), and a run of
+   exactly that many is a card only after a card word (`_CARD_CTX`, literal words without
+   spaces: one in the scanner's context window is in a segment's text too). So a stream in
+   which no segment holds a card word needs `MIN_PII_DIGITS_NO_CARD` digits (the 6-digit
+   verification codes callers read out no longer make their stream scanned). A run lies in
    one region of `_REGION_RE` (number tokens and joiners); its digits are at most the sum of
    its number tokens' yields: a digit string its length, a number word 1 (teens and tens 2,
    a tens word absorbing a digit word 2 for both), a Chinese numeral 1 — except after
@@ -37,6 +41,7 @@ from typing import NamedTuple
 
 from hotline import defaults
 from hotline.privacy.redact import (
+    _CARD_CTX,
     _DATE_TIME_RE,
     _DIGITISH,
     _EN_DIGITS,
@@ -51,6 +56,7 @@ from hotline.privacy.redact import (
 )
 
 MIN_PII_DIGITS = 6            # fewer digits in a run: a CVV at most (see `_classify`)
+MIN_PII_DIGITS_NO_CARD = 7    # fewer with no card word before the run: a CVV at most
 
 _NUMBER_WORDS = frozenset({*_EN_DIGITS, *_EN_TEENS, *_EN_TENS, *_MULTIPLIERS})
 _TWO_DIGIT_WORDS = frozenset({*_EN_TEENS, *_EN_TENS})
@@ -71,6 +77,8 @@ class Segment(NamedTuple):
     through: bool     # only number tokens and joiners: a run goes on through it
     head: int         # digits a run starting at the segment's start may take from it
     tail: int         # digits a run ending at the segment's end may take from it
+    peak: int = 0     # digits a run inside the segment may take from it (its largest region)
+    card: bool = False  # a card word (`_CARD_CTX`) is in the text
 
 
 _CLOSED = Segment(False, False, 0, 0)
@@ -81,18 +89,21 @@ _BLOCKED = Segment(True, False, 0, 0)
 def stream_is_inert(segments: Sequence[str]) -> bool:
     """True when the scanner would find no card, ID, phone or e-mail in `segments` joined by
     whitespace (a speaker's turns, as `residual_pii` joins them)."""
+    facts = [segment(text or "") for text in segments]
+    if any(seg.blocked for seg in facts):
+        return False
+    limit = MIN_PII_DIGITS if any(seg.card for seg in facts) else MIN_PII_DIGITS_NO_CARD
     carried = 0                       # digits of a region still open at the last segment end
-    for text in segments:
-        seg = segment(text or "")
-        if seg.blocked:
+    for seg in facts:
+        if seg.peak >= limit:
             return False
         if seg.through:
             carried += seg.head
             continue
-        if carried + seg.head >= MIN_PII_DIGITS:
+        if carried + seg.head >= limit:
             return False
         carried = seg.tail
-    return carried < MIN_PII_DIGITS
+    return carried < limit
 
 
 @lru_cache(maxsize=defaults.PII_INERT_CACHE)
@@ -104,10 +115,12 @@ def segment(text: str) -> Segment:
         return _BLOCKED
     if _NUMBER_WORDS.isdisjoint(words) and _ZH_NUMERALS.isdisjoint(text) \
             and not _DIGIT_RE.search(text):
-        return _OPEN if _JOINERS_ONLY_RE.fullmatch(text) else _CLOSED
-    if not _MULTIPLIERS.keys().isdisjoint(words) or _DATE_TIME_RE.search(text):
+        seg = _OPEN if _JOINERS_ONLY_RE.fullmatch(text) else _CLOSED
+    elif not _MULTIPLIERS.keys().isdisjoint(words) or _DATE_TIME_RE.search(text):
         return _BLOCKED
-    return _regions(text)
+    else:
+        seg = _regions(text)
+    return seg._replace(card=True) if _CARD_CTX.search(text) else seg
 
 
 def _regions(text: str) -> Segment:
@@ -115,14 +128,15 @@ def _regions(text: str) -> Segment:
     regions = [(m.start(), m.end(), _yield(m.group())) for m in _REGION_RE.finditer(text)]
     if not regions:
         return _OPEN if _JOINERS_ONLY_RE.fullmatch(text) else _CLOSED
-    if max(y for _s, _e, y in regions) >= MIN_PII_DIGITS:
+    peak = max(y for _s, _e, y in regions)
+    if peak >= MIN_PII_DIGITS_NO_CARD:
         return _BLOCKED
     first, last = regions[0], regions[-1]
     head = first[2] if _JOINERS_ONLY_RE.fullmatch(text, 0, first[0]) else 0
     tail = last[2] if _JOINERS_ONLY_RE.fullmatch(text, last[1]) else 0
     if len(regions) == 1 and head and tail:
-        return Segment(False, True, head, head)
-    return Segment(False, False, head, tail)
+        return Segment(False, True, head, head, peak)
+    return Segment(False, False, head, tail, peak)
 
 
 def _yield(region: str) -> int:

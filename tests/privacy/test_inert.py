@@ -13,7 +13,7 @@ import random
 from pathlib import Path
 
 from hotline.privacy import redact as R
-from hotline.privacy.inert import MIN_PII_DIGITS, segment, stream_is_inert
+from hotline.privacy.inert import MIN_PII_DIGITS, MIN_PII_DIGITS_NO_CARD, segment, stream_is_inert
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "tests/data/eval/dev/redaction.jsonl"     # dev only: frozen stays held out
@@ -41,6 +41,23 @@ def test_short_runs_are_at_most_a_cvv() -> None:
         run = R._Run([R._Piece(digits, 0, n)], plus=rng.random() < 0.3)
         kind = R._classify(run, rng.choice(CONTEXTS), rng.random() < 0.5, rng.random() < 0.5)
         assert kind in (None, "cvv"), (digits, kind)
+
+
+def test_runs_without_a_card_word_need_one_digit_more() -> None:
+    """The second bound: with no card word (`_CARD_CTX`) in the context, a run of fewer than
+    MIN_PII_DIGITS_NO_CARD digits is at most a CVV; with one, a run of MIN_PII_DIGITS is a
+    card (so the card word is what the shortcut must look for)."""
+    rng = random.Random(4)
+    plain = [c for c in CONTEXTS if not R._CARD_CTX.search(c)]
+    assert len(plain) > 5
+    for _ in range(4000):
+        n = rng.randint(1, MIN_PII_DIGITS_NO_CARD - 1)
+        digits = "".join(rng.choice("0123456789X") for _ in range(n))
+        run = R._Run([R._Piece(digits, 0, n)], plus=rng.random() < 0.3)
+        kind = R._classify(run, rng.choice(plain), rng.random() < 0.5, rng.random() < 0.5)
+        assert kind in (None, "cvv"), (digits, kind)
+    six = R._Run([R._Piece("406318", 0, 6)], plus=False)
+    assert R._classify(six, "card number", False, False) == "card_number"
 
 
 def test_corpus_streams_called_inert_hold_nothing() -> None:
@@ -94,16 +111,23 @@ def test_generated_number_streams() -> None:
 
 
 def test_segment_facts() -> None:
-    assert segment("Thank you for calling.") == (False, False, 0, 0)
-    assert segment("one two") == (False, True, 2, 2)
-    assert segment("uh, ") == (False, True, 0, 0)
+    assert segment("Thank you for calling.")[:4] == (False, False, 0, 0)
+    assert segment("one two")[:4] == (False, True, 2, 2)
+    assert segment("uh, ")[:4] == (False, True, 0, 0)
     assert segment("my email is bob at example dot com").blocked
     assert segment("the 2026-11-21 call").blocked
     assert segment("it's double five").blocked
-    assert segment("it was 128 yuan for 5G") == (False, False, 0, 0)
-    assert segment("four one one one one one").blocked
+    assert segment("it was 128 yuan for 5G")[:4] == (False, False, 0, 0)
+    assert segment("four one one one one one one").blocked
+    assert segment("four one one one one one").peak == 6
+    assert segment("my card number").card and segment("[CARD] ok").card
     assert stream_is_inert(["it ends in one two", "three four", "okay"])
-    assert not stream_is_inert(["it ends in one two", "three four", "five six"])
+    # six digits across turns: a card only after a card word, in any turn of the stream
+    assert stream_is_inert(["it ends in one two", "three four", "five six"])
+    assert not stream_is_inert(["my card", "it ends in one two", "three four", "five six"])
+    assert not stream_is_inert(["the code is", "1 2 3 4 5 6 7"])
+    assert stream_is_inert(["the code is 1 2 3 4 5 6"])
+    assert not stream_is_inert(["卡号", "验证码是三零二零三零"])
 
 
 def test_recheck_with_the_shortcut_reports_the_same(make_doc, truth_doc, synth_pii_calls
