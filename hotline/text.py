@@ -10,7 +10,6 @@ first use — never at import). English stems come from the Snowball stemmer (Py
 from __future__ import annotations
 
 import logging
-import math
 import re
 import threading
 import unicodedata
@@ -18,7 +17,7 @@ import warnings
 from functools import lru_cache
 from typing import Any
 
-from hotline import defaults
+from hotline.zh_cut import search_cut
 
 CJK_RANGE = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 CJK_RE = re.compile(f"[{CJK_RANGE}]")
@@ -95,109 +94,9 @@ def zh_search_words(run: str) -> tuple[str, ...]:
     """jieba's search mode: the words and their sub-words, so an index finds either (cached
     per run of characters: a call centre's phrases repeat, and jieba was a third of the
     index's text preparation). Word for word what `Tokenizer.cut_for_search(run)` yields
-    (tests/search/test_prep_golden.py compares them), made cheaper by `_search_cut`."""
-    return tuple(w for w in _search_cut(jieba_tokenizer(), run) if w.strip())
+    (tests/search/test_zh_cut.py compares them), made cheaper (`hotline.zh_cut`)."""
+    return tuple(w for w in search_cut(jieba_tokenizer(), run) if w.strip())
 
-
-def _search_cut(tk: Any, sentence: str) -> list[str]:
-    """`tk.cut_for_search(sentence)` (HMM on) as a list: each word's known 2- and 3-character
-    sub-words, then the word."""
-    out: list[str] = []
-    freq = tk.FREQ
-    for w in _cut(tk, sentence):
-        n = len(w)
-        if n > 2:
-            out += [g for g in (w[i:i + 2] for i in range(n - 1)) if freq.get(g)]
-        if n > 3:
-            out += [g for g in (w[i:i + 3] for i in range(n - 2)) if freq.get(g)]
-        out.append(w)
-    return out
-
-
-def _cut(tk: Any, sentence: str) -> list[str]:
-    """`tk.cut(sentence)` (accurate mode, HMM on): jieba's own block split, each Chinese block
-    through `_dag_cut`, the rest split at whitespace and into characters as jieba does."""
-    import jieba
-
-    out: list[str] = []
-    for blk in jieba.re_han_default.split(sentence):
-        if not blk:
-            continue
-        if jieba.re_han_default.match(blk):
-            out += _dag_cut(tk, blk)
-            continue
-        for x in jieba.re_skip_default.split(blk):
-            out += [x] if jieba.re_skip_default.match(x) else list(x)
-    return out
-
-
-def _dag_cut(tk: Any, blk: str) -> list[str]:
-    """jieba's `__cut_DAG`: the most probable route through the dictionary's words; runs of
-    single characters the dictionary does not know as one word go to the HMM (cached per run,
-    `_hmm_words`: the HMM's Viterbi was most of jieba's time and its runs repeat)."""
-    nxt = _route(tk, blk)
-    out: list[str] = []
-    x, buf, n = 0, "", len(blk)
-    while x < n:
-        y = nxt[x] + 1
-        if y - x == 1:
-            buf += blk[x]
-        else:
-            if buf:
-                out += _flush(tk, buf)
-                buf = ""
-            out.append(blk[x:y])
-        x = y
-    if buf:
-        out += _flush(tk, buf)
-    return out
-
-
-def _flush(tk: Any, buf: str) -> list[str] | tuple[str, ...]:
-    if len(buf) == 1:
-        return [buf]
-    if not tk.FREQ.get(buf):
-        return _hmm_words(buf)
-    return list(buf)
-
-
-@lru_cache(maxsize=defaults.ZH_HMM_CACHE)
-def _hmm_words(buf: str) -> tuple[str, ...]:
-    from jieba import finalseg
-
-    return tuple(finalseg.cut(buf))
-
-
-def _route(tk: Any, sentence: str) -> list[int]:
-    """jieba's `calc`: for each position, the end of the word the best route takes there
-    (the same floating-point sums in the same order, so ties break the same way; a word's
-    log-probability is looked up once per process, `_log_prob`)."""
-    dag = tk.get_DAG(sentence)
-    n = len(sentence)
-    score, nxt = [0.0] * (n + 1), [0] * (n + 1)
-    lp = _log_prob(tk)
-    for idx in range(n - 1, -1, -1):
-        score[idx], nxt[idx] = max((lp(sentence[idx:x + 1]) + score[x + 1], x)
-                                   for x in dag[idx])
-    return nxt
-
-
-_LOG_PROBS: dict[tuple[int, int, int], Any] = {}
-
-
-def _log_prob(tk: Any) -> Any:
-    """word -> log(frequency or 1) - log(total), memoised for tokenizer `tk`."""
-    key = (id(tk), tk.total, len(tk.FREQ))
-    if key not in _LOG_PROBS:
-        freq, logtotal = tk.FREQ, math.log(tk.total)
-
-        @lru_cache(maxsize=defaults.ZH_LOG_PROB_CACHE)
-        def lp(word: str) -> float:
-            return math.log(freq.get(word) or 1) - logtotal
-
-        _LOG_PROBS.clear()
-        _LOG_PROBS[key] = lp
-    return _LOG_PROBS[key]
 
 
 @lru_cache(maxsize=1)
