@@ -78,7 +78,6 @@ class Segment(NamedTuple):
     head: int         # digits a run starting at the segment's start may take from it
     tail: int         # digits a run ending at the segment's end may take from it
     peak: int = 0     # digits a run inside the segment may take from it (its largest region)
-    card: bool = False  # a card word (`_CARD_CTX`) is in the text
 
 
 _CLOSED = Segment(False, False, 0, 0)
@@ -92,18 +91,26 @@ def stream_is_inert(segments: Sequence[str]) -> bool:
     facts = [segment(text or "") for text in segments]
     if any(seg.blocked for seg in facts):
         return False
-    limit = MIN_PII_DIGITS if any(seg.card for seg in facts) else MIN_PII_DIGITS_NO_CARD
-    carried = 0                       # digits of a region still open at the last segment end
+    digits = _most_digits(facts)
+    if digits < MIN_PII_DIGITS:
+        return True
+    if digits >= MIN_PII_DIGITS_NO_CARD:
+        return False
+    return not any(_CARD_CTX.search(text or "") for text in segments)   # rare: looked up then
+
+
+def _most_digits(facts: list[Segment]) -> int:
+    """At most how many digits one run of the stream may hold (regions add up across
+    segments through the whitespace that joins them)."""
+    most = carried = 0                # carried: digits of a region open at the last segment end
     for seg in facts:
-        if seg.peak >= limit:
-            return False
+        most = max(most, seg.peak)
         if seg.through:
             carried += seg.head
             continue
-        if carried + seg.head >= limit:
-            return False
+        most = max(most, carried + seg.head)
         carried = seg.tail
-    return carried < limit
+    return max(most, carried)
 
 
 @lru_cache(maxsize=defaults.PII_INERT_CACHE)
@@ -115,12 +122,10 @@ def segment(text: str) -> Segment:
         return _BLOCKED
     if _NUMBER_WORDS.isdisjoint(words) and _ZH_NUMERALS.isdisjoint(text) \
             and not _DIGIT_RE.search(text):
-        seg = _OPEN if _JOINERS_ONLY_RE.fullmatch(text) else _CLOSED
-    elif not _MULTIPLIERS.keys().isdisjoint(words) or _DATE_TIME_RE.search(text):
+        return _OPEN if _JOINERS_ONLY_RE.fullmatch(text) else _CLOSED
+    if not _MULTIPLIERS.keys().isdisjoint(words) or _DATE_TIME_RE.search(text):
         return _BLOCKED
-    else:
-        seg = _regions(text)
-    return seg._replace(card=True) if _CARD_CTX.search(text) else seg
+    return _regions(text)
 
 
 def _regions(text: str) -> Segment:

@@ -120,7 +120,7 @@ def test_segment_facts() -> None:
     assert segment("it was 128 yuan for 5G")[:4] == (False, False, 0, 0)
     assert segment("four one one one one one one").blocked
     assert segment("four one one one one one").peak == 6
-    assert segment("my card number").card and segment("[CARD] ok").card
+    assert not stream_is_inert(["[CARD] ok", "one two three four five six"])
     assert stream_is_inert(["it ends in one two", "three four", "okay"])
     # six digits across turns: a card only after a card word, in any turn of the stream
     assert stream_is_inert(["it ends in one two", "three four", "five six"])
