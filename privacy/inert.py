@@ -89,6 +89,8 @@ def stream_is_inert(segments: Sequence[str]) -> bool:
     """True when the scanner would find no card, ID, phone or e-mail in `segments` joined by
     whitespace (a speaker's turns, as `residual_pii` joins them)."""
     facts = [segment(text or "") for text in segments]
+    if facts.count(_CLOSED) == len(facts):      # most streams: no number token at all
+        return True
     if any(seg.blocked for seg in facts):
         return False
     digits = _most_digits(facts)

@@ -21,6 +21,8 @@ _CHUNK_RE = re.compile(rf"[{CJK_RANGE}]+|[A-Za-z0-9]+")
 _EN_CHUNK_RE = re.compile(r"[A-Za-z0-9]+")
 _WORD_RE = re.compile(rf"[{CJK_RANGE}]+|[^\W_]+", re.UNICODE)
 _NON_WORD_RE = re.compile(r"[\W_]+", re.UNICODE)
+# A whole space-separated token of four or more ASCII letters (what `vocab_words` keeps).
+_VOCAB_RE = re.compile(r"(?<!\S)[A-Za-z]{4,}(?!\S)")
 
 
 def tokens(text: str, for_index: bool = False) -> list[str]:
@@ -65,8 +67,7 @@ def index_columns(text: str) -> tuple[str, str, str, tuple[str, ...]]:
 def vocab_words(seg: str) -> tuple[str, ...]:
     """The tokens of a `seg` column kept for close spellings: English words of four or more
     letters (the column already holds stems; short words are not worth correcting)."""
-    return tuple(dict.fromkeys(
-        tok for tok in seg.split() if len(tok) >= 4 and tok.isascii() and tok.isalpha()))
+    return tuple(dict.fromkeys(_VOCAB_RE.findall(seg)))
 
 
 def query_grams(text: str) -> list[str]:
