@@ -366,6 +366,9 @@ def main() -> int:
     ap.add_argument("--many-turns", type=int, default=0,
                     help="turns indexed through index_many (default 5 %% of --turns); "
                          "--many-turns N --turns N: a whole reindex through it")
+    ap.add_argument("--prepare-only", type=int, metavar="TURNS", default=0,
+                    help="only time the workers' text preparation: `prepare` over TURNS "
+                         "varied clone turns in this process, CPU µs a turn (no database)")
     ap.add_argument("--json", metavar="OUT", help="also write the numbers as JSON")
     ap.add_argument("--baseline", metavar="JSON",
                     help="an earlier --json run (e.g. of the code before a change): its "
@@ -375,6 +378,8 @@ def main() -> int:
     base = base_docs()
     print(f"{len(base)} unique redacted calls ({_turns(base)} turns) in "
           f"{time.perf_counter() - t:.1f} s; indexing {args.turns} turns", flush=True)
+    if args.prepare_only:
+        return _bench_prepare(base, args.prepare_only)
     before = {b["backend"]: b for b in json.loads(Path(args.baseline).read_text())} \
         if args.baseline else {}
     out = []
@@ -393,6 +398,25 @@ def main() -> int:
         _print(out[-1], args.workers, before.get(out[-1]["backend"]))
     if args.json:
         Path(args.json).write_text(json.dumps(out, indent=2, ensure_ascii=False))
+    return 0
+
+
+def _bench_prepare(base: list, turns: int) -> int:
+    """CPU time a turn of `prepare` (what an `index_many` worker runs per call) over the 400
+    calls (cold caches), then over `turns` turns of varied clones (warm, as a worker's chunk):
+    process CPU, so less at the mercy of the other jobs than a wall-clock row."""
+    from hotline.search.rows import prepare
+    from hotline.search.text import segment
+
+    segment("取消")                                     # load jieba before timing
+    many, _kept = vary_docs(clone_docs(base, len(base), turns), base)
+    for label, docs in (("the 400 calls, cold", base), ("varied clones", many)):
+        t0 = time.process_time()
+        for doc in docs:
+            prepare(doc)
+        us = (time.process_time() - t0) * 1e6 / _turns(docs)
+        print(f"prepare, {label:20s} {_turns(docs):7d} turns {us:6.1f} µs a turn CPU "
+              f"(load {os.getloadavg()[0]:.1f})")
     return 0
 
 
