@@ -8,6 +8,7 @@ call (all turns at once) and a live call (turn by turn).
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +21,12 @@ from hotline.text import count_words, has_cjk, normalize, text_language
 SPLIT_PAUSE_S = 5.0       # a pause this long inside a turn splits it into two units
 OVERTALK_MIN_S = 0.2      # a start this far inside another speaker's speech counts as overtalk
 _SENTENCE = re.compile(r"(?<=[.!?。！？；;])\s*")
+_CLAUSE = re.compile(r"(?<=[.!?。！？；;,，])\s*")
+
+
+def clauses(text: str) -> list[str]:
+    """Sentence and comma pieces of a text, in order (each keeps its punctuation)."""
+    return [c for c in _CLAUSE.split(text) if c.strip()]
 
 
 @dataclass
@@ -95,6 +102,17 @@ class CallContext:
         self._last_end[turn.speaker] = (max(prev, end), turn.role)
         self._max_end = max(self._max_end, end)
         return unit
+
+    def piece(self, i: int, text: str) -> CallContext:
+        """A one-unit context holding part of unit i's text with its timing facts: conditions
+        can then ask what was said in the first clauses of a turn (same embedder, recognisers
+        and clock, fresh caches)."""
+        ctx = CallContext(self.language, self.duration, self.embedder, self.recognisers)
+        u = self.units[i]
+        ctx.units.append(dataclasses.replace(u, text=text, norm=normalize(text, u.lang),
+                                             n_words=count_words(text, u.lang)))
+        ctx._max_end = self._max_end
+        return ctx
 
     def sentence_embeddings(self, i: int) -> np.ndarray:
         """Embeddings of the unit's sentences (long turns would dilute one whole-turn vector)."""

@@ -9,6 +9,8 @@ A rule has an id, a severity, a message and exactly one of these kinds (conditio
                                 after each anchor unit, one of the next units must satisfy COND
   before: ANCHOR, expect: COND, within: {turns: 1, role: agent} | {turns: all}
                                 before each anchor unit, one of the previous units must satisfy COND
+                                (optional `same_turn: COND`: or COND held in the anchor unit's
+                                clauses before the one the anchor holds in)
   count: COND, min: 3           violation once COND held for `min` units
   alert: COND                   no violation: a live reminder whenever COND holds
 
@@ -30,7 +32,7 @@ import yaml
 
 from hotline import defaults
 from hotline.analytics.conditions import All, Compiler, Phrases, Pred, Where, Window
-from hotline.analytics.context import CallContext, Unit
+from hotline.analytics.context import CallContext, Unit, clauses
 from hotline.analytics.recognise import Recognisers
 from hotline.document import Violation
 from hotline.embed import Embedder
@@ -67,6 +69,7 @@ class Rule:
     where: Where
     conds: list[Pred]                   # require: each; others: [main condition]
     expect: Pred | None = None
+    same_turn: Pred | None = None       # before: the expectation said earlier in the anchor turn
     within_turns: int | None = None     # None = unbounded (turns: all)
     within_role: str | None = None
     within_seconds: float | None = None
@@ -209,8 +212,40 @@ class Rule:
             looked, _ = self._window(ctx, i, -1)
             if any(self.expect.test(ctx, j) is not None for j in looked):  # type: ignore[union-attr]
                 continue
+            if self.expected_in_anchor(ctx, i):
+                continue
             out.append(self.before_violation(ctx, i, ev, looked[0] if looked else None))
         return out
+
+    def expected_in_anchor(self, ctx: CallContext, i: int) -> bool:
+        """The rule's `same_turn` condition was said earlier in the anchor's own unit ("That's
+        verified. I've blocked the card"): the clauses before the one where the anchor first
+        holds satisfy it. A check said after the action in the same turn does not count. It is
+        a condition of its own, stricter than `expect`: an earlier clause of the action's turn
+        is often a thanks or an apology that a broad expectation would take for a check."""
+        if self.same_turn is None or not self.in_role(ctx.units[i]):
+            return False
+        for text in self._heads(ctx, i):
+            head = ctx.piece(i, text)
+            if self.conds[0].test(head, 0) is not None:
+                return False          # the anchor already holds in this head
+            # a lone "Okay," / "好的，" is no check (the Mandarin recogniser calls it one)
+            if head.units[0].n_words >= defaults.SAME_TURN_MIN_WORDS and \
+                    self.same_turn.test(head, 0) is not None:
+                return True
+        return False
+
+    def _heads(self, ctx: CallContext, i: int) -> list[str]:
+        """What unit i said before its anchor, longer and longer: its first clauses; for text
+        without punctuation (ASR) the words before where the anchor's evidence was found."""
+        u = ctx.units[i]
+        parts, sep = clauses(u.text), "" if u.lang == "zh" else " "
+        heads = [sep.join(parts[:k]) for k in range(1, len(parts))]
+        if heads:
+            return heads
+        ev = self.conds[0].test(ctx, i) or ""
+        at = u.text.lower().find(ev.lower()) if ev and not ev.startswith("~") else -1
+        return [u.text[:at].rstrip()] if at > 0 else []
 
     def before_violation(self, ctx: CallContext, i: int, ev: str, nearest: int | None) -> Event:
         """Anchor i without the expectation before it; `nearest` = the closest unit looked at."""
@@ -414,7 +449,7 @@ def _compile_rule(node: Any, c: Compiler) -> Rule:
         raise where.error("rule without an 'id'")
     label = f"rule {rid!r}"
     known = {"id", "severity", "message", "description", "reminder", "enabled", "expect",
-             "within", "min", "names", *KINDS}
+             "within", "min", "names", "same_turn", *KINDS}
     bad = set(node) - known
     if bad:
         key = sorted(bad, key=str)[0]
@@ -461,6 +496,10 @@ def _compile_anchor(rule: Rule, node: Any, c: Compiler, label: str) -> None:
     if "expect" not in node:
         raise rule.where.error(f"{label}: '{rule.kind}' needs an 'expect' condition")
     rule.expect = c.compile(node["expect"], c.where(node, "expect"))
+    if "same_turn" in node:
+        if rule.kind != "before":
+            raise c.where(node, "same_turn").error(f"{label}: 'same_turn' only goes with 'before'")
+        rule.same_turn = c.compile(node["same_turn"], c.where(node, "same_turn"))
     within = node.get("within", {"turns": 2})
     w = c.where(node, "within")
     if not isinstance(within, dict) or not within or set(within) - {"turns", "role", "seconds"}:

@@ -167,14 +167,17 @@ ANGER_DOUBT_P = 0.15            # below this, anger the words or "!" suggest is 
 ANGER_DOUBT_FACTOR = 0.6        # ... by this factor ("Ooh look, there they are!" is relief)
 ACTION_RECOGNISED_P = 0.7       # "account action performed" recogniser: an anchor of verification
 COMPLAINT_CONFIRM_P = 0.5       # ... and the least it must give an angry / clearly negative one
-COMPLAINT_RECOGNISED_P = 0.6    # complaint recogniser: a negative customer turn that calls for empathy
+COMPLAINT_RECOGNISED_P = 0.7    # complaint recogniser: a negative customer turn that calls for empathy
+                                # (0.6 took "我新手机上不了移动数据，可能是APN的问题" once dev3 was trained on)
 COMPLAINT_SURE_P = 0.8          # ... and at which it calls for empathy whatever the emotion label
 GREETING_RECOGNISED_P = 0.6     # company-greeting recogniser (0.9 kept partial greetings out on
                                 # dev2 but lost garbled whole ones on dev's ASR)
 OWN_NAME_RECOGNISED_P = 0.75    # own-name recogniser: "Hello, how can I help?" scores 0.68; 0.6 gave
                                 # dev ASR greeting 1.00, 0.9 gave 0.60 (dev2 0.80 / 0.91)
 EMPATHY_RECOGNISED_P = 0.7      # empathy recogniser ("I can see the base station is down" is 0.61)
-DEFLECTION_RECOGNISED_P = 0.7   # deflection recogniser: a forbidden phrase (a false hit flags a call)
+DEFLECTION_RECOGNISED_P = 0.75  # deflection recogniser: a forbidden phrase (a false hit flags a call;
+                                # "The system shows a fault." scores 0.70 once dev3 is trained on)
+SAME_TURN_MIN_WORDS = 2         # words before an action in its turn that can be its identity check
 RECOGNISER_CACHE = 8_192         # distinct sentences whose recogniser probabilities a process keeps
 
 # --- privacy -------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Analytics benchmark: blind eval sets (dev vs frozen), time per call-hour, synth accuracy.
 
     .venv/bin/python scripts/bench_analytics.py [--calls 200] [--audio-calls 16] [--seed 0]
-    .venv/bin/python scripts/bench_analytics.py --eval-only
+    .venv/bin/python scripts/bench_analytics.py --eval-only [--splits dev,dev2]
 
 Blind sets: tests/data/eval/{dev,dev2,frozen}/calls.jsonl, written by helpers that never saw the
 rulebook, lexicons or tests; tuned (and the recognisers trained) on dev and dev2 only. Scored on the written text (EN + ZH) and on what
@@ -95,6 +95,8 @@ def main() -> int:
     ap.add_argument("--audio-calls", type=int, default=16, help="calls rendered to audio")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--eval-only", action="store_true", help="only the blind dev/frozen sets")
+    ap.add_argument("--splits", default=",".join(EVAL_SPLITS),
+                    help="blind sets to score (default: all present; tuning runs use dev,dev2)")
     args = ap.parse_args()
 
     from hotline.analytics.analyzer import CallAnalyzer, LiveRules
@@ -117,7 +119,7 @@ def main() -> int:
     t_minilm = time.perf_counter() - t0
     print(f"one-time loads: rulebook+lexicon {t_load:.2f} s, librosa+jieba+snownlp {t_zh:.2f} s, "
           f"MiniLM (lazy, semantic rules) {t_minilm:.2f} s")
-    eval_bench(analyzer, book)
+    eval_bench(analyzer, book, tuple(args.splits.split(",")))
     if args.eval_only:
         return 0
 
@@ -152,16 +154,17 @@ def main() -> int:
 
 
 EVAL = Path(__file__).resolve().parent.parent / "tests" / "data" / "eval"
+EVAL_SPLITS = ("dev", "dev2", "frozen")
 
 
-def _eval_rows(analyzer, book) -> dict:
+def _eval_rows(analyzer, book, splits: tuple[str, ...]) -> dict:
     import json
 
     from hotline.analytics.scoring import score_calls
 
     rule_ids = [r.id for r in book.rules if r.kind != "alert"]
     rows = {}
-    for split in ("dev", "dev2", "frozen"):
+    for split in splits:
         if not (EVAL / split / "calls.jsonl").exists():
             continue
         calls = [json.loads(line) for line in (EVAL / split / "calls.jsonl").open(encoding="utf-8")]
@@ -173,9 +176,9 @@ def _eval_rows(analyzer, book) -> dict:
     return rows
 
 
-def eval_bench(analyzer, book) -> None:
-    """Blind dev vs frozen, written text and ASR text, side by side."""
-    rows = _eval_rows(analyzer, book)
+def eval_bench(analyzer, book, splits: tuple[str, ...] = EVAL_SPLITS) -> None:
+    """Blind dev vs frozen, written text and ASR text, side by side (only the given splits)."""
+    rows = _eval_rows(analyzer, book, splits)
     cols = list(rows)
     print("\nblind evaluation sets (tuned on dev and dev2 only):")
     print(f"{'':26s}" + "".join(f"{m + ' ' + s:>14s}" for m, s in cols) + "   goal")
@@ -191,6 +194,23 @@ def eval_bench(analyzer, book) -> None:
         for c in cols) + "   >= 0.9")
     print(f"{'calm turns not angry':26s}" + "".join(
         f"{rows[c].calm_not_angry_rate:14.3f}" for c in cols) + "   >= 0.95")
+    false_alarms(rows)
+
+
+def false_alarms(rows: dict) -> None:
+    """Which rules fire where the labels say they should not (false positives per rule), and
+    on which calls: where the clean-call rate comes from."""
+    from collections import defaultdict
+
+    print("\nfalse alarms per rule (calls):")
+    for (mode, split), sc in rows.items():
+        byrule: dict[str, list[str]] = defaultdict(list)
+        for call_id, kind, rule in sc.errors:
+            if kind == "false":
+                byrule[rule].append(call_id)
+        print(f"  {mode} {split}: " + ("; ".join(
+            f"{r} {len(ids)} ({', '.join(ids[:6])}{' ...' if len(ids) > 6 else ''})"
+            for r, ids in sorted(byrule.items())) or "none"))
 
 
 def audio_bench(analyzer, args) -> None:

@@ -77,3 +77,26 @@ def test_event_dict_for_the_sidebar(book, scorer, call):
     assert d["type"] == "reminder" and d["rule"] == "greeting.missing" and d["message"]
     v = live.finish(3.0)[0]
     assert event_dict(v)["type"] == "violation" and event_dict(v)["evidence"]
+
+
+def _verification_live_and_batch(book, scorer, call, agent_line: str) -> tuple[set, set]:
+    """verification.missing hits of one call, live (turn by turn, settled before finish) and
+    stored."""
+    doc = call([("agent", 0.3, 4.0, GREETING),
+                ("customer", 4.5, 8.0, "I lost my phone, can you block the card?"),
+                ("agent", 8.5, 13.0, agent_line)])
+    live = LiveRules(book, scorer)
+    for turn in copy.deepcopy(doc.turns):
+        live.add_turn(turn)
+    scorer.score_call(doc)
+    hit = {(v.rule, v.turn) for v in live.violations if v.rule == "verification.missing"}
+    return hit, {(v.rule, v.turn) for v in book.check(doc) if v.rule == "verification.missing"}
+
+
+def test_identity_check_in_the_action_turn_counts_live_and_stored(book, scorer, call):
+    for line in ["That's verified, thank you. I've blocked the SIM card.",
+                 "Thanks, the date of birth matches. I've now blocked the card for you."]:
+        assert _verification_live_and_batch(book, scorer, call, line) == (set(), set()), line
+    late = "I've blocked the SIM card. Can you confirm your date of birth for security?"
+    want = {("verification.missing", 2)}
+    assert _verification_live_and_batch(book, scorer, call, late) == (want, want)

@@ -27,13 +27,9 @@ def _p(rec: Recognisers, label: str, text: str) -> float:
 @pytest.mark.parametrize(("label", "yes", "no"), [
     ("greeting_company", "Good day, thanks for ringing Polaris Mobile.", "Hey, what's the problem?"),
     ("greeting_company", "welcome to north wayne pelicom", "Thanks for holding, I'm back."),
-    # known weakness (docs/limitations.md): to the greeting-part recognisers one half of a
-    # greeting looks like the other; the keywords and regexes carry the company/name structure
-    pytest.param("greeting_company", "welcome to north wayne pelicom", "Hello, Ella speaking.",
-                 marks=pytest.mark.xfail(strict=True, reason="name-only greeting reads as company")),
-    pytest.param("own_name", "Hi, Meera speaking, what can I do for you?",
-                 "Polaris Mobile, good day.",
-                 marks=pytest.mark.xfail(strict=True, reason="company-only greeting reads as name")),
+    # the greeting halves apart (trained on dev3's company_only / name_only phrases)
+    ("greeting_company", "welcome to north wayne pelicom", "Hello, Ella speaking."),
+    ("own_name", "Hi, Meera speaking, what can I do for you?", "Polaris Mobile, good day."),
     ("own_name", "Hi, Meera speaking, what can I do for you?", "Okay, let me look at that for you."),
     ("anything_else", "Can I give you a hand with anything more today?",
      "Could you read me the serial number?"),
@@ -156,3 +152,27 @@ def test_each_distinct_text_is_embedded_once(book, monkeypatch):
     assert encoded == ["this is the third time i call about this.", "thank you."]
     assert (first[1] == first[2]).all() and (again == first[:2]).all()
     assert (first == fresh).all()
+
+
+def test_dev3_halves_keep_a_phrase_with_its_asr_variant() -> None:
+    """The recognisers train on one half of dev3 and the other is scored held out: an ASR
+    variant must sit in its written phrase's half, or its wording leaks across."""
+    import sys
+
+    build = _build_script()
+    items = build.dev3_phrases("all")
+    half = {it["id"]: sys.modules["eval_dev3"].half(it) for it in items}
+    assert all(half[it["id"]] == half[it["of"]] for it in items if it["of"])
+    train = [it for it in items if half[it["id"]] == "train"]
+    assert 0.4 < len(train) / len(items) < 0.6
+    assert {it["id"] for it in build.dev3_phrases("train")} == {it["id"] for it in train}
+
+
+def test_dev3_labels_settle_the_greeting_halves_and_near_misses() -> None:
+    build = _build_script()
+    assert build.dev3_labels("name_only", "agent")["greeting_company"] == 0
+    assert build.dev3_labels("name_only", "agent")["own_name"] == 1
+    assert build.dev3_labels("action_offer", "agent")["account_action"] == 0
+    assert build.dev3_labels("apology_not_empathy", "agent")["empathy"] == 0
+    assert "greeting_company" not in build.dev3_labels("closing_thanks", "agent")  # may name it
+    assert build.dev3_labels("calm_complaint", "customer") == {"anger": 0, "complaint": 1}

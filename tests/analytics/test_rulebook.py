@@ -200,6 +200,83 @@ def test_verification_before_account_change(book, call):
     assert "upgraded" in v[0].evidence
 
 
+
+def test_before_counts_the_expectation_earlier_in_the_anchor_turn(tmp_path, call):
+    """'Verified, I've blocked it' is a check before the action; 'blocked, verify?' is not."""
+    book = book_from(tmp_path, """
+        rules:
+          - id: check.first
+            before: {role: agent, keyword: [blocked]}
+            expect: {role: agent, keyword: [verified]}
+            same_turn: {keyword: [verified]}
+            within: {turns: all, role: agent}
+        """)
+    def hits(line: str) -> list[str]:
+        return rules_of(book, call([("agent", 0.0, 3.0, "Hello."), ("agent", 4.0, 8.0, line)]))
+    assert hits("Thanks, you're verified. I've blocked the card.") == []
+    assert hits("You're verified, and I've blocked the card.") == []
+    assert hits("I've blocked the card. You're verified.") == ["check.first"]
+    assert hits("I've blocked the card, you're verified.") == ["check.first"]
+    assert hits("Thanks. I've blocked the card.") == ["check.first"]
+    assert hits("you're verified i've blocked the card") == []          # ASR: no punctuation
+    assert hits("i've blocked the card you're verified") == ["check.first"]
+
+
+def test_same_turn_only_with_before(tmp_path):
+    with pytest.raises(ConfigError, match="'same_turn' only goes with 'before'"):
+        book_from(tmp_path, """
+            rules:
+              - id: x
+                after: {keyword: [a]}
+                expect: {keyword: [b]}
+                same_turn: {keyword: [b]}
+            """)
+
+
+@pytest.mark.parametrize(("line", "flagged"), [
+    ("Thanks, the date of birth and postcode match. I've blocked the SIM card.", False),
+    ("Okay, you've been authenticated. I've blocked the SIM card.", False),
+    ("thank you that's all verified i've blocked the sim card", False),
+    ("好的，信息核对无误。已经帮您把这张卡停机了。", False),
+    # an earlier clause that is no identity check does not make the action checked
+    ("Thanks for waiting. I've blocked the SIM card.", True),
+    ("Sorry about the delay, I've blocked the SIM card.", True),
+    ("I've reset your password, your account is on file with us.", True),
+    ("好的，让您久等了。已经帮您把这张卡停机了。", True),
+])
+def test_identity_check_earlier_in_the_action_turn(book, call, line, flagged):
+    lang = "zh" if "卡" in line else "en"
+    greet = GOOD_GREETING if lang == "en" else "您好，欢迎致电云途电信，我是小王，请问有什么可以帮您？"
+    ask = "I lost my phone, please block the card." if lang == "en" else "我手机丢了，帮我停机。"
+    doc = call([("agent", 0.4, 4.0, greet), ("customer", 4.5, 8.0, ask),
+                ("agent", 8.5, 13.0, line), *closing_at(14)], language=lang)
+    assert ("verification.missing" in rules_of(book, doc)) == flagged
+
+
+@pytest.mark.parametrize("line", [
+    "Good morning, you're speaking with Priya.",                 # a name, no company
+    "Hiya, you're through to Kirsty, what's the problem?",
+    "Thanks for calling Vantel, you're speaking with customer care, how can I help you?",
+    "Hi there, Brightline Broadband here, what can I help with?",  # a brand, no name
+    "您好，瑞达通信很高兴为您服务。",
+    "您好，我是蒋文，请问您家的宽带怎么了？",                      # "家的宽带" is no brand
+])
+def test_half_greetings_are_missing_greetings(book, call, line):
+    lang = "zh" if "您" in line else "en"
+    doc = call([("agent", 0.4, 4.0, line), ("customer", 4.5, 6.0, "Hi." if lang == "en" else "你好。"),
+                *closing_at(40)], language=lang)
+    assert "greeting.missing" in rules_of(book, doc)
+
+
+@pytest.mark.parametrize("line", ["No need to go to a store, I can do it over the phone.",
+                                  "You don't need to read the terms, I'll explain them.",
+                                  "Not a problem, I'll log it under my name and follow it up."])
+def test_deflection_words_said_harmlessly(book, call, line):
+    doc = call([("agent", 0.4, 4.0, GOOD_GREETING), ("customer", 4.5, 6.0, "Can you help?"),
+                ("agent", 6.5, 9.0, line), *closing_at(10)])
+    assert "language.forbidden" not in rules_of(book, doc)
+
+
 def test_hold_needs_a_notice_before_long_silence(book, call):
     silent = call([("agent", 0.4, 4.0, GOOD_GREETING),
                    ("customer", 4.5, 7.0, "Why is my bill so high?"),
