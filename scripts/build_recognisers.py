@@ -80,8 +80,8 @@ CUSTOMER_LABELS = {"anger": {"angry"}, "complaint": {"angry", "negative"}}
 LABELS = [*AGENT_LABELS, *CUSTOMER_LABELS]
 # dev3 label -> the recogniser labels it settles (1 has it, 0 has not; others unknown): the
 # halves of a greeting apart, an offer or information is no action, a routine apology is no
-# empathy, a return from hold no hold notice, a calm complaint or distress calls for empathy
-# but is no anger; information, offers and "let me check" show no empathy, and "let me check"
+# empathy, a return from hold no hold notice, a calm complaint or distress is no anger;
+# information, offers and "let me check" show no empathy, and "let me check"
 # (a brief look, no hold) is no hold notice to the recogniser (the rule's keywords still take
 # "let me check" before a long silence). Whether a mid-call thanks is a thanks stays unknown.
 DEV3_LABELS: dict[str, dict[str, int]] = {
@@ -106,8 +106,10 @@ DEV3_LABELS: dict[str, dict[str, int]] = {
     "let_me_check": {"empathy": 0, "hold_notice": 0},
     "back_from_hold": {"hold_notice": 0},
     "angry": {"anger": 1, "complaint": 1},
-    "calm_complaint": {"anger": 0, "complaint": 1},
-    "distress": {"anger": 0, "complaint": 1},
+    # whether a calm complaint or distress calls for empathy is where the call sets' writers
+    # draw the line ("I've been charged twice for the same month" is neutral there): unknown
+    "calm_complaint": {"anger": 0},
+    "distress": {"anger": 0},
     "positive": {"anger": 0, "complaint": 0},
     "neutral_customer": {"anger": 0, "complaint": 0},
 }

@@ -175,4 +175,5 @@ def test_dev3_labels_settle_the_greeting_halves_and_near_misses() -> None:
     assert build.dev3_labels("action_offer", "agent")["account_action"] == 0
     assert build.dev3_labels("apology_not_empathy", "agent")["empathy"] == 0
     assert "greeting_company" not in build.dev3_labels("closing_thanks", "agent")  # may name it
-    assert build.dev3_labels("calm_complaint", "customer") == {"anger": 0, "complaint": 1}
+    assert build.dev3_labels("calm_complaint", "customer") == {"anger": 0}
+    assert build.dev3_labels("angry", "customer") == {"anger": 1, "complaint": 1}
