@@ -5,9 +5,9 @@ Keyword lists fitted to one set of calls miss the next set's phrasings and ASR's
 the MiniLM embedding the product already has (`hotline.embed`, meaning) and hashed character
 n-grams (spelling, robust to misheard words, and the view that carries Mandarin, where MiniLM is
 weak). `scripts/build_recognisers.py` trains them on the dev sets (written text and what tiny.en
-heard of it) plus hand-written seed phrasings and writes `analytics/models/recognisers.npz`;
-here they are loaded once and passed in. Rule conditions use them as `recognise: LABEL`, the
-emotion scorer uses `anger` for customer turns.
+heard of it), the train half of dev3's labelled phrases and hand-written seed phrasings, and
+writes `analytics/models/recognisers.npz`; here they are loaded once and passed in. Rule
+conditions use them as `recognise: LABEL`, the emotion scorer uses `anger` for customer turns.
 """
 
 from __future__ import annotations

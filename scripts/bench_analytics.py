@@ -4,8 +4,9 @@
     .venv/bin/python scripts/bench_analytics.py --eval-only [--splits dev,dev2]
 
 Blind sets: tests/data/eval/{dev,dev2,frozen}/calls.jsonl, written by helpers that never saw the
-rulebook, lexicons or tests; tuned (and the recognisers trained) on dev and dev2 only. Scored on the written text (EN + ZH) and on what
-tiny.en heard from espeak-ng renders in unseen voices with line noise (asr_cache.json, English
+rulebook, lexicons or tests; tuned (and the recognisers trained) on dev, dev2 and the train
+half of dev3 only (tuning runs: --splits dev,dev2). Scored on the written text (EN + ZH) and on
+what tiny.en heard from espeak-ng renders in unseen voices with line noise (asr_cache.json, English
 calls made by scripts/eval_asr.py; scored with the re-rendered call audio, so voice arousal
 counts). Goals (frozen): F1 >= 0.9 per rule, clean calls flagged
 <= 2 %, angry-turn recall >= 0.9, calm turns not angry >= 0.95.
@@ -180,7 +181,7 @@ def eval_bench(analyzer, book, splits: tuple[str, ...] = EVAL_SPLITS) -> None:
     """Blind dev vs frozen, written text and ASR text, side by side (only the given splits)."""
     rows = _eval_rows(analyzer, book, splits)
     cols = list(rows)
-    print("\nblind evaluation sets (tuned on dev and dev2 only):")
+    print("\nblind evaluation sets (tuned on dev, dev2 and dev3's train half only):")
     print(f"{'':26s}" + "".join(f"{m + ' ' + s:>14s}" for m, s in cols) + "   goal")
     print(f"{'calls':26s}" + "".join(f"{rows[c].calls:14d}" for c in cols))
     for rule in sorted(rows[cols[0]].rules):
