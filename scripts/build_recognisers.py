@@ -393,7 +393,10 @@ def cross_validate(data: Data, x: Any, folds: int = 5) -> None:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cv", action="store_true", help="print out-of-fold scores per label")
-    ap.add_argument("--emb-cache", type=Path, default=None)
+    ap.add_argument("--emb-cache", type=Path, default=None,
+                    help="reuse MiniLM vectors (development only: vectors embedded in other "
+                         "batches differ in the last digits, so the shipped artefact is built "
+                         "without it)")
     ap.add_argument("--out", type=Path, default=MODEL_PATH)
     ap.add_argument("--splits", default=",".join(DEV_SPLITS),
                     help="dev splits to train on (one alone: score the other held out)")
