@@ -74,19 +74,11 @@ QUERIES = [       # (name, query, filters, extra search() arguments)
 
 def base_docs(seed: int = 5, n: int = 400) -> list:
     """Unique redacted synthetic EN + ZH documents (word timings dropped: not indexed)."""
-    from hotline.document import Emotion
     from hotline.privacy.redact import redact_document
     from hotline.synth.scenarios import build_scenarios
-    from hotline.synth.truth import to_call_document
+    from hotline.synth.truth import to_index_document
 
-    base = []
-    for truth in build_scenarios(seed=seed, n=n):
-        doc = to_call_document(truth, with_violations=True)
-        for t, tt in zip(doc.turns, truth["turns"], strict=True):
-            t.emotion = Emotion(label=tt.get("emotion") or "neutral", score=0.9)
-            t.words = []
-        base.append(redact_document(doc))
-    return base
+    return [redact_document(to_index_document(t)) for t in build_scenarios(seed=seed, n=n)]
 
 
 def _clone_fields(i: int, seed: int) -> tuple[str, str, str]:

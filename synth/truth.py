@@ -8,7 +8,7 @@ import os
 import re
 from typing import Any
 
-from hotline.document import CallDocument, Speaker, Turn, Violation, Word
+from hotline.document import CallDocument, Emotion, Speaker, Turn, Violation, Word
 from hotline.synth import content as C
 
 TOKEN_RE = re.compile(r"[\u4e00-\u9fff]|[A-Za-z0-9@._'\-]+")
@@ -81,6 +81,16 @@ def to_call_document(truth: dict[str, Any], with_violations: bool = False) -> Ca
         pipeline_version=SYNTH_VERSION, speakers=speakers, turns=turns,
         violations=violations, intents=list(truth.get("intents", [])),
         metadata=dict(truth.get("metadata", {})))
+
+
+def to_index_document(truth: dict[str, Any]) -> CallDocument:
+    """Ground truth as the search index sees a call: violations and gold emotions filled in,
+    word timings dropped (they are not indexed). Unredacted: redact it for a stored call."""
+    doc = to_call_document(truth, with_violations=True)
+    for t, tt in zip(doc.turns, truth["turns"], strict=True):
+        t.emotion = Emotion(label=tt.get("emotion") or "neutral", score=0.9)
+        t.words = []
+    return doc
 
 
 def expected_violations(truth: dict[str, Any], greeting_window_s: float = 15.0,

@@ -31,31 +31,30 @@ def _full(texts: list[str]) -> list[tuple[str, int, int]]:
     return [h for h in R.find_pii("\n".join(texts)) if h[0] != "cvv"]
 
 
+def _assert_runs_at_most_cvv(rng: random.Random, below: int, contexts: list[str]) -> None:
+    """4,000 random runs of fewer than `below` digits (X for a masked one), in random contexts,
+    with or without a plus sign or a card before: `_classify` gives each a CVV at most."""
+    for _ in range(4000):
+        n = rng.randint(1, below - 1)
+        digits = "".join(rng.choice("0123456789X") for _ in range(n))
+        run = R._Run([R._Piece(digits, 0, n)], plus=rng.random() < 0.3)
+        kind = R._classify(run, rng.choice(contexts), rng.random() < 0.5, rng.random() < 0.5)
+        assert kind in (None, "cvv"), (digits, kind)
+
+
 def test_short_runs_are_at_most_a_cvv() -> None:
     """The bound the shortcut rests on: `_classify` gives nothing but a CVV to a run of fewer
     than MIN_PII_DIGITS digits, whatever the context, plus sign or card before it."""
-    rng = random.Random(3)
-    for _ in range(4000):
-        n = rng.randint(1, MIN_PII_DIGITS - 1)
-        digits = "".join(rng.choice("0123456789X") for _ in range(n))
-        run = R._Run([R._Piece(digits, 0, n)], plus=rng.random() < 0.3)
-        kind = R._classify(run, rng.choice(CONTEXTS), rng.random() < 0.5, rng.random() < 0.5)
-        assert kind in (None, "cvv"), (digits, kind)
+    _assert_runs_at_most_cvv(random.Random(3), MIN_PII_DIGITS, CONTEXTS)
 
 
 def test_runs_without_a_card_word_need_one_digit_more() -> None:
     """The second bound: with no card word (`_CARD_CTX`) in the context, a run of fewer than
     MIN_PII_DIGITS_NO_CARD digits is at most a CVV; with one, a run of MIN_PII_DIGITS is a
     card (so the card word is what the shortcut must look for)."""
-    rng = random.Random(4)
     plain = [c for c in CONTEXTS if not R._CARD_CTX.search(c)]
     assert len(plain) > 5
-    for _ in range(4000):
-        n = rng.randint(1, MIN_PII_DIGITS_NO_CARD - 1)
-        digits = "".join(rng.choice("0123456789X") for _ in range(n))
-        run = R._Run([R._Piece(digits, 0, n)], plus=rng.random() < 0.3)
-        kind = R._classify(run, rng.choice(plain), rng.random() < 0.5, rng.random() < 0.5)
-        assert kind in (None, "cvv"), (digits, kind)
+    _assert_runs_at_most_cvv(random.Random(4), MIN_PII_DIGITS_NO_CARD, plain)
     six = R._Run([R._Piece("406318", 0, 6)], plus=False)
     assert R._classify(six, "card number", False, False) == "card_number"
 

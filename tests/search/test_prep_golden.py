@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from hotline.document import CallDocument, Emotion, Turn
+from hotline.document import CallDocument, Turn
 from hotline.privacy.redact import RedactionFailed, redact_document
 from hotline.search import rows as R
 from hotline.search import text as T
@@ -51,14 +51,11 @@ STREAMS = [
 def _synthetic(seed: int, n: int) -> list[CallDocument]:
     """Synthetic EN + ZH calls: unredacted and redacted, with emotions (as the bench)."""
     from hotline.synth.scenarios import build_scenarios
-    from hotline.synth.truth import to_call_document
+    from hotline.synth.truth import to_index_document
 
     out = []
     for truth in build_scenarios(seed=seed, n=n):
-        doc = to_call_document(truth, with_violations=True)
-        for t, tt in zip(doc.turns, truth["turns"], strict=True):
-            t.emotion = Emotion(label=tt.get("emotion") or "neutral", score=0.9)
-            t.words = []
+        doc = to_index_document(truth)
         redacted = redact_document(copy.deepcopy(doc))
         redacted.call_id = doc.call_id + "-r"
         out += [doc, redacted]
