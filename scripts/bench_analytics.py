@@ -100,11 +100,9 @@ def main() -> int:
                     help="blind sets to score (default: all present; tuning runs use dev,dev2)")
     args = ap.parse_args()
 
-    from hotline.analytics.analyzer import CallAnalyzer, LiveRules
+    from hotline.analytics.analyzer import CallAnalyzer
     from hotline.analytics.emotion import EmotionScorer
     from hotline.analytics.rulebook import load_rulebook
-    from hotline.synth.scenarios import KINDS, build_scenarios
-    from hotline.synth.truth import to_call_document
 
     t0 = time.perf_counter()
     book = load_rulebook()
@@ -124,6 +122,17 @@ def main() -> int:
     if args.eval_only:
         return 0
 
+    synth_bench(analyzer, book, scorer, args)
+    audio_bench(analyzer, args)
+    return 0
+
+
+def synth_bench(analyzer, book, scorer, args) -> None:
+    """The labelled synthetic calls: accuracy, time per call-hour, live add_turn latency."""
+    from hotline.analytics.analyzer import LiveRules
+    from hotline.synth.scenarios import KINDS, build_scenarios
+    from hotline.synth.truth import to_call_document
+
     calls = (build_scenarios(seed=args.seed, kinds=list(KINDS))
              + build_scenarios(seed=args.seed + 1, n=args.calls))
     results = [(t, analyzer.analyze(to_call_document(t))) for t in calls]
@@ -140,7 +149,6 @@ def main() -> int:
     print(f"\ntext-only: {per_hour:.3f} s wall / {cpu_hour:.3f} s CPU per call-hour (goal < "
           f"{GOAL_S_PER_HOUR} s); per call p50 {1000 * statistics.median(per_call):.1f} ms "
           f"p95 {1000 * pct(per_call, 95):.1f} ms max {1000 * max(per_call):.1f} ms")
-
     live_ms = []
     for doc, _ in docs[:60]:
         live = LiveRules(book, scorer, language=doc.language)
@@ -150,8 +158,6 @@ def main() -> int:
             live_ms.append(1000 * (time.perf_counter() - t0))
     print(f"live add_turn: p50 {statistics.median(live_ms):.2f} ms  p95 {pct(live_ms, 95):.2f} ms")
 
-    audio_bench(analyzer, args)
-    return 0
 
 
 EVAL = Path(__file__).resolve().parent.parent / "tests" / "data" / "eval"
