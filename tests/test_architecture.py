@@ -15,7 +15,7 @@ import tomllib
 
 ROOT = Path(__file__).resolve().parent.parent
 CORE = {"hotline.errors", "hotline.defaults", "hotline.settings", "hotline.document",
-        "hotline.audio", "hotline.text", "hotline.embed", "hotline.bert"}
+        "hotline.audio", "hotline.text", "hotline.zh_cut", "hotline.embed", "hotline.bert"}
 APP_AREAS = {"hotline.worker", "hotline.web"}
 APP_MODULES = {"hotline.pipeline", "hotline.cli", "hotline.transcribe_cli", "hotline.logs"}
 
