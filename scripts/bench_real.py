@@ -82,6 +82,44 @@ def generated_calls(n: int, out: Path) -> list[tuple[Path, dict]]:
     return calls
 
 
+def _real_row(pipeline, bare, path: Path, totals: dict) -> None:
+    """One real recording: WER pipeline vs bare (English with a reference), DER where an RTTM
+    exists, speakers, language, flags, confidence, roles; word and flag counts into `totals`."""
+    doc = pipeline.process(path)
+    ref = reference(path)
+    is_zh = path.name.startswith(MANDARIN)
+    flagged = "language_unsupported" in doc.asr.get("flags", [])
+    totals["zh"] += is_zh
+    totals["zh_flagged"] += is_zh and flagged
+    totals["en_flagged"] += (not is_zh) and flagged
+    w_pipe = w_bare = "-"
+    if ref and not is_zh and "speakers" not in path.stem:
+        hyp = " ".join(t.text for t in sorted(doc.turns, key=lambda t: t.start))
+        e_pipe = edit_distance(normalize(ref), normalize(hyp))
+        e_bare = edit_distance(normalize(ref), normalize(bare_text(bare, path)))
+        n = len(normalize(ref))
+        totals["pipe"] += e_pipe
+        totals["bare"] += e_bare
+        totals["words"] += n
+        w_pipe, w_bare = f"{e_pipe / n:.3f}", f"{e_bare / n:.3f}"
+    rttm = path.with_suffix(".rttm")
+    d = f"{der(doc, rttm):.3f}" if rttm.is_file() else "-"
+    print(f"{path.name[:34]:34s} {w_pipe:>7s} {w_bare:>7s} {d:>5s} {len(doc.speakers):3d} "
+          f"{doc.language:4s} {','.join(doc.asr.get('flags', [])) or '-':12s} "
+          f"{doc.asr.get('confidence', 0):.2f}  {roles(doc)}")
+
+
+def _generated_row(pipeline, path: Path, truth: dict) -> None:
+    """One generated call: language and flags as detected, stereo roles checked against the
+    channel the agent was rendered on."""
+    doc = pipeline.process(path)
+    agent = "S1" if truth.get("agent_channel") == "right" else None
+    ok = agent is None or any(s.id == agent and s.role == "agent" for s in doc.speakers)
+    print(f"{truth['name'][:26]:26s} {'stereo' if truth['channels'] == 2 else 'mono':6s} "
+          f"truth={truth['language']} lang={doc.language} flags={doc.asr.get('flags')} "
+          f"roles {'ok' if ok else 'WRONG'}: {roles(doc)}")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--real", default=str(REAL))
@@ -106,35 +144,9 @@ def main(argv: list[str] | None = None) -> int:
     totals = {"pipe": 0, "bare": 0, "words": 0, "zh": 0, "zh_flagged": 0, "en_flagged": 0}
     print(f"{'file':34s} {'WERpipe':>7s} {'WERbare':>7s} {'DER':>5s} spk lang flags        conf  roles")
     for path in files:
-        doc = pipeline.process(path)
-        ref = reference(path)
-        is_zh = path.name.startswith(MANDARIN)
-        flagged = "language_unsupported" in doc.asr.get("flags", [])
-        totals["zh"] += is_zh
-        totals["zh_flagged"] += is_zh and flagged
-        totals["en_flagged"] += (not is_zh) and flagged
-        w_pipe = w_bare = "-"
-        if ref and not is_zh and "speakers" not in path.stem:
-            hyp = " ".join(t.text for t in sorted(doc.turns, key=lambda t: t.start))
-            e_pipe = edit_distance(normalize(ref), normalize(hyp))
-            e_bare = edit_distance(normalize(ref), normalize(bare_text(bare, path)))
-            n = len(normalize(ref))
-            totals["pipe"] += e_pipe
-            totals["bare"] += e_bare
-            totals["words"] += n
-            w_pipe, w_bare = f"{e_pipe / n:.3f}", f"{e_bare / n:.3f}"
-        rttm = path.with_suffix(".rttm")
-        d = f"{der(doc, rttm):.3f}" if rttm.is_file() else "-"
-        print(f"{path.name[:34]:34s} {w_pipe:>7s} {w_bare:>7s} {d:>5s} {len(doc.speakers):3d} "
-              f"{doc.language:4s} {','.join(doc.asr.get('flags', [])) or '-':12s} "
-              f"{doc.asr.get('confidence', 0):.2f}  {roles(doc)}")
+        _real_row(pipeline, bare, path, totals)
     for path, truth in generated_calls(args.calls, tmp / "calls"):
-        doc = pipeline.process(path)
-        agent = "S1" if truth.get("agent_channel") == "right" else None
-        ok = agent is None or any(s.id == agent and s.role == "agent" for s in doc.speakers)
-        print(f"{truth['name'][:26]:26s} {'stereo' if truth['channels'] == 2 else 'mono':6s} "
-              f"truth={truth['language']} lang={doc.language} flags={doc.asr.get('flags')} "
-              f"roles {'ok' if ok else 'WRONG'}: {roles(doc)}")
+        _generated_row(pipeline, path, truth)
     if totals["words"]:
         print(f"\nEnglish WER over {totals['words']} words: pipeline {totals['pipe'] / totals['words']:.4f}"
               f"  bare faster-whisper {totals['bare'] / totals['words']:.4f}")
