@@ -92,7 +92,7 @@ class BeforeState(RuleState):
             ev = self.rule.conds[0].test(ctx, i)
             if ev is not None:
                 found, nearest = self._look_back(ctx, i)
-                if not found and not self.rule.expected_in_anchor(ctx, i):
+                if not found and not self.rule.expected_in_anchor(ctx, i, ev):
                     out.append(self.rule.before_violation(ctx, i, ev, nearest))
             if self.rule.in_role(ctx.units[i]):
                 self.recent.append(i)

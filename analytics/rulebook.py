@@ -212,12 +212,12 @@ class Rule:
             looked, _ = self._window(ctx, i, -1)
             if any(self.expect.test(ctx, j) is not None for j in looked):  # type: ignore[union-attr]
                 continue
-            if self.expected_in_anchor(ctx, i):
+            if self.expected_in_anchor(ctx, i, ev):
                 continue
             out.append(self.before_violation(ctx, i, ev, looked[0] if looked else None))
         return out
 
-    def expected_in_anchor(self, ctx: CallContext, i: int) -> bool:
+    def expected_in_anchor(self, ctx: CallContext, i: int, ev: str) -> bool:
         """The rule's `same_turn` condition was said earlier in the anchor's own unit ("That's
         verified. I've blocked the card"): the clauses before the one where the anchor first
         holds satisfy it. A check said after the action in the same turn does not count. It is
@@ -225,7 +225,7 @@ class Rule:
         is often a thanks or an apology that a broad expectation would take for a check."""
         if self.same_turn is None or not self.in_role(ctx.units[i]):
             return False
-        for text in self._heads(ctx, i):
+        for text in self._heads(ctx, i, ev):
             head = ctx.piece(i, text)
             if self.conds[0].test(head, 0) is not None:
                 return False          # the anchor already holds in this head
@@ -235,7 +235,7 @@ class Rule:
                 return True
         return False
 
-    def _heads(self, ctx: CallContext, i: int) -> list[str]:
+    def _heads(self, ctx: CallContext, i: int, ev: str) -> list[str]:
         """What unit i said before its anchor, longer and longer: its first clauses; for text
         without punctuation (ASR) the words before where the anchor's evidence was found."""
         u = ctx.units[i]
@@ -243,7 +243,6 @@ class Rule:
         heads = [sep.join(parts[:k]) for k in range(1, len(parts))]
         if heads:
             return heads
-        ev = self.conds[0].test(ctx, i) or ""
         at = u.text.lower().find(ev.lower()) if ev and not ev.startswith("~") else -1
         return [u.text[:at].rstrip()] if at > 0 else []
 
